@@ -1,0 +1,1 @@
+"""discover stage (see ../shared/DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""fingerprint stage (see ../shared/DESIGN.md)."""

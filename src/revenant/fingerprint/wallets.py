@@ -1,0 +1,269 @@
+"""Cryptocurrency addresses, accepted only when their checksum holds.
+
+A string that merely looks like an address (random base58 in a minified script, a hash
+in a URL) must never become a feature: every candidate is decoded and its checksum
+verified (base58check, bech32/bech32m, EIP-55, Monero's Keccak checksum, TRON).
+Functions here take text and return (kind, normalized address) pairs; they never raise
+on malformed input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+import base58
+
+# ----------------------------------------------------------------------- keccak-256
+
+_RC = (
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
+    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
+    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
+    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
+    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
+)  # fmt: skip
+_ROT = (
+    (0, 36, 3, 41, 18), (1, 44, 10, 45, 2), (62, 6, 43, 15, 61),
+    (28, 55, 25, 21, 56), (27, 20, 39, 8, 14),
+)  # fmt: skip
+_M64 = (1 << 64) - 1
+
+
+def _rol(x: int, n: int) -> int:
+    return ((x << n) | (x >> (64 - n))) & _M64 if n else x
+
+
+def _keccak_f(a: list[list[int]]) -> None:
+    for rc in _RC:
+        c = [a[x][0] ^ a[x][1] ^ a[x][2] ^ a[x][3] ^ a[x][4] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ _rol(c[(x + 1) % 5], 1) for x in range(5)]
+        for x in range(5):
+            for y in range(5):
+                a[x][y] ^= d[x]
+        b = [[0] * 5 for _ in range(5)]
+        for x in range(5):
+            for y in range(5):
+                b[y][(2 * x + 3 * y) % 5] = _rol(a[x][y], _ROT[x][y])
+        for x in range(5):
+            for y in range(5):
+                a[x][y] = b[x][y] ^ ((~b[(x + 1) % 5][y]) & b[(x + 2) % 5][y])
+        a[0][0] ^= rc
+
+
+def keccak256(data: bytes) -> bytes:
+    """Original Keccak-256 (Ethereum, Monero), not NIST SHA3-256: padding byte 0x01."""
+    rate = 136
+    msg = bytearray(data) + b"\x01"
+    msg += b"\x00" * (-len(msg) % rate)
+    msg[-1] |= 0x80
+    a = [[0] * 5 for _ in range(5)]
+    for off in range(0, len(msg), rate):
+        block = msg[off : off + rate]
+        for i in range(rate // 8):
+            x, y = i % 5, i // 5
+            a[x][y] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
+        _keccak_f(a)
+    out = b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
+    return out
+
+
+# ---------------------------------------------------------------------- base58check
+
+
+def _b58check(addr: str) -> bytes | None:
+    """Payload (version byte included) if the double-SHA256 checksum holds."""
+    try:
+        raw = base58.b58decode(addr)
+    except ValueError:
+        return None
+    if len(raw) < 5:
+        return None
+    body, check = raw[:-4], raw[-4:]
+    if hashlib.sha256(hashlib.sha256(body).digest()).digest()[:4] != check:
+        return None
+    return body
+
+
+_B58_KINDS = {
+    ("1", 0x00): "btc", ("3", 0x05): "btc",
+    ("L", 0x30): "ltc", ("M", 0x32): "ltc",
+    ("T", 0x41): "trx",
+}  # fmt: skip
+
+
+def base58_address(addr: str) -> str | None:
+    """Kind ("btc", "ltc", "trx") of a valid base58check address, else None.
+
+    A "3…" P2SH address is shared by Bitcoin and old Litecoin; it is reported as "btc".
+    """
+    body = _b58check(addr)
+    if body is None or len(body) != 21:
+        return None
+    return _B58_KINDS.get((addr[0], body[0]))
+
+
+# --------------------------------------------------------------------- bech32(m)
+
+_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BECH32_CONST, _BECH32M_CONST = 1, 0x2BC830A3
+
+
+def _polymod(values: list[int]) -> int:
+    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if ((top >> i) & 1) else 0
+    return chk
+
+
+def _convertbits(data: list[int], frombits: int, tobits: int) -> list[int] | None:
+    acc = bits = 0
+    out = []
+    maxv = (1 << tobits) - 1
+    for value in data:
+        acc = (acc << frombits) | value
+        bits += frombits
+        while bits >= tobits:
+            bits -= tobits
+            out.append((acc >> bits) & maxv)
+    if bits >= frombits or ((acc << (tobits - bits)) & maxv):
+        return None
+    return out
+
+
+def segwit_address(addr: str) -> str | None:
+    """Kind ("btc", "ltc") of a valid segwit address (bech32 for v0, bech32m for v1+)."""
+    if addr.lower() != addr and addr.upper() != addr:
+        return None  # mixed case is invalid in bech32
+    addr = addr.lower()
+    pos = addr.rfind("1")
+    hrp, data_part = addr[:pos], addr[pos + 1 :]
+    kinds = {"bc": "btc", "ltc": "ltc"}
+    if hrp not in kinds or len(data_part) < 7 or len(addr) > 90:
+        return None
+    if any(c not in _CHARSET for c in data_part):
+        return None
+    data = [_CHARSET.index(c) for c in data_part]
+    const = _polymod([ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + data)
+    if const not in (_BECH32_CONST, _BECH32M_CONST):
+        return None
+    witver, program = data[0], _convertbits(data[1:-6], 5, 8)
+    if program is None or witver > 16 or not 2 <= len(program) <= 40:
+        return None
+    if witver == 0 and (const != _BECH32_CONST or len(program) not in (20, 32)):
+        return None
+    if witver != 0 and const != _BECH32M_CONST:
+        return None
+    return kinds[hrp]
+
+
+# ------------------------------------------------------------------------ ethereum
+
+
+def eth_address(addr: str) -> bool:
+    """True for 0x + 40 hex digits whose mixed case, if any, is a valid EIP-55 checksum."""
+    hexpart = addr[2:]
+    if len(hexpart) != 40 or not re.fullmatch(r"[0-9a-fA-F]{40}", hexpart):
+        return False
+    if hexpart.lower() == hexpart or hexpart.upper() == hexpart:
+        return True
+    digest = keccak256(hexpart.lower().encode()).hex()
+    for ch, nibble in zip(hexpart, digest[:40], strict=True):
+        if ch.isalpha() and (ch.isupper() != (int(nibble, 16) >= 8)):
+            return False
+    return True
+
+
+# -------------------------------------------------------------------------- monero
+
+_XMR_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_XMR_BLOCK = {11: 8, 7: 5, 10: 7, 9: 6, 6: 4, 5: 3, 3: 2, 2: 1}
+
+
+def _xmr_decode(s: str) -> bytes | None:
+    out = bytearray()
+    for off in range(0, len(s), 11):
+        chunk = s[off : off + 11]
+        size = _XMR_BLOCK.get(len(chunk))
+        if size is None:
+            return None
+        num = 0
+        for c in chunk:
+            idx = _XMR_ALPHABET.find(c)
+            if idx < 0:
+                return None
+            num = num * 58 + idx
+        if num >> (8 * size):
+            return None
+        out += num.to_bytes(size, "big")
+    return bytes(out)
+
+
+def xmr_address(addr: str) -> bool:
+    """True for a Monero standard, sub- or integrated address with a valid checksum."""
+    raw = _xmr_decode(addr)
+    if raw is None or len(raw) not in (69, 77) or raw[0] not in (18, 19, 42):
+        return False
+    return keccak256(raw[:-4])[:4] == raw[-4:]
+
+
+# -------------------------------------------------------------------------- onion
+
+
+def onion_v3(label: str) -> bool:
+    """True when a 56-character .onion label carries a valid v3 checksum and version."""
+    import base64
+
+    if len(label) != 56:
+        return False
+    try:
+        raw = base64.b32decode(label.upper())
+    except ValueError:
+        return False
+    pubkey, checksum, version = raw[:32], raw[32:34], raw[34:]
+    if version != b"\x03":
+        return False
+    return hashlib.sha3_256(b".onion checksum" + pubkey + version).digest()[:2] == checksum
+
+
+# ---------------------------------------------------------------------- scanning
+
+_NB = r"(?<![A-Za-z0-9])"
+_NA = r"(?![A-Za-z0-9])"
+_RE_B58 = re.compile(_NB + r"[13LMT][1-9A-HJ-NP-Za-km-z]{25,34}" + _NA)
+_RE_BECH = re.compile(_NB + r"(?:bc|ltc|BC|LTC)1[ac-hj-np-zAC-HJ-NP-Z02-9]{8,87}" + _NA)
+_RE_ETH = re.compile(_NB + r"0x[0-9a-fA-F]{40}" + _NA)
+_RE_XMR = re.compile(_NB + r"[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?" + _NA)
+_RE_ONION = re.compile(_NB + r"([a-z2-7]{56})\.onion" + _NA, re.IGNORECASE)
+
+
+def find_wallets(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, address) for every checksum-valid address in `text`; ETH lower-cased."""
+    for m in _RE_B58.finditer(text):
+        kind = base58_address(m.group())
+        if kind:
+            yield kind, m.group()
+    for m in _RE_BECH.finditer(text):
+        kind = segwit_address(m.group())
+        if kind:
+            yield kind, m.group().lower()
+    for m in _RE_ETH.finditer(text):
+        if eth_address(m.group()):
+            yield "eth", m.group().lower()
+    for m in _RE_XMR.finditer(text):
+        if xmr_address(m.group()):
+            yield "xmr", m.group()
+
+
+def find_onions(text: str) -> Iterator[str]:
+    """Every v3 onion address (lower-case, with ".onion") whose checksum holds."""
+    for m in _RE_ONION.finditer(text):
+        label = m.group(1).lower()
+        if onion_v3(label):
+            yield label + ".onion"

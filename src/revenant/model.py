@@ -1,0 +1,298 @@
+"""Shared types that flow through the pipeline: discover -> probe -> evidence ->
+fingerprint -> match -> store -> act.
+
+Every type here is a frozen dataclass: stages pass values, never mutate them. Nothing in
+this module does I/O; it must stay importable from every stage.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+"""Time is injected: stages take a `clock` returning an aware UTC datetime."""
+
+
+def utcnow() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+def seeded(seed: int | None) -> random.Random:
+    """Randomness is injected: stages take a `random.Random`, built here from a seed."""
+    return random.Random(seed)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """A seized platform being watched for: its known domains and brand words."""
+
+    name: str
+    domains: tuple[str, ...]
+    brands: tuple[str, ...] = ()
+    created: datetime | None = None
+    id: int | None = None
+
+
+# ---------------------------------------------------------------------- discovery
+
+
+class Source(enum.StrEnum):
+    """Where a candidate name came from."""
+
+    PERMUTATION = "permutation"
+    CT = "ct"
+    NRD = "nrd"
+    ZONE = "zone"
+    PIVOT = "pivot"
+    TIP = "tip"
+    SCENARIO = "scenario"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A hostname (or URL) worth probing, with its provenance."""
+
+    name: str
+    source: Source
+    seen_at: datetime
+    detail: str = ""
+    case: str | None = None
+    priority: float = 0.0
+
+
+# -------------------------------------------------------------------------- probe
+
+
+class Outcome(enum.StrEnum):
+    """How one fetch (or a whole capture) ended. Every refusal or failure is an outcome,
+    never an exception escaping the prober."""
+
+    OK = "ok"
+    REFUSED = "refused"  # policy said no: address, content type, signature
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"  # body, decompressed body or headers over their bound
+    TLS_ERROR = "tls_error"
+    DNS_ERROR = "dns_error"  # NXDOMAIN, no answer, resolver failure
+    CONNECT_ERROR = "connect_error"
+    PROTOCOL_ERROR = "protocol_error"  # malformed response, reset mid-body
+    REDIRECT_LIMIT = "redirect_limit"
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    """One answer of the resolver, as received."""
+
+    name: str
+    rtype: str  # "A", "AAAA", "CNAME", "NS", "MX", "TXT"
+    value: str
+    ttl: int = 0
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """One certificate of a TLS chain, parsed; `der` keeps the exact bytes."""
+
+    subject: str
+    issuer: str
+    sans: tuple[str, ...]
+    serial: str  # hex
+    not_before: datetime
+    not_after: datetime
+    spki_sha256: str  # hex
+    sha256: str  # hex digest of the DER
+    der: bytes = b""
+
+
+@dataclass(frozen=True)
+class TlsInfo:
+    """The TLS handshake as seen, recorded whether or not the chain verified."""
+
+    version: str
+    cipher: str
+    verified: bool
+    verify_error: str = ""
+    chain: tuple[Certificate, ...] = ()
+
+
+Headers = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and what came back (or why nothing did).
+
+    `payload` is the body as received (transfer coding removed, content coding kept), what
+    the WARC records; `content` is the payload after bounded content decoding, what the
+    fingerprint reads. Both are empty when the body was refused.
+    """
+
+    role: str  # "page", "redirect", "favicon", "script", "style"
+    url: str
+    started: datetime
+    outcome: Outcome
+    reason: str = ""
+    peer: str | None = None  # the address actually connected to
+    elapsed: float = 0.0
+    request_headers: Headers = ()
+    status: int | None = None
+    http_version: str = "HTTP/1.1"
+    status_text: str = ""
+    headers: Headers = ()
+    payload: bytes = b""
+    content: bytes = b""
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        """First response header of that name, case-insensitively."""
+        low = name.lower()
+        for key, value in self.headers:
+            if key.lower() == low:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Everything one probe of one target saw: DNS, TLS, and every HTTP exchange."""
+
+    target: str  # what was asked for (URL)
+    host: str
+    started: datetime
+    finished: datetime
+    outcome: Outcome
+    reason: str = ""
+    dns: tuple[DnsRecord, ...] = ()
+    tls: TlsInfo | None = None
+    exchanges: tuple[Exchange, ...] = ()
+    id: int | None = None
+    warc_file: str | None = None
+
+    @property
+    def page(self) -> Exchange | None:
+        """The final page exchange (after redirects), if any response came."""
+        pages = [e for e in self.exchanges if e.role == "page"]
+        return pages[-1] if pages else None
+
+    @property
+    def final_url(self) -> str:
+        page = self.page
+        return page.url if page else self.target
+
+    @property
+    def peer(self) -> str | None:
+        page = self.page
+        return page.peer if page else None
+
+    @property
+    def favicon(self) -> Exchange | None:
+        for e in self.exchanges:
+            if e.role == "favicon" and e.outcome is Outcome.OK and e.content:
+                return e
+        return None
+
+    @property
+    def assets(self) -> tuple[Exchange, ...]:
+        return tuple(e for e in self.exchanges if e.role in ("script", "style"))
+
+
+# -------------------------------------------------------------------- fingerprint
+
+
+@dataclass(frozen=True, order=True)
+class Feature:
+    """One typed, discrete observation, e.g. Feature("ga", "UA-123456-1")."""
+
+    kind: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a capture is, for matching: discrete features plus similarity sketches."""
+
+    target: str
+    features: frozenset[Feature]
+    title: str = ""
+    text_simhash: int | None = None  # 64-bit, unsigned
+    dom_simhash: int | None = None  # 64-bit, unsigned
+    text_minhash: tuple[int, ...] = ()
+    host: str = ""
+    registrable: str = ""
+    brand_tokens: tuple[str, ...] = ()
+    capture_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseFeature:
+    """A feature of a case fingerprint, with how stable it was across the seized site's
+    captures and the analyst's edits."""
+
+    feature: Feature
+    stability: float = 1.0  # share of the case's captures that showed it
+    pinned: bool = False
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class CaseFingerprint:
+    """The seized site as the matcher sees it, built from one or more captures."""
+
+    case: str
+    features: tuple[CaseFeature, ...]
+    references: tuple[Fingerprint, ...] = ()  # the captures' own fingerprints (sketches)
+    domains: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+
+
+# -------------------------------------------------------------------------- match
+
+
+class Verdict(enum.StrEnum):
+    REEMERGENCE = "re-emergence"
+    PROBABLE = "probable"
+    UNRELATED = "unrelated"
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One reason a target matches, in bits, with words an analyst can quote."""
+
+    feature: str
+    bits: float
+    why: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """The evidence that a target is the case's platform, and why."""
+
+    target: str
+    case: str
+    bits: float
+    verdict: Verdict
+    sentence: str = ""
+    contributions: tuple[Contribution, ...] = field(default_factory=tuple)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "case": self.case,
+            "bits": round(self.bits, 2),
+            "verdict": str(self.verdict),
+            "sentence": self.sentence,
+            "contributions": [
+                {"feature": c.feature, "bits": round(c.bits, 2), "why": c.why}
+                for c in self.contributions
+            ],
+        }

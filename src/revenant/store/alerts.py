@@ -1,0 +1,113 @@
+"""Alerts: one per (case, host), raised from a score, decided by an analyst.
+
+Raising an alert twice for the same host updates it (a higher score, a newer capture)
+and never duplicates it; an analyst's decision is never overwritten by a re-score.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from revenant.errors import UsageError
+from revenant.model import Score
+from revenant.store.db import Store
+from revenant.store.schema import AlertRow, CaseRow
+
+STATES = ("open", "confirmed", "dismissed")
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    case: str
+    host: str
+    target: str
+    bits: float
+    verdict: str
+    state: str
+    capture_id: int | None
+    created_at: datetime
+    explanation: dict[str, object]
+
+
+def host_of(target: str) -> str:
+    parts = urlsplit(target if "://" in target else f"http://{target}")
+    return (parts.hostname or target).lower()
+
+
+def raise_alert(
+    session: Session, case_id: int, score: Score, *, capture_id: int | None, now: datetime
+) -> tuple[int, bool]:
+    """Record a score as an alert inside the caller's transaction; (alert id, is new)."""
+    host = host_of(score.target)
+    row = session.scalar(select(AlertRow).where(AlertRow.case_id == case_id, AlertRow.host == host))
+    explanation = json.dumps(score.as_json(), ensure_ascii=False)
+    if row is None:
+        row = AlertRow(
+            case_id=case_id,
+            capture_id=capture_id,
+            host=host,
+            target=score.target,
+            bits=score.bits,
+            verdict=str(score.verdict),
+            explanation=explanation,
+            created_at=now,
+            updated_at=now,
+            state="open",
+        )
+        session.add(row)
+        session.flush()
+        return row.id, True
+    row.capture_id = capture_id
+    row.target = score.target
+    row.bits = score.bits
+    row.verdict = str(score.verdict)
+    row.explanation = explanation
+    row.updated_at = now
+    return row.id, False
+
+
+def list_alerts(store: Store, *, case: str | None = None, state: str | None = None) -> list[Alert]:
+    with store.session() as session:
+        query = select(AlertRow, CaseRow.name).join(CaseRow, CaseRow.id == AlertRow.case_id)
+        if case is not None:
+            query = query.where(CaseRow.name == case)
+        if state is not None:
+            query = query.where(AlertRow.state == state)
+        rows = session.execute(query.order_by(AlertRow.bits.desc(), AlertRow.id)).all()
+        return [_to_alert(row, name) for row, name in rows]
+
+
+def decide(store: Store, alert_id: int, state: str, *, now: datetime) -> Alert:
+    """An analyst confirms or dismisses an alert."""
+    if state not in STATES:
+        raise UsageError(f"alert state {state!r}: one of {', '.join(STATES)}")
+    with store.session() as session:
+        row = session.get(AlertRow, alert_id)
+        if row is None:
+            raise UsageError(f"no alert with id {alert_id}")
+        row.state = state
+        row.updated_at = now
+        name = session.scalar(select(CaseRow.name).where(CaseRow.id == row.case_id)) or ""
+        return _to_alert(row, name)
+
+
+def _to_alert(row: AlertRow, case_name: str) -> Alert:
+    return Alert(
+        id=row.id,
+        case=case_name,
+        host=row.host,
+        target=row.target,
+        bits=row.bits,
+        verdict=row.verdict,
+        state=row.state,
+        capture_id=row.capture_id,
+        created_at=row.created_at,
+        explanation=json.loads(row.explanation),
+    )

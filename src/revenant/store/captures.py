@@ -1,0 +1,199 @@
+"""Captures and their fingerprints: save, load, and feature counts for the background.
+
+The evidence itself lives in WARC files; a capture row points at its file and keeps
+what the matcher and the dashboard need to query (features, sketches, outcome).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from revenant.errors import UsageError
+from revenant.model import Capture, Feature, Fingerprint
+from revenant.store.db import Store
+from revenant.store.schema import CaptureRow, FeatureRow
+
+_U64 = 1 << 64
+_I64 = 1 << 63
+
+
+def to_signed(value: int | None) -> int | None:
+    """A 64-bit unsigned sketch as a signed BIGINT."""
+    if value is None:
+        return None
+    return value - _U64 if value >= _I64 else value
+
+
+def to_unsigned(value: int | None) -> int | None:
+    if value is None:
+        return None
+    return value + _U64 if value < 0 else value
+
+
+def _pack_minhash(values: Sequence[int]) -> bytes | None:
+    if not values:
+        return None
+    return b"".join(int(v).to_bytes(8, "big", signed=False) for v in values)
+
+
+def _unpack_minhash(blob: bytes | None) -> tuple[int, ...]:
+    if not blob:
+        return ()
+    return tuple(int.from_bytes(blob[i : i + 8], "big") for i in range(0, len(blob), 8))
+
+
+def save_capture(
+    store: Store,
+    capture: Capture,
+    fingerprint: Fingerprint | None = None,
+    *,
+    case_id: int | None = None,
+    background: bool = True,
+) -> int:
+    """Store a capture (and its fingerprint); returns the capture id."""
+    page = capture.page
+    with store.session() as session:
+        row = CaptureRow(
+            case_id=case_id,
+            target=capture.target,
+            host=capture.host,
+            final_url=capture.final_url,
+            started_at=capture.started,
+            finished_at=capture.finished,
+            outcome=str(capture.outcome),
+            reason=capture.reason,
+            peer=capture.peer,
+            status=page.status if page else None,
+            warc_file=capture.warc_file,
+            background=background,
+        )
+        session.add(row)
+        session.flush()
+        if fingerprint is not None:
+            _write_fingerprint(session, row, fingerprint)
+        return row.id
+
+
+def _write_fingerprint(session: Session, row: CaptureRow, fp: Fingerprint) -> None:
+    row.title = fp.title
+    row.registrable = fp.registrable
+    row.text_simhash = to_signed(fp.text_simhash)
+    row.dom_simhash = to_signed(fp.dom_simhash)
+    row.text_minhash = _pack_minhash(fp.text_minhash)
+    row.brand_tokens = json.dumps(list(fp.brand_tokens))
+    for feature in sorted(set(fp.features)):
+        session.add(FeatureRow(capture_id=row.id, kind=feature.kind, value=feature.value))
+
+
+def load_fingerprint(store: Store, capture_id: int) -> Fingerprint:
+    with store.session() as session:
+        row = session.get(CaptureRow, capture_id)
+        if row is None:
+            raise UsageError(f"no capture with id {capture_id}")
+        return _to_fingerprint(session, row)
+
+
+def _to_fingerprint(session: Session, row: CaptureRow) -> Fingerprint:
+    features = frozenset(
+        Feature(kind, value)
+        for kind, value in session.execute(
+            select(FeatureRow.kind, FeatureRow.value).where(FeatureRow.capture_id == row.id)
+        )
+    )
+    return Fingerprint(
+        target=row.final_url or row.target,
+        features=features,
+        title=row.title,
+        text_simhash=to_unsigned(row.text_simhash),
+        dom_simhash=to_unsigned(row.dom_simhash),
+        text_minhash=_unpack_minhash(row.text_minhash),
+        host=row.host,
+        registrable=row.registrable,
+        brand_tokens=tuple(json.loads(row.brand_tokens or "[]")),
+        capture_id=row.id,
+    )
+
+
+def iter_fingerprints(store: Store, *, background_only: bool = False) -> Iterator[Fingerprint]:
+    """Every stored fingerprint, for rebuilding the near-duplicate index at start."""
+    with store.session() as session:
+        query = select(CaptureRow).where(CaptureRow.outcome == "ok").order_by(CaptureRow.id)
+        if background_only:
+            query = query.where(CaptureRow.background.is_(True))
+        for row in session.scalars(query):
+            yield _to_fingerprint(session, row)
+
+
+def capture_row(store: Store, capture_id: int) -> CaptureRow:
+    with store.session() as session:
+        row = session.get(CaptureRow, capture_id)
+        if row is None:
+            raise UsageError(f"no capture with id {capture_id}")
+        return row
+
+
+def set_background(store: Store, capture_ids: Iterable[int], background: bool) -> None:
+    """Take captures in or out of the background (references and confirmed mirrors are out)."""
+    ids = list(capture_ids)
+    if not ids:
+        return
+    with store.session() as session:
+        session.execute(
+            update(CaptureRow).where(CaptureRow.id.in_(ids)).values(background=background)
+        )
+
+
+def background_size(store: Store) -> int:
+    """How many successful unrelated captures the background counts hold."""
+    with store.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(CaptureRow)
+                .where(CaptureRow.background.is_(True), CaptureRow.outcome == "ok")
+            )
+            or 0
+        )
+
+
+def feature_counts(store: Store, features: Iterable[Feature]) -> dict[Feature, int]:
+    """Document frequency of each feature among background captures (distinct hosts)."""
+    wanted = sorted(set(features))
+    counts: dict[Feature, int] = dict.fromkeys(wanted, 0)
+    by_kind: dict[str, list[str]] = {}
+    for feature in wanted:
+        by_kind.setdefault(feature.kind, []).append(feature.value)
+    with store.session() as session:
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                rows = session.execute(
+                    select(FeatureRow.value, func.count(func.distinct(CaptureRow.host)))
+                    .join(CaptureRow, CaptureRow.id == FeatureRow.capture_id)
+                    .where(
+                        FeatureRow.kind == kind,
+                        FeatureRow.value.in_(chunk),
+                        CaptureRow.background.is_(True),
+                    )
+                    .group_by(FeatureRow.value)
+                )
+                for value, count in rows:
+                    counts[Feature(kind, value)] = int(count)
+    return counts
+
+
+def captures_with(store: Store, feature: Feature, *, limit: int = 100) -> list[tuple[int, str]]:
+    """Exact-feature lookup: (capture id, host) of stored captures showing the feature."""
+    with store.session() as session:
+        rows = session.execute(
+            select(CaptureRow.id, CaptureRow.host)
+            .join(FeatureRow, CaptureRow.id == FeatureRow.capture_id)
+            .where(FeatureRow.kind == feature.kind, FeatureRow.value == feature.value)
+            .order_by(CaptureRow.id)
+            .limit(limit)
+        )
+        return [(int(i), str(h)) for i, h in rows]

@@ -1,0 +1,205 @@
+"""Cases: create, read, list, and the case fingerprint's stored features."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from revenant.errors import CaseExists, UnknownCase, UsageError
+from revenant.model import Case, CaseFeature, Clock, Feature, utcnow
+from revenant.store.db import Store
+from revenant.store.schema import CaseFeatureRow, CaseReferenceRow, CaseRow, CaseTermRow
+
+_MAX_NAME = 200
+
+
+def _case_row(session: Session, name: str) -> CaseRow:
+    row = session.scalar(select(CaseRow).where(CaseRow.name == name))
+    if row is None:
+        raise UnknownCase(f"no case named {name!r} (see `revenant case list`)")
+    return row
+
+
+def _to_case(session: Session, row: CaseRow) -> Case:
+    terms = session.scalars(
+        select(CaseTermRow).where(CaseTermRow.case_id == row.id).order_by(CaseTermRow.id)
+    ).all()
+    return Case(
+        name=row.name,
+        domains=tuple(t.value for t in terms if t.kind == "domain"),
+        brands=tuple(t.value for t in terms if t.kind == "brand"),
+        created=row.created_at,
+        id=row.id,
+    )
+
+
+def create_case(
+    store: Store,
+    name: str,
+    domains: Sequence[str],
+    brands: Sequence[str] = (),
+    *,
+    clock: Clock = utcnow,
+) -> Case:
+    """Create a case; domains are normalised to lower-case IDNA A-labels' Unicode form."""
+    name = name.strip()
+    if not name or len(name) > _MAX_NAME or any(ord(c) < 32 for c in name):
+        raise UsageError(f"case name {name!r}: 1 to {_MAX_NAME} printable characters")
+    if not domains:
+        raise UsageError(f"case {name!r}: give at least one --domain")
+    clean_domains = [normalise_domain(d) for d in domains]
+    clean_brands = [b.strip().lower() for b in brands if b.strip()]
+    try:
+        with store.session() as session:
+            row = CaseRow(name=name, created_at=clock())
+            session.add(row)
+            session.flush()
+            for kind, values in (("domain", clean_domains), ("brand", clean_brands)):
+                for value in dict.fromkeys(values):
+                    session.add(CaseTermRow(case_id=row.id, kind=kind, value=value))
+            session.flush()
+            return _to_case(session, row)
+    except IntegrityError as exc:
+        raise CaseExists(f"case {name!r} already exists") from exc
+
+
+def normalise_domain(domain: str) -> str:
+    """Lower-case, strip scheme, path and trailing dot; refuse what cannot be a hostname."""
+    value = domain.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = value.split("/", 1)[0].rstrip(".")
+    if not value or len(value) > 253 or "." not in value or any(c.isspace() for c in value):
+        raise UsageError(f"domain {domain!r} is not a hostname")
+    return value
+
+
+def get_case(store: Store, name: str) -> Case:
+    with store.session() as session:
+        return _to_case(session, _case_row(session, name))
+
+
+def list_cases(store: Store) -> list[Case]:
+    with store.session() as session:
+        rows = session.scalars(select(CaseRow).order_by(CaseRow.name)).all()
+        return [_to_case(session, row) for row in rows]
+
+
+def add_references(store: Store, name: str, capture_ids: Iterable[int]) -> None:
+    """Mark captures as references of the case (captures of the seized site)."""
+    with store.session() as session:
+        case = _case_row(session, name)
+        known = set(
+            session.scalars(
+                select(CaseReferenceRow.capture_id).where(CaseReferenceRow.case_id == case.id)
+            )
+        )
+        for capture_id in capture_ids:
+            if capture_id not in known:
+                session.add(CaseReferenceRow(case_id=case.id, capture_id=capture_id))
+                known.add(capture_id)
+
+
+def reference_ids(store: Store, name: str) -> list[int]:
+    with store.session() as session:
+        case = _case_row(session, name)
+        return list(
+            session.scalars(
+                select(CaseReferenceRow.capture_id)
+                .where(CaseReferenceRow.case_id == case.id)
+                .order_by(CaseReferenceRow.capture_id)
+            )
+        )
+
+
+def save_case_features(store: Store, name: str, features: Iterable[CaseFeature]) -> None:
+    """Replace the case fingerprint's features, keeping the analyst's pins and exclusions."""
+    with store.session() as session:
+        case = _case_row(session, name)
+        edits = {
+            (r.kind, r.value): (r.pinned, r.excluded)
+            for r in session.scalars(
+                select(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id)
+            )
+            if r.pinned or r.excluded
+        }
+        session.execute(delete(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id))
+        seen: set[tuple[str, str]] = set()
+        for cf in features:
+            key = (cf.feature.kind, cf.feature.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            pinned, excluded = edits.pop(key, (cf.pinned, cf.excluded))
+            session.add(
+                CaseFeatureRow(
+                    case_id=case.id,
+                    kind=key[0],
+                    value=key[1],
+                    stability=cf.stability,
+                    pinned=pinned,
+                    excluded=excluded,
+                )
+            )
+        for (kind, value), (pinned, excluded) in edits.items():
+            # An edited feature no longer observed is kept: the analyst's word stands.
+            session.add(
+                CaseFeatureRow(
+                    case_id=case.id,
+                    kind=kind,
+                    value=value,
+                    stability=0.0,
+                    pinned=pinned,
+                    excluded=excluded,
+                )
+            )
+
+
+def case_features(store: Store, name: str) -> list[CaseFeature]:
+    with store.session() as session:
+        case = _case_row(session, name)
+        rows = session.scalars(
+            select(CaseFeatureRow)
+            .where(CaseFeatureRow.case_id == case.id)
+            .order_by(CaseFeatureRow.kind, CaseFeatureRow.value)
+        ).all()
+        return [
+            CaseFeature(
+                feature=Feature(r.kind, r.value),
+                stability=r.stability,
+                pinned=r.pinned,
+                excluded=r.excluded,
+            )
+            for r in rows
+        ]
+
+
+def edit_case_feature(
+    store: Store, name: str, feature: Feature, *, pinned: bool | None, excluded: bool | None
+) -> CaseFeature:
+    """Pin or exclude one feature of the case fingerprint (adding it if pinned and new)."""
+    with store.session() as session:
+        case = _case_row(session, name)
+        row = session.scalar(
+            select(CaseFeatureRow).where(
+                CaseFeatureRow.case_id == case.id,
+                CaseFeatureRow.kind == feature.kind,
+                CaseFeatureRow.value == feature.value,
+            )
+        )
+        if row is None:
+            if not pinned:
+                raise UsageError(f"case {name!r} has no feature {feature}")
+            row = CaseFeatureRow(
+                case_id=case.id, kind=feature.kind, value=feature.value, stability=0.0
+            )
+            session.add(row)
+        if pinned is not None:
+            row.pinned = pinned
+        if excluded is not None:
+            row.excluded = excluded
+        session.flush()
+        return CaseFeature(feature, row.stability, row.pinned, row.excluded)

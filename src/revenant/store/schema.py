@@ -1,0 +1,218 @@
+"""The database schema, as SQLAlchemy 2 declarative tables.
+
+Every change to these tables ships with an Alembic migration in `store/migrations/`;
+the tests check that migrating up from an empty database gives exactly this schema.
+Works on SQLite (default, WAL) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone: stored as UTC, read back
+    as aware UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: Revenant stores aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CaseTermRow(Base):
+    """A known domain or brand word of a case."""
+
+    __tablename__ = "case_terms"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "domain" | "brand"
+    value: Mapped[str] = mapped_column(String(253))
+
+
+class CaptureRow(Base):
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    target: Mapped[str] = mapped_column(Text)
+    host: Mapped[str] = mapped_column(String(253), index=True)
+    final_url: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    peer: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    registrable: Mapped[str] = mapped_column(String(253), default="")
+    # 64-bit sketches stored signed so they fit BIGINT on every backend.
+    text_simhash: Mapped[int | None] = mapped_column(BigInteger)
+    dom_simhash: Mapped[int | None] = mapped_column(BigInteger)
+    text_minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    brand_tokens: Mapped[str] = mapped_column(Text, default="")
+    background: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class FeatureRow(Base):
+    __tablename__ = "features"
+    __table_args__ = (
+        UniqueConstraint("capture_id", "kind", "value"),
+        Index("ix_features_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(
+        ForeignKey("captures.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+
+
+class CaseReferenceRow(Base):
+    """A capture of the seized site that the case fingerprint is built from."""
+
+    __tablename__ = "case_references"
+    __table_args__ = (UniqueConstraint("case_id", "capture_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+
+
+class CaseFeatureRow(Base):
+    """A feature of a case fingerprint with its stability and the analyst's edits."""
+
+    __tablename__ = "case_features"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    stability: Mapped[float] = mapped_column(Float, default=1.0)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CandidateRow(Base):
+    """A name in the probe queue. The queue lives here so a killed worker loses nothing."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (Index("ix_candidates_state_priority", "state", "priority"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(253), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime())
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    # queued -> leased -> done | failed; "unprobed" when capacity never reached it.
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_probe_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_capture_id: Mapped[int | None] = mapped_column(
+        ForeignKey("captures.id", ondelete="SET NULL")
+    )
+
+
+class CandidateSourceRow(Base):
+    """Every sighting of a candidate, with its provenance."""
+
+    __tablename__ = "candidate_sources"
+    __table_args__ = (UniqueConstraint("candidate_id", "source", "detail"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AlertRow(Base):
+    """A capture that scored against a case. One alert per (case, host)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("case_id", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    host: Mapped[str] = mapped_column(String(253))
+    target: Mapped[str] = mapped_column(Text)
+    bits: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(32))
+    explanation: Mapped[str] = mapped_column(Text)  # the Score as JSON
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|confirmed|dismissed
+
+
+class LedgerRow(Base):
+    """Database mirror of the evidence custody ledger (the JSON lines file is primary)."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (UniqueConstraint("case_name", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_name: Mapped[str] = mapped_column(String(200), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[str] = mapped_column(Text)  # the entry exactly as chained, JSON
+    entry_hash: Mapped[str] = mapped_column(String(128))
+
+
+class StateRow(Base):
+    """Small named state values: CT log positions, last run times."""
+
+    __tablename__ = "state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

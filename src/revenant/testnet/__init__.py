@@ -1,0 +1,1 @@
+"""testnet stage (see ../shared/DESIGN.md)."""
