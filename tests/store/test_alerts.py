@@ -16,9 +16,13 @@ def test_raising_twice_for_one_host_updates_instead_of_duplicating(store, clock)
     case = create_case(store, "coco", ["coco.gg"])
     assert case.id is not None
     with store.session() as s:
-        first, new1 = raise_alert(s, case.id, _score("https://coco2.fr/", 40), capture_id=None, now=clock())
+        first, new1 = raise_alert(
+            s, case.id, _score("https://coco2.fr/", 40), capture_id=None, now=clock()
+        )
     with store.session() as s:
-        second, new2 = raise_alert(s, case.id, _score("http://COCO2.fr/x", 55), capture_id=None, now=clock())
+        second, new2 = raise_alert(
+            s, case.id, _score("http://COCO2.fr/x", 55), capture_id=None, now=clock()
+        )
     assert (new1, new2) == (True, False)
     assert first == second
     (alert,) = list_alerts(store, case="coco")

@@ -20,7 +20,12 @@ def test_migrations_from_empty_give_exactly_the_schema(tmp_path: Path) -> None:
         assert diff == []
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
     assert set(inspect(store.engine).get_table_names()) >= {
-        "cases", "captures", "features", "candidates", "alerts", "ledger"
+        "cases",
+        "captures",
+        "features",
+        "candidates",
+        "alerts",
+        "ledger",
     }
 
 
@@ -50,6 +55,6 @@ def test_database_from_a_newer_revenant_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "junk.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="junk.db"):
+    with pytest.raises(StoreError, match=r"junk\.db"):
         open_store(f"sqlite:///{bad}")
     assert bad.read_bytes() == b"this is not sqlite" * 100

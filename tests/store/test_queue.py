@@ -8,7 +8,9 @@ from revenant.store.schema import CaptureRow
 
 
 def _cand(name: str, when, priority: float = 0.0, source: Source = Source.PERMUTATION) -> Candidate:
-    return Candidate(name=name, source=source, seen_at=when, detail=f"from {source}", priority=priority)
+    return Candidate(
+        name=name, source=source, seen_at=when, detail=f"from {source}", priority=priority
+    )
 
 
 def test_claims_come_highest_priority_first(store, clock) -> None:
@@ -42,8 +44,13 @@ def test_finished_names_come_back_only_when_their_recheck_is_due(store, clock) -
     with store.session() as session:
         session.add(
             CaptureRow(
-                id=1, target="a.fr", host="a.fr", final_url="a.fr", started_at=clock(),
-                finished_at=clock(), outcome="ok",
+                id=1,
+                target="a.fr",
+                host="a.fr",
+                final_url="a.fr",
+                started_at=clock(),
+                finished_at=clock(),
+                outcome="ok",
             )
         )
         session.flush()

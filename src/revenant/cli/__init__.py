@@ -85,7 +85,7 @@ def emit_json(value: object) -> None:
 
 def _register() -> None:
     # Imported here so each command module can import `app` helpers from this one.
-    from revenant.cli import case, pipeline  # noqa: F401
+    from revenant.cli import case, demo, pipeline  # noqa: F401
 
 
 _register()

@@ -7,6 +7,7 @@ import typer
 from revenant.cli import app, emit_json, settings_of
 from revenant.model import Case, Feature
 from revenant.store import open_store
+from revenant.store.alerts import list_alerts
 from revenant.store.cases import (
     case_features,
     create_case,
@@ -15,7 +16,6 @@ from revenant.store.cases import (
     list_cases,
     reference_ids,
 )
-from revenant.store.alerts import list_alerts
 
 case_app = typer.Typer(no_args_is_help=True, help="Create and inspect cases.")
 app.add_typer(case_app, name="case")
@@ -44,7 +44,9 @@ def create(
     if as_json:
         emit_json(_case_json(case))
     else:
-        typer.echo(f"case {case.name}: {len(case.domains)} domain(s), {len(case.brands)} brand word(s)")
+        typer.echo(
+            f"case {case.name}: {len(case.domains)} domain(s), {len(case.brands)} brand word(s)"
+        )
 
 
 @case_app.command("list")
@@ -86,7 +88,13 @@ def show(
                 for cf in features
             ],
             "alerts": [
-                {"id": a.id, "host": a.host, "bits": round(a.bits, 2), "verdict": a.verdict, "state": a.state}
+                {
+                    "id": a.id,
+                    "host": a.host,
+                    "bits": round(a.bits, 2),
+                    "verdict": a.verdict,
+                    "state": a.state,
+                }
                 for a in alerts
             ],
         }
@@ -104,12 +112,18 @@ def show(
         typer.echo(f"    #{a.id} {a.bits:6.1f} bits  {a.verdict:13} {a.state:9} {a.host}")
 
 
-def _edit(ctx: typer.Context, name: str, feature: str, *, pinned: bool | None, excluded: bool | None) -> None:
+def _edit(
+    ctx: typer.Context, name: str, feature: str, *, pinned: bool | None, excluded: bool | None
+) -> None:
     kind, sep, value = feature.partition(":")
     if not sep or not kind or not value:
         raise typer.BadParameter(f"feature {feature!r}: write it KIND:VALUE, e.g. ga:UA-1234-1")
     cf = edit_case_feature(
-        open_store(settings_of(ctx).db_url), name, Feature(kind, value), pinned=pinned, excluded=excluded
+        open_store(settings_of(ctx).db_url),
+        name,
+        Feature(kind, value),
+        pinned=pinned,
+        excluded=excluded,
     )
     typer.echo(f"case {name}: {cf.feature} pinned={cf.pinned} excluded={cf.excluded}")
 

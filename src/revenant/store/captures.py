@@ -54,28 +54,41 @@ def save_capture(
     case_id: int | None = None,
     background: bool = True,
 ) -> int:
-    """Store a capture (and its fingerprint); returns the capture id."""
-    page = capture.page
+    """Store a capture (and its fingerprint) in its own transaction; returns its id."""
     with store.session() as session:
-        row = CaptureRow(
-            case_id=case_id,
-            target=capture.target,
-            host=capture.host,
-            final_url=capture.final_url,
-            started_at=capture.started,
-            finished_at=capture.finished,
-            outcome=str(capture.outcome),
-            reason=capture.reason,
-            peer=capture.peer,
-            status=page.status if page else None,
-            warc_file=capture.warc_file,
-            background=background,
-        )
-        session.add(row)
-        session.flush()
-        if fingerprint is not None:
-            _write_fingerprint(session, row, fingerprint)
-        return row.id
+        return add_capture(session, capture, fingerprint, case_id=case_id, background=background)
+
+
+def add_capture(
+    session: Session,
+    capture: Capture,
+    fingerprint: Fingerprint | None = None,
+    *,
+    case_id: int | None = None,
+    background: bool = True,
+) -> int:
+    """Store a capture inside the caller's transaction (the watch finishes its queue
+    entry and raises its alerts in the same one)."""
+    page = capture.page
+    row = CaptureRow(
+        case_id=case_id,
+        target=capture.target,
+        host=capture.host,
+        final_url=capture.final_url,
+        started_at=capture.started,
+        finished_at=capture.finished,
+        outcome=str(capture.outcome),
+        reason=capture.reason,
+        peer=capture.peer,
+        status=page.status if page else None,
+        warc_file=capture.warc_file,
+        background=background,
+    )
+    session.add(row)
+    session.flush()
+    if fingerprint is not None:
+        _write_fingerprint(session, row, fingerprint)
+    return row.id
 
 
 def _write_fingerprint(session: Session, row: CaptureRow, fp: Fingerprint) -> None:
@@ -160,8 +173,11 @@ def background_size(store: Store) -> int:
         )
 
 
-def feature_counts(store: Store, features: Iterable[Feature]) -> dict[Feature, int]:
-    """Document frequency of each feature among background captures (distinct hosts)."""
+def feature_counts(
+    store: Store, features: Iterable[Feature], *, exclude_host: str | None = None
+) -> dict[Feature, int]:
+    """Document frequency of each feature among background captures (distinct hosts),
+    leaving out `exclude_host`: a target never counts as its own background."""
     wanted = sorted(set(features))
     counts: dict[Feature, int] = dict.fromkeys(wanted, 0)
     by_kind: dict[str, list[str]] = {}
@@ -178,6 +194,7 @@ def feature_counts(store: Store, features: Iterable[Feature]) -> dict[Feature, i
                         FeatureRow.kind == kind,
                         FeatureRow.value.in_(chunk),
                         CaptureRow.background.is_(True),
+                        CaptureRow.host != (exclude_host or ""),
                     )
                     .group_by(FeatureRow.value)
                 )

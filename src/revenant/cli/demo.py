@@ -1,0 +1,81 @@
+"""`revenant demo`: the scenario end to end, as a ranked table of alerts with reasons."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from revenant.cli import app, emit_json, settings_of
+from revenant.demo import DemoResult, run_demo, wait_for_interrupt
+from revenant.testnet import Testnet
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: int = typer.Option(2026, "--seed", help="Scenario seed: same seed, same internet."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Print the results and exit."),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranking as JSON."),
+    top: int = typer.Option(10, "--top", help="How many alerts to explain."),
+) -> None:
+    """Run Revenant on the simulated internet: case, captures, scores, alerts."""
+    settings = settings_of(ctx)
+    console = Console(stderr=as_json)
+    bar = Progress(
+        TextColumn("capturing the scenario"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=as_json or not console.is_terminal,
+    )
+    task = bar.add_task("capture", total=None)
+
+    def after(result: DemoResult, net: Testnet) -> None:
+        bar.stop()
+        if as_json:
+            emit_json(result.as_json())
+        else:
+            _print(console, result, top)
+        if not no_serve:
+            wait_for_interrupt(net, console.print)
+
+    with bar:
+        run_demo(
+            settings,
+            seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            after=after,
+        )
+
+
+def _print(console: Console, result: DemoResult, top: int) -> None:
+    table = Table(
+        title=f"Scenario sites ranked against case 'coco' ({result.references} reference captures)"
+    )
+    table.add_column("#", justify="right")
+    table.add_column("site")
+    table.add_column("bits", justify="right")
+    table.add_column("verdict")
+    table.add_column("truth (scenario label)")
+    shown = [r for r in result.ranking if r.truth != "background" or r.score.bits > 0][
+        : max(top * 3, 20)
+    ]
+    for i, r in enumerate(shown, 1):
+        style = {"re-emergence": "bold red", "probable": "yellow"}.get(str(r.score.verdict), "")
+        table.add_row(
+            str(i), r.host, f"{r.score.bits:.1f}", str(r.score.verdict), r.truth, style=style
+        )
+    console.print(table)
+    console.print(f"{result.alerts} alert(s) recorded; {len(result.ranking)} sites scored.\n")
+    for r in result.ranking[:top]:
+        if str(r.score.verdict) == "unrelated":
+            break
+        console.print(f"[bold]{r.host}[/bold]: {r.score.bits:.1f} bits, {r.score.verdict}")
+        if r.score.sentence:
+            console.print(f"  {r.score.sentence}")
+        for c in r.score.contributions[:8]:
+            console.print(f"  {c.bits:+6.1f}  {c.why}", markup=False, highlight=False)
+        console.print()

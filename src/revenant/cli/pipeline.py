@@ -1,0 +1,208 @@
+"""`revenant capture | fingerprint | score | alerts`: one target through the pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from revenant.cli import app, emit_json, settings_of
+from revenant.errors import UsageError
+from revenant.model import Capture, Score
+from revenant.pipeline import Pipeline, Stored, default_probe_config
+from revenant.probe import Prober
+from revenant.store import open_store
+from revenant.store.alerts import decide, list_alerts
+
+_RESOLVER = typer.Option(None, "--resolver", help="DNS resolver IP:PORT (default: system).")
+_ALLOW = typer.Option(
+    [], "--allow", help="CIDR the prober may reach although reserved (tests, demo only)."
+)
+_CA = typer.Option(None, "--ca-file", help="Extra trusted CA (PEM), e.g. the testnet's.")
+_JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _pipeline(
+    ctx: typer.Context, allow: list[str], resolver: str | None, ca: str | None
+) -> Pipeline:
+    settings = settings_of(ctx)
+    return Pipeline(
+        settings=settings,
+        store=open_store(settings.db_url),
+        probe_config=default_probe_config(allow=allow, resolver=resolver, ca_file=ca),
+    )
+
+
+async def _capture_one(pipe: Pipeline, target: str, case: str | None) -> Stored:
+    async with Prober(pipe.probe_config, clock=pipe.clock) as prober:
+        return await pipe.capture(prober, target, case=case)
+
+
+def _capture_json(stored: Stored) -> dict[str, object]:
+    cap: Capture = stored.capture
+    page = cap.page
+    return {
+        "id": stored.capture_id,
+        "target": cap.target,
+        "final_url": cap.final_url,
+        "outcome": str(cap.outcome),
+        "reason": cap.reason,
+        "status": page.status if page else None,
+        "peer": cap.peer,
+        "title": stored.fingerprint.title,
+        "features": len(stored.fingerprint.features),
+        "warc": cap.warc_file,
+    }
+
+
+@app.command()
+def capture(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="URL or hostname to capture."),
+    case: str | None = typer.Option(None, "--case", help="File the evidence under this case."),
+    resolver: str | None = _RESOLVER,
+    allow: list[str] = _ALLOW,
+    ca_file: str | None = _CA,
+    as_json: bool = _JSON,
+) -> None:
+    """Probe a target safely, record it as evidence (WARC + ledger) and fingerprint it."""
+    pipe = _pipeline(ctx, allow, resolver, ca_file)
+    try:
+        stored = asyncio.run(_capture_one(pipe, url, case))
+    finally:
+        pipe.close()
+    doc = _capture_json(stored)
+    if as_json:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"capture #{doc['id']} {doc['final_url']}: {doc['outcome']}"
+            f"{' (' + str(doc['reason']) + ')' if doc['reason'] else ''}"
+            f" status={doc['status']} title={doc['title']!r} features={doc['features']}"
+        )
+    if stored.capture.page is None:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fingerprint(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case name."),
+    capture_ids: list[int] = typer.Option([], "--capture", help="Capture id (repeatable)."),
+    warcs: list[Path] = typer.Option(
+        [], "--warc", help="WARC file of the seized site (repeatable)."
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Build the case fingerprint from captures or WARC files of the seized site."""
+    if bool(capture_ids) == bool(warcs):
+        raise UsageError("give --capture ID ... or --warc FILE ..., not both, not neither")
+    pipe = _pipeline(ctx, [], None, None)
+    ids = list(capture_ids)
+    if warcs:
+        ids = [s.capture_id for s in pipe.import_warcs(warcs, case=name)]
+        if not ids:
+            raise UsageError(f"no capture found in {', '.join(str(w) for w in warcs)}")
+    case_fp = pipe.fingerprint_case(name, ids)
+    if as_json:
+        emit_json(
+            {
+                "case": case_fp.case,
+                "references": [r.capture_id for r in case_fp.references],
+                "features": [
+                    {"feature": str(cf.feature), "stability": round(cf.stability, 3)}
+                    for cf in case_fp.features
+                ],
+            }
+        )
+    else:
+        typer.echo(
+            f"case {name}: fingerprint of {len(case_fp.features)} feature(s) from "
+            f"{len(case_fp.references)} capture(s)"
+        )
+
+
+def print_score(result: Score) -> None:
+    typer.echo(f"{result.target}: {result.bits:.1f} bits, {result.verdict}")
+    if result.sentence:
+        typer.echo(f"  {result.sentence}")
+    for c in result.contributions:
+        typer.echo(f"  {c.bits:+7.1f}  {c.why}")
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case name."),
+    url: str | None = typer.Argument(None, help="URL or hostname to capture and score."),
+    warc: Path | None = typer.Option(None, "--warc", help="Score the captures in a WARC file."),
+    resolver: str | None = _RESOLVER,
+    allow: list[str] = _ALLOW,
+    ca_file: str | None = _CA,
+    as_json: bool = _JSON,
+) -> None:
+    """Score a target (captured now) or a WARC's captures against a case, with reasons."""
+    if (url is None) == (warc is None):
+        raise UsageError("give a URL or --warc FILE, not both, not neither")
+    pipe = _pipeline(ctx, allow, resolver, ca_file)
+    try:
+        pipe.case_fingerprint(name)  # fail fast on a case without a fingerprint
+        if url is not None:
+            stored = [asyncio.run(_capture_one(pipe, url, None))]
+        else:
+            assert warc is not None
+            stored = pipe.import_warcs([warc], case=None)
+            if not stored:
+                raise UsageError(f"{warc}: no capture found")
+    finally:
+        pipe.close()
+    results = [pipe.score(name, s.fingerprint) for s in stored]
+    if as_json:
+        docs = [r.as_json() for r in results]
+        emit_json(docs[0] if len(docs) == 1 else docs)
+    else:
+        for r in results:
+            print_score(r)
+
+
+@app.command()
+def alerts(
+    ctx: typer.Context,
+    case: str | None = typer.Option(None, "--case", help="Only this case's alerts."),
+    state: str | None = typer.Option(None, "--state", help="open, confirmed or dismissed."),
+    as_json: bool = _JSON,
+) -> None:
+    """List alerts, highest score first."""
+    rows = list_alerts(open_store(settings_of(ctx).db_url), case=case, state=state)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": a.id,
+                    "case": a.case,
+                    "host": a.host,
+                    "bits": round(a.bits, 2),
+                    "verdict": a.verdict,
+                    "state": a.state,
+                    "capture": a.capture_id,
+                }
+                for a in rows
+            ]
+        )
+        return
+    for a in rows:
+        typer.echo(f"#{a.id}\t{a.bits:6.1f} bits\t{a.verdict}\t{a.state}\t{a.case}\t{a.host}")
+
+
+@app.command("decide")
+def decide_alert(
+    ctx: typer.Context,
+    alert_id: int = typer.Argument(...),
+    decision: str = typer.Argument(..., help="confirmed, dismissed or open."),
+) -> None:
+    """Confirm or dismiss an alert (the dashboard does the same)."""
+    from revenant.model import utcnow
+
+    alert = decide(open_store(settings_of(ctx).db_url), alert_id, decision, now=utcnow())
+    typer.echo(f"alert #{alert.id} {alert.host}: {alert.state}")

@@ -1,0 +1,199 @@
+"""One target through the whole flow: probe -> evidence -> fingerprint -> match -> store.
+
+The CLI, the demo and the watch loop all call these functions, so a capture taken by
+hand and one taken by the watch are recorded, fingerprinted and scored the same way.
+This module wires stages together; it holds no stage's logic itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from revenant.errors import UsageError
+from revenant.evidence import EvidenceLog, read_captures
+from revenant.fingerprint import extract
+from revenant.match import Background, build_case_fingerprint, score
+from revenant.model import (
+    Capture,
+    Case,
+    CaseFeature,
+    CaseFingerprint,
+    Clock,
+    Fingerprint,
+    Score,
+    utcnow,
+)
+from revenant.probe import ProbeConfig, Prober
+from revenant.settings import Settings
+from revenant.store import Store
+from revenant.store.alerts import raise_alert
+from revenant.store.captures import (
+    background_size,
+    feature_counts,
+    load_fingerprint,
+    save_capture,
+    set_background,
+)
+from revenant.store.cases import (
+    add_references,
+    case_features,
+    get_case,
+    list_cases,
+    reference_ids,
+    save_case_features,
+)
+from revenant.store.ledger import mirror_entry
+
+UNASSIGNED = "_unassigned"
+"""Evidence directory for captures taken for no particular case (the watch, ad-hoc)."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A capture as recorded: its store id, the capture and its fingerprint."""
+
+    capture_id: int
+    capture: Capture
+    fingerprint: Fingerprint
+
+
+@dataclass
+class Pipeline:
+    """The wired stages for one data dir and database."""
+
+    settings: Settings
+    store: Store
+    probe_config: ProbeConfig
+    clock: Clock = utcnow
+    _logs: dict[str, EvidenceLog] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- evidence
+
+    def evidence(self, case: str | None) -> EvidenceLog:
+        """The evidence log (WARC files + custody ledger) of a case."""
+        name = case or UNASSIGNED
+        log = self._logs.get(name)
+        if log is None:
+            log = EvidenceLog(
+                self.settings.evidence_dir / name,
+                case=name,
+                clock=self.clock,
+                on_append=lambda entry: mirror_entry(self.store, name, entry),
+            )
+            self._logs[name] = log
+        return log
+
+    def close(self) -> None:
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
+
+    # ------------------------------------------------------------------ capture
+
+    def record(self, capture: Capture, *, case: str | None, background: bool = True) -> Stored:
+        """Write a capture to evidence, fingerprint it and store both."""
+        warc = self.evidence(case).write(capture)
+        capture = _with_warc(capture, warc)
+        fingerprint = extract(capture)
+        case_id = get_case(self.store, case).id if case else None
+        capture_id = save_capture(
+            self.store, capture, fingerprint, case_id=case_id, background=background
+        )
+        return Stored(capture_id, capture, fingerprint)
+
+    async def capture(
+        self, prober: Prober, target: str, *, case: str | None, background: bool = True
+    ) -> Stored:
+        """Probe one target and record what came back, whatever came back."""
+        return self.record(await prober.capture(target), case=case, background=background)
+
+    def import_warcs(self, paths: Iterable[Path], *, case: str | None) -> list[Stored]:
+        """Fingerprint captures from WARC files (the seized site's own, or third-party)."""
+        stored = []
+        for path in paths:
+            for capture in read_captures(path):
+                fingerprint = extract(capture)
+                case_id = get_case(self.store, case).id if case else None
+                capture_id = save_capture(
+                    self.store, capture, fingerprint, case_id=case_id, background=False
+                )
+                stored.append(Stored(capture_id, capture, fingerprint))
+        return stored
+
+    # -------------------------------------------------------------- case model
+
+    def fingerprint_case(self, case: str, capture_ids: Sequence[int]) -> CaseFingerprint:
+        """(Re)build the case fingerprint from captures of the seized site."""
+        record = get_case(self.store, case)
+        if not capture_ids:
+            raise UsageError(f"case {case!r}: give at least one capture or WARC")
+        add_references(self.store, case, capture_ids)
+        set_background(self.store, capture_ids, False)
+        refs = [load_fingerprint(self.store, i) for i in reference_ids(self.store, case)]
+        built = build_case_fingerprint(record, refs)
+        save_case_features(self.store, case, built.features)
+        return self.case_fingerprint(case)
+
+    def case_fingerprint(self, case: str) -> CaseFingerprint:
+        """The case fingerprint as stored, with the analyst's pins and exclusions."""
+        record = get_case(self.store, case)
+        refs = tuple(load_fingerprint(self.store, i) for i in reference_ids(self.store, case))
+        if not refs:
+            raise UsageError(
+                f"case {case!r} has no fingerprint yet: run `revenant fingerprint {case} "
+                "--capture ID` or `--warc FILE` first"
+            )
+        features: tuple[CaseFeature, ...] = tuple(case_features(self.store, case))
+        return CaseFingerprint(
+            case=record.name,
+            features=features,
+            references=refs,
+            domains=record.domains,
+            brands=record.brands,
+        )
+
+    def background(self, case_fp: CaseFingerprint, *, exclude_host: str = "") -> Background:
+        """How common the case's features are among everything else Revenant has seen
+        (the target itself left out)."""
+        counts = feature_counts(
+            self.store, (cf.feature for cf in case_fp.features), exclude_host=exclude_host
+        )
+        return Background.from_counts(counts, background_size(self.store))
+
+    # -------------------------------------------------------------------- score
+
+    def score(self, case: str, fingerprint: Fingerprint) -> Score:
+        """Score a fingerprint against a case, in bits, with reasons."""
+        case_fp = self.case_fingerprint(case)
+        return score(case_fp, fingerprint, self.background(case_fp, exclude_host=fingerprint.host))
+
+    def score_all(self, fingerprint: Fingerprint) -> list[Score]:
+        """Score one fingerprint against every case that has a fingerprint."""
+        scores = []
+        for case in list_cases(self.store):
+            if reference_ids(self.store, case.name):
+                scores.append(self.score(case.name, fingerprint))
+        return scores
+
+    def alert(self, case: Case, result: Score, *, capture_id: int | None) -> tuple[int, bool]:
+        """Record a score that is not "unrelated" as an alert; (alert id, is new)."""
+        assert case.id is not None
+        with self.store.session() as session:
+            return raise_alert(session, case.id, result, capture_id=capture_id, now=self.clock())
+
+
+def _with_warc(capture: Capture, warc: Path | str | None) -> Capture:
+    from dataclasses import replace
+
+    return replace(capture, warc_file=str(warc) if warc is not None else None)
+
+
+def default_probe_config(
+    *, allow: Sequence[str] = (), resolver: str | None = None, ca_file: str | None = None
+) -> ProbeConfig:
+    """A probe configuration from CLI-style options."""
+    from revenant.probe import parse_allow
+
+    return ProbeConfig(allow=parse_allow(list(allow)), resolver=resolver, ca_file=ca_file)
