@@ -28,6 +28,7 @@ from revenant.testnet import Testnet
 from revenant.testnet.scenario import Scenario, generate
 
 CASE = "coco"
+_MAX_ROUNDS = 4
 _MARKER = ".revenant-demo"
 
 
@@ -137,24 +138,34 @@ def run_demo(
 
 
 def _rank(pipe: Pipeline, scenario: Scenario, stored: list[Stored]) -> tuple[list[Ranked], int]:
+    """Score every capture, then alert on those that are not unrelated.
+
+    A site that matches the case is not an unrelated site: its features must not count
+    in the background that measures how common they are. So scoring repeats, taking
+    matches out of the background, until the set of matches stops changing.
+    """
     from revenant.store.cases import get_case
 
     case = get_case(pipe.store, CASE)
+    related: set[int] = set()
+    results: dict[int, Score] = {}
+    for _ in range(_MAX_ROUNDS):
+        results = {s.capture_id: pipe.score(CASE, s.fingerprint) for s in stored}
+        now_related = {i for i, r in results.items() if r.verdict is not Verdict.UNRELATED}
+        if now_related == related:
+            break
+        set_background(pipe.store, related - now_related, True)
+        set_background(pipe.store, now_related - related, False)
+        related = now_related
     ranking = []
-    alerts = 0
     for s in stored:
-        result = pipe.score(CASE, s.fingerprint)
+        result = results[s.capture_id]
         host = s.capture.host
-        ranking.append(
-            Ranked(s.capture.target, host, result, scenario.truth.get(host, "background"))
-        )
+        ranking.append(Ranked(s.capture.target, host, result, scenario.truth.get(host, "background")))
         if result.verdict is not Verdict.UNRELATED:
             pipe.alert(case, result, capture_id=s.capture_id)
-            alerts += 1
-            if result.verdict is Verdict.REEMERGENCE:
-                set_background(pipe.store, [s.capture_id], False)
     ranking.sort(key=lambda r: (-r.score.bits, r.host))
-    return ranking, alerts
+    return ranking, len(related)
 
 
 def wait_for_interrupt(net: Testnet, announce: Callable[[str], None]) -> None:

@@ -227,6 +227,7 @@ class Fingerprint:
     text_simhash: int | None = None  # 64-bit, unsigned
     dom_simhash: int | None = None  # 64-bit, unsigned
     text_minhash: tuple[int, ...] = ()
+    text_words: int = 0  # visible words behind the text sketches (tiny texts are weak)
     host: str = ""
     registrable: str = ""
     brand_tokens: tuple[str, ...] = ()

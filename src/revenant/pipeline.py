@@ -7,6 +7,7 @@ This module wires stages together; it holds no stage's logic itself.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from revenant.errors import UsageError
 from revenant.evidence import EvidenceLog, read_captures
 from revenant.fingerprint import extract
-from revenant.match import Background, build_case_fingerprint, score
+from revenant.match import Background, Calibration, build_case_fingerprint, score
 from revenant.model import (
     Capture,
     Case,
@@ -32,6 +33,7 @@ from revenant.store.alerts import raise_alert
 from revenant.store.captures import (
     background_size,
     feature_counts,
+    iter_fingerprints,
     load_fingerprint,
     save_capture,
     set_background,
@@ -45,6 +47,9 @@ from revenant.store.cases import (
     save_case_features,
 )
 from revenant.store.ledger import mirror_entry
+
+_CALIBRATE_ON = 2000
+"""Background captures sampled to calibrate similarity scores."""
 
 UNASSIGNED = "_unassigned"
 """Evidence directory for captures taken for no particular case (the watch, ad-hoc)."""
@@ -68,6 +73,8 @@ class Pipeline:
     probe_config: ProbeConfig
     clock: Clock = utcnow
     _logs: dict[str, EvidenceLog] = field(default_factory=dict)
+    _calibration: Calibration | None = None
+    _calibrated_on: int = 0
 
     # ----------------------------------------------------------------- evidence
 
@@ -160,7 +167,19 @@ class Pipeline:
         counts = feature_counts(
             self.store, (cf.feature for cf in case_fp.features), exclude_host=exclude_host
         )
-        return Background.from_counts(counts, background_size(self.store))
+        return Background(counts, background_size(self.store), calibration=self.calibration())
+
+    def calibration(self) -> Calibration:
+        """How similar unrelated pages happen to be, measured on stored background
+        captures; rebuilt when the background has doubled since."""
+        size = background_size(self.store)
+        if self._calibration is None or size >= 2 * self._calibrated_on + 50:
+            sample = list(iter_fingerprints(self.store, background_only=True, limit=_CALIBRATE_ON))
+            self._calibration = Background.from_fingerprints(
+                sample, with_seed=False, rng=random.Random(0)
+            ).calibration
+            self._calibrated_on = size
+        return self._calibration
 
     # -------------------------------------------------------------------- score
 

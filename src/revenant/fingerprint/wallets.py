@@ -233,37 +233,63 @@ def onion_v3(label: str) -> bool:
 
 
 # ---------------------------------------------------------------------- scanning
+# Python's re is fast only when a pattern starts with a literal; boundaries are checked
+# by hand after the match rather than with a (slow) look-behind.
 
-_NB = r"(?<![A-Za-z0-9])"
-_NA = r"(?![A-Za-z0-9])"
-_RE_B58 = re.compile(_NB + r"[13LMT][1-9A-HJ-NP-Za-km-z]{25,34}" + _NA)
-_RE_BECH = re.compile(_NB + r"(?:bc|ltc|BC|LTC)1[ac-hj-np-zAC-HJ-NP-Z02-9]{8,87}" + _NA)
-_RE_ETH = re.compile(_NB + r"0x[0-9a-fA-F]{40}" + _NA)
-_RE_XMR = re.compile(_NB + r"[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?" + _NA)
-_RE_ONION = re.compile(_NB + r"([a-z2-7]{56})\.onion" + _NA, re.IGNORECASE)
+_B58 = "1-9A-HJ-NP-Za-km-z"
+_RE_B58 = re.compile(r"[13LMT][" + _B58 + r"]{25,34}")
+_RE_XMR = re.compile(r"[48][" + _B58 + r"]{94}(?:[" + _B58 + r"]{11})?")
+_RE_BECH = tuple(
+    re.compile(p + r"1[ac-hj-np-zAC-HJ-NP-Z02-9]{8,87}") for p in ("bc", "BC", "ltc", "LTC")
+)
+_RE_ETH = re.compile(r"0x[0-9a-fA-F]{40}")
+_RE_ONION = re.compile(r"\.onion", re.IGNORECASE)
+_RE_ONION_LABEL = re.compile(r"[a-zA-Z2-7]{56}")
 
 
-def find_wallets(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, address) for every checksum-valid address in `text`; ETH lower-cased."""
+def _alnum_at(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isascii() and text[i].isalnum()
+
+
+def _bounded(text: str, m: re.Match[str]) -> bool:
+    return not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end())
+
+
+def find_wallets(text: str, *, anchored_only: bool = False) -> Iterator[tuple[str, str]]:
+    """(kind, address) for every checksum-valid address in `text`; ETH lower-cased.
+
+    `anchored_only` skips base58 forms (BTC/LTC legacy, TRX, XMR), which have no literal
+    prefix and are slow to look for in megabytes of minified script.
+    """
+    for prefix, pattern in zip(("bc1", "BC1", "ltc1", "LTC1"), _RE_BECH, strict=True):
+        if prefix not in text:
+            continue
+        for m in pattern.finditer(text):
+            kind = segwit_address(m.group()) if _bounded(text, m) else None
+            if kind:
+                yield kind, m.group().lower()
+    for m in _RE_ETH.finditer(text) if "0x" in text else ():
+        if _bounded(text, m) and eth_address(m.group()):
+            yield "eth", m.group().lower()
+    if anchored_only:
+        return
     for m in _RE_B58.finditer(text):
-        kind = base58_address(m.group())
+        kind = base58_address(m.group()) if _bounded(text, m) else None
         if kind:
             yield kind, m.group()
-    for m in _RE_BECH.finditer(text):
-        kind = segwit_address(m.group())
-        if kind:
-            yield kind, m.group().lower()
-    for m in _RE_ETH.finditer(text):
-        if eth_address(m.group()):
-            yield "eth", m.group().lower()
     for m in _RE_XMR.finditer(text):
-        if xmr_address(m.group()):
+        if _bounded(text, m) and xmr_address(m.group()):
             yield "xmr", m.group()
 
 
 def find_onions(text: str) -> Iterator[str]:
     """Every v3 onion address (lower-case, with ".onion") whose checksum holds."""
+    if ".onion" not in text and ".ONION" not in text and ".Onion" not in text:
+        return
     for m in _RE_ONION.finditer(text):
-        label = m.group(1).lower()
-        if onion_v3(label):
-            yield label + ".onion"
+        start = m.start() - 56
+        if start < 0 or _alnum_at(text, start - 1) or _alnum_at(text, m.end()):
+            continue
+        label = text[start : m.start()]
+        if _RE_ONION_LABEL.fullmatch(label) and onion_v3(label.lower()):
+            yield label.lower() + ".onion"

@@ -83,6 +83,7 @@ def add_capture(
         status=page.status if page else None,
         warc_file=capture.warc_file,
         background=background,
+        text_words=0,
     )
     session.add(row)
     session.flush()
@@ -97,6 +98,7 @@ def _write_fingerprint(session: Session, row: CaptureRow, fp: Fingerprint) -> No
     row.text_simhash = to_signed(fp.text_simhash)
     row.dom_simhash = to_signed(fp.dom_simhash)
     row.text_minhash = _pack_minhash(fp.text_minhash)
+    row.text_words = fp.text_words
     row.brand_tokens = json.dumps(list(fp.brand_tokens))
     for feature in sorted(set(fp.features)):
         session.add(FeatureRow(capture_id=row.id, kind=feature.kind, value=feature.value))
@@ -124,6 +126,7 @@ def _to_fingerprint(session: Session, row: CaptureRow) -> Fingerprint:
         text_simhash=to_unsigned(row.text_simhash),
         dom_simhash=to_unsigned(row.dom_simhash),
         text_minhash=_unpack_minhash(row.text_minhash),
+        text_words=row.text_words,
         host=row.host,
         registrable=row.registrable,
         brand_tokens=tuple(json.loads(row.brand_tokens or "[]")),
@@ -131,12 +134,17 @@ def _to_fingerprint(session: Session, row: CaptureRow) -> Fingerprint:
     )
 
 
-def iter_fingerprints(store: Store, *, background_only: bool = False) -> Iterator[Fingerprint]:
-    """Every stored fingerprint, for rebuilding the near-duplicate index at start."""
+def iter_fingerprints(
+    store: Store, *, background_only: bool = False, limit: int | None = None
+) -> Iterator[Fingerprint]:
+    """Stored fingerprints of successful captures, newest first (the near-duplicate index
+    is rebuilt from these at start; the similarity calibration samples them)."""
     with store.session() as session:
-        query = select(CaptureRow).where(CaptureRow.outcome == "ok").order_by(CaptureRow.id)
+        query = select(CaptureRow).where(CaptureRow.outcome == "ok").order_by(CaptureRow.id.desc())
         if background_only:
             query = query.where(CaptureRow.background.is_(True))
+        if limit is not None:
+            query = query.limit(limit)
         for row in session.scalars(query):
             yield _to_fingerprint(session, row)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
@@ -13,7 +14,7 @@ from revenant.model import Case, CaseFeature, Clock, Feature, utcnow
 from revenant.store.db import Store
 from revenant.store.schema import CaseFeatureRow, CaseReferenceRow, CaseRow, CaseTermRow
 
-_MAX_NAME = 200
+_CASE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 
 
 def _case_row(session: Session, name: str) -> CaseRow:
@@ -46,8 +47,12 @@ def create_case(
 ) -> Case:
     """Create a case; domains are normalised to lower-case IDNA A-labels' Unicode form."""
     name = name.strip()
-    if not name or len(name) > _MAX_NAME or any(ord(c) < 32 for c in name):
-        raise UsageError(f"case name {name!r}: 1 to {_MAX_NAME} printable characters")
+    if not _CASE_NAME.match(name):
+        # Case names become evidence directory names: keep them file-safe everywhere.
+        raise UsageError(
+            f"case name {name!r}: 1 to 100 letters, digits, '.', '_' or '-', "
+            "not starting with '.' or '-'"
+        )
     if not domains:
         raise UsageError(f"case {name!r}: give at least one --domain")
     clean_domains = [normalise_domain(d) for d in domains]

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("text_simhash", sa.BigInteger(), nullable=True),
         sa.Column("dom_simhash", sa.BigInteger(), nullable=True),
         sa.Column("text_minhash", sa.LargeBinary(), nullable=True),
+        sa.Column("text_words", sa.Integer(), nullable=False),
         sa.Column("brand_tokens", sa.Text(), nullable=False),
         sa.Column("background", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="SET NULL"),

@@ -1,0 +1,99 @@
+"""Feature-extraction throughput and near-duplicate index latency.
+
+1. captures/second of `revenant.fingerprint.extract` over the real pages in
+   ../shared/data/pages, side by side with a bare selectolax (Lexbor) parse of the same
+   pages, the ceiling (goal: extract >= 0.33 of it);
+2. median query time of the near-duplicate index holding N stored fingerprints
+   (default 1,000,000; goal < 5 ms). `--n` shrinks it for a quick run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser
+
+from revenant.fingerprint import extract
+from revenant.match import SimHashIndex
+from revenant.model import Capture, Exchange, Outcome
+
+PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "pages"
+T0 = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def _captures() -> tuple[list[bytes], list[Capture]]:
+    manifest = json.loads((PAGES / "manifest.json").read_text())
+    bodies, caps = [], []
+    for i, entry in enumerate(manifest):
+        body = gzip.open(PAGES / entry["file"]).read()
+        url = entry["url"] or f"https://page-{i}.example/"
+        host = url.split("/")[2]
+        ex = Exchange(role="page", url=url, started=T0, outcome=Outcome.OK, status=200,
+                      headers=(("Content-Type", "text/html; charset=utf-8"), ("Server", "nginx")),
+                      content=body, payload=body)
+        bodies.append(body)
+        caps.append(Capture(target=url, host=host, started=T0, finished=T0, outcome=Outcome.OK,
+                            exchanges=(ex,)))
+    return bodies, caps
+
+
+def _rate(fn: object, items: list, rounds: int) -> float:  # type: ignore[type-arg]
+    best = 0.0
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for item in items:
+            fn(item)  # type: ignore[operator]
+        best = max(best, len(items) / (time.perf_counter() - t))
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000, help="fingerprints in the index")
+    ap.add_argument("--rounds", type=int, default=3, help="best of this many passes")
+    ap.add_argument("--queries", type=int, default=1000)
+    args = ap.parse_args(argv)
+
+    bodies, caps = _captures()
+    extract(caps[0])  # warm caches (tldextract, numpy)
+    parse = _rate(LexborHTMLParser, bodies, args.rounds)
+    full = _rate(extract, caps, args.rounds)
+    mb = sum(len(b) for b in bodies) / len(bodies) / 1e6
+    print(f"pages: {len(bodies)} real pages, {mb:.2f} MB average")
+    print(f"bare selectolax parse: {parse:8.1f} pages/s")
+    print(f"revenant extract():    {full:8.1f} captures/s  ({full / parse:.2f} of the ceiling; goal >= 0.33)")
+
+    rng = random.Random(7)
+    sketches = [rng.getrandbits(64) for _ in range(args.n)]
+    index = SimHashIndex(3)
+    t = time.perf_counter()
+    index.rebuild(enumerate(sketches))
+    built = time.perf_counter() - t
+    times = []
+    hits = 0
+    for _ in range(args.queries):
+        base = sketches[rng.randrange(args.n)]
+        flips = rng.sample(range(64), rng.randrange(4))
+        query = base
+        for bit in flips:
+            query ^= 1 << bit
+        t = time.perf_counter()
+        found = index.query(query)
+        times.append(time.perf_counter() - t)
+        hits += bool(found)
+    med = statistics.median(times) * 1000
+    p99 = sorted(times)[int(len(times) * 0.99) - 1] * 1000
+    print(f"index: {args.n:,} fingerprints built in {built:.1f} s; query median {med:.3f} ms, "
+          f"p99 {p99:.3f} ms (goal < 5 ms); planted near-duplicates found {hits}/{args.queries}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""Prober throughput: N testnet sites probed with 500 in flight, the full prober
+(DNS, TLS chain, page, redirects, favicon, same-site assets, WARC + ledger written)
+side by side with a bare aiohttp GET loop over the same sites (the ceiling).
+
+The testnet runs in a child process so it does not share the prober's GIL; both loops
+pay for the same server. Certificates are issued lazily by the testnet, so a warm-up
+bare pass runs first (untimed); then bare and full are timed on warm servers.
+
+Last lines:
+  bare:  N targets in S s = R targets/s
+  full:  N targets in S s = R targets/s, K WARC bytes, outcomes {...}
+  ratio: full/bare = X (goal >= 0.5); peak RSS M MB (goal < 400)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import resource
+import shutil
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from revenant.evidence import open_case_log
+from revenant.probe import Bounds, Concurrency, ProbeConfig, Prober, parse_allow
+
+
+def _serve(sites: int, seed: int, conn: Connection) -> None:
+    """Child process: run a testnet of `sites` scenario sites until told to stop."""
+    from revenant.testnet import Testnet
+    from revenant.testnet.scenario import generate
+
+    specs = generate(seed, background=max(0, sites - 31)).sites[:sites]
+    with Testnet(specs, seed=seed) as net:
+        conn.send(
+            {
+                "resolver": net.resolver,
+                "http_port": net.http_port,
+                "https_port": net.https_port,
+                "allow": net.allow,
+                "ca_pem": str(net.ca_pem),
+                "addresses": {s.name: net.address_of(s.name) for s in specs},
+            }
+        )
+        conn.recv()  # any message: stop
+
+
+class _StaticResolver(AbstractResolver):
+    """The bare loop's resolver: a dict lookup, the cheapest possible (a ceiling)."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self._table = table
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            ResolveResult(
+                hostname=host, host=self._table[host], port=port, family=socket.AF_INET, proto=0, flags=0
+            )
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+async def _bounded(n: int, items: list[str], job: Callable[[str], Any]) -> list[Any]:
+    sem = asyncio.Semaphore(n)
+
+    async def one(item: str) -> Any:
+        async with sem:
+            return await job(item)
+
+    return await asyncio.gather(*(one(i) for i in items))
+
+
+async def bare_loop(info: dict[str, Any], names: list[str], inflight: int) -> Counter[str]:
+    ctx = ssl.create_default_context(cafile=info["ca_pem"])
+    connector = aiohttp.TCPConnector(
+        resolver=_StaticResolver(info["addresses"]), limit=inflight, ssl=ctx
+    )
+    timeout = aiohttp.ClientTimeout(total=30)
+    seen: Counter[str] = Counter()
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def get(name: str) -> None:
+            try:
+                async with session.get(f"https://{name}:{info['https_port']}/") as resp:
+                    await resp.read()
+                    seen[str(resp.status)] += 1
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                seen[type(exc).__name__] += 1
+
+        await _bounded(inflight, names, get)
+    return seen
+
+
+async def full_loop(
+    info: dict[str, Any], names: list[str], inflight: int, data_dir: Path
+) -> tuple[Counter[str], int]:
+    config = ProbeConfig(
+        allow=parse_allow([info["allow"]]),
+        resolver=info["resolver"],
+        http_port=info["http_port"],
+        https_port=info["https_port"],
+        ca_file=info["ca_pem"],
+        bounds=Bounds(total=60),
+        concurrency=Concurrency(targets=inflight),
+    )
+    seen: Counter[str] = Counter()
+    with open_case_log(data_dir, "bench", max_bytes=256 * 1024 * 1024) as log:
+        async with Prober(config) as prober:
+
+            async def one(name: str) -> None:
+                capture = await prober.capture(name)
+                log.write(capture)
+                seen[str(capture.outcome)] += 1
+
+            await asyncio.gather(*(one(n) for n in names))
+        written = sum(p.stat().st_size for p in log.directory.glob("*.warc.gz"))
+    return seen, written
+
+
+class _PeakRss:
+    """Samples this process's RSS every 50 ms in a thread."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._proc = psutil.Process()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> _PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=5000)
+    parser.add_argument("--inflight", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    parent, child = mp.Pipe()
+    server = mp.get_context("fork").Process(target=_serve, args=(args.sites, args.seed, child))
+    server.start()
+    began = time.perf_counter()
+    info = parent.recv()
+    names = sorted(info["addresses"])
+    print(f"testnet: {len(names)} sites up in {time.perf_counter() - began:.1f} s", flush=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="revenant-bench-"))
+    try:
+        t0 = time.perf_counter()
+        asyncio.run(bare_loop(info, names, args.inflight))
+        print(f"warm-up: {time.perf_counter() - t0:.1f} s (certificates issued)", flush=True)
+        with _PeakRss() as rss_bare:
+            t0 = time.perf_counter()
+            bare = asyncio.run(bare_loop(info, names, args.inflight))
+            bare_s = time.perf_counter() - t0
+        with _PeakRss() as rss_full:
+            t0 = time.perf_counter()
+            full, written = asyncio.run(full_loop(info, names, args.inflight, data_dir))
+            full_s = time.perf_counter() - t0
+    finally:
+        parent.send("stop")
+        server.join(30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    n = len(names)
+    bare_rate, full_rate = n / bare_s, n / full_s
+    print(f"bare:  {n} targets in {bare_s:.1f} s = {bare_rate:.0f} targets/s, statuses {dict(bare)}, peak RSS {rss_bare.peak / 2**20:.0f} MB")
+    print(f"full:  {n} targets in {full_s:.1f} s = {full_rate:.0f} targets/s, {written / 2**20:.1f} MB of WARC, outcomes {dict(full)}")
+    print(f"ratio: full/bare = {full_rate / bare_rate:.2f} (goal >= 0.5); peak RSS {rss_full.peak / 2**20:.0f} MB (goal < 400)")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m revenant` is the `revenant` command."""
+
+from revenant.cli import main
+
+main()

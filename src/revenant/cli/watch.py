@@ -1,0 +1,153 @@
+"""`revenant watch` and `revenant tip`: the continuous loop and an analyst's tips.
+
+On a TTY the watch shows a status line a minute; in a pipe it writes JSON log lines.
+SIGTERM and SIGINT stop it cleanly (leases given back); SIGKILL loses nothing either.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import typer
+
+from revenant.cli import app, emit_json, settings_of
+from revenant.cli.pipeline import _ALLOW, _CA, _JSON, _RESOLVER
+from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
+from revenant.model import utcnow
+from revenant.pipeline import Pipeline, default_probe_config
+from revenant.store import open_store, queue
+from revenant.store.cases import get_case
+from revenant.watch import Watch, WatchConfig, tip
+
+_STANDARD = set(vars(logging.makeLogRecord({})))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per log line, with the record's extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "msg": record.getMessage(),
+        }
+        doc.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        return json.dumps(doc, default=str, ensure_ascii=False)
+
+
+def _logging(tty: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S") if tty else JsonLines()
+    )
+    root = logging.getLogger("revenant")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if not tty else logging.WARNING)
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="One pass over the sources, then exit."),
+    ct_log: list[str] = typer.Option([], "--ct-log", help="RFC 6962 log URL (repeatable)."),
+    certstream: str | None = typer.Option(None, "--certstream", help="certstream WebSocket URL."),
+    ct_replay: list[Path] = typer.Option([], "--ct-replay", help="certstream JSON lines file."),
+    nrd: list[Path] = typer.Option([], "--nrd", help="Newly registered domains file."),
+    zone: list[str] = typer.Option([], "--zone-diff", help="OLD:NEW zone files to diff."),
+    permutations: bool = typer.Option(
+        True, "--permutations/--no-permutations", help="Queue permutations of case domains."
+    ),
+    batch: int = typer.Option(100, "--batch", help="Names leased per round."),
+    budget: int | None = typer.Option(
+        None, "--budget", help="With --once: low-priority names probed at most."
+    ),
+    resolver: str | None = _RESOLVER,
+    allow: list[str] = _ALLOW,
+    ca_file: str | None = _CA,
+    as_json: bool = _JSON,
+) -> None:
+    """Discover, triage, probe, fingerprint, score and alert, continuously."""
+    settings = settings_of(ctx)
+    store = open_store(settings.db_url)
+    pipe = Pipeline(
+        settings=settings,
+        store=store,
+        probe_config=default_probe_config(allow=allow, resolver=resolver, ca_file=ca_file),
+    )
+    tty = sys.stderr.isatty()
+    _logging(tty)
+    sources = build_sources(
+        store,
+        ct_logs=ct_log,
+        certstream=certstream,
+        ct_replays=ct_replay,
+        nrd_files=nrd,
+        zone_diffs=zone,
+        permutations=permutations,
+        follow=not once,
+    )
+    runner = Watch(
+        pipe=pipe,
+        sources=sources,
+        prioritise=case_prioritiser(store),
+        pivot=capture_pivots,
+        config=WatchConfig(batch=batch, budget=budget if once else None),
+    )
+    previous = {
+        sig: signal.signal(sig, lambda *_: runner.stop.set())
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    status = threading.Thread(target=_status_line, args=(runner, tty), daemon=True)
+    status.start()
+    try:
+        stats = runner.run_once() if once else runner.run_forever()
+    finally:
+        runner.stop.set()
+        pipe.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    left = queue.counts(store)
+    doc = stats.as_json() | {"queue": left}
+    if as_json:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"watch: {stats.pulled} names pulled ({stats.new} new), {stats.probed} probed, "
+            f"{stats.alerts} alert(s) ({stats.new_alerts} new), {stats.pivots} pivot name(s); "
+            f"queue {left}"
+        )
+
+
+def _status_line(runner: Watch, tty: bool) -> None:
+    log = logging.getLogger("revenant.watch")
+    while not runner.stop.wait(60.0):
+        stats = runner.stats.as_json()
+        if tty:
+            print(
+                f"{time.strftime('%H:%M:%S')} pulled {stats['pulled']} probed {stats['probed']} "
+                f"alerts {stats['alerts']}",
+                file=sys.stderr,
+            )
+        else:
+            log.info("status", extra=stats)
+
+
+@app.command("tip")
+def tip_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case the tip is about."),
+    url: str = typer.Argument(..., help="URL or hostname to look at."),
+) -> None:
+    """Queue an analyst's tip: probed first by the next watch round."""
+    store = open_store(settings_of(ctx).db_url)
+    get_case(store, name)
+    new = queue.enqueue(store, [tip(name, url, now=utcnow())])
+    typer.echo(
+        f"tip {url} for case {name}: {'queued' if new else 'already known, priority raised'}"
+    )

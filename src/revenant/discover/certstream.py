@@ -1,0 +1,138 @@
+"""Certstream: the JSON message format of certstream servers, read live over WebSocket
+or replayed from a file (JSON lines, plain or gzip). Every name in a message becomes a
+Candidate(source=Source.CT).
+
+Understands "certificate_update" messages (leaf_cert.all_domains, else the
+subjectAltName text and subject CN), "dns_entries" (domains-only streams) and ignores
+"heartbeat". Anything else is counted and skipped; the stream keeps going.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, WebSocketException
+
+from revenant.discover.feed import FeedStats, check_name, read_lines, reason_kind
+from revenant.model import Candidate, Clock, Source, utcnow
+
+MAX_MESSAGE = 1 << 20
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.reason, self.kind = reason, kind
+
+
+def message_names(message: Any) -> tuple[str, list[Any]] | None:
+    """(label for provenance, raw names) of one decoded message; None for heartbeats.
+    Raises ValueError with a reason for a message that is not certstream."""
+    if not isinstance(message, dict):
+        raise ValueError("message is not a JSON object")
+    kind = message.get("message_type")
+    data = message.get("data")
+    if kind == "heartbeat":
+        return None
+    if kind == "dns_entries":
+        if not isinstance(data, list):
+            raise ValueError("dns_entries without a data list")
+        return "dns_entries", data
+    if kind != "certificate_update":
+        raise ValueError(f"unknown message_type {str(kind)[:40]!r}")
+    if not isinstance(data, dict) or not isinstance(data.get("leaf_cert"), dict):
+        raise ValueError("certificate_update without data.leaf_cert")
+    leaf = data["leaf_cert"]
+    names = leaf.get("all_domains")
+    if not isinstance(names, list):
+        names = []
+        san = (leaf.get("extensions") or {}).get("subjectAltName") or ""
+        if isinstance(san, str):
+            names = [p.strip()[4:] for p in san.split(",") if p.strip().startswith("DNS:")]
+        cn = (leaf.get("subject") or {}).get("CN")
+        if isinstance(cn, str) and cn not in names:
+            names.append(cn)
+    source = data.get("source")
+    if not isinstance(source, dict):
+        source = {}
+    label = f"{source.get('name') or source.get('url') or 'certstream'}"
+    index = data.get("cert_index")
+    return (f"{label} cert {index}" if isinstance(index, int) else label), names
+
+
+def _candidates(
+    message: Any, feed: str, where: str, clock: Clock, stats: FeedStats
+) -> Iterator[Candidate]:
+    try:
+        got = message_names(message)
+    except ValueError as exc:
+        stats.skip(feed, where, str(exc), "bad_message")
+        return
+    if got is None:
+        return
+    label, names = got
+    now = clock()
+    seen: set[str] = set()
+    for raw in names:
+        if not isinstance(raw, str):
+            stats.skip(feed, where, "name is not a string", "bad_message")
+            continue
+        name, reason = check_name(raw, "SAN")
+        if name is None:
+            stats.skip(feed, where, reason or "bad name", reason_kind(reason or ""))
+        elif name not in seen:
+            seen.add(name)
+            stats.names += 1
+            yield Candidate(name, Source.CT, now, f"{label} ({feed} {where})")
+
+
+def replay(
+    path: str | Path, *, stats: FeedStats | None = None, clock: Clock = utcnow
+) -> Iterator[Candidate]:
+    """Candidates from a certstream replay file, in file order; bad lines are skipped."""
+    stats = stats if stats is not None else FeedStats()
+    feed = Path(path).name
+    for number, text in read_lines(path, stats, max_line=MAX_MESSAGE):
+        if not text.strip():
+            continue
+        try:
+            message = json.loads(text)
+        except ValueError as exc:
+            stats.skip(feed, f"line {number}", f"malformed JSON ({exc})", "bad_json")
+            continue
+        yield from _candidates(message, feed, f"line {number}", clock, stats)
+
+
+async def stream(
+    url: str,
+    *,
+    stats: FeedStats | None = None,
+    clock: Clock = utcnow,
+    reconnect: bool = True,
+    max_message: int = MAX_MESSAGE,
+) -> AsyncIterator[Candidate]:
+    """Candidates from a live certstream WebSocket. With `reconnect`, a dropped
+    connection is re-opened with backoff (websockets' own); otherwise the iterator ends
+    when the server closes."""
+    stats = stats if stats is not None else FeedStats()
+    count = 0
+    async for ws in connect(url, max_size=max_message, open_timeout=30):
+        try:
+            async for frame in ws:
+                count += 1
+                stats.read += 1
+                try:
+                    message = json.loads(frame)
+                except ValueError as exc:
+                    stats.skip(url, f"message {count}", f"malformed JSON ({exc})", "bad_json")
+                    continue
+                for cand in _candidates(message, url, f"message {count}", clock, stats):
+                    yield cand
+        except (ConnectionClosed, WebSocketException, OSError) as exc:
+            stats.skip(url, f"message {count}", f"connection lost ({exc})", "connection")
+        if not reconnect:
+            return

@@ -1,0 +1,310 @@
+"""Lexical triage: how much a hostname looks like any watched case, from 0 to 1, before
+anything is fetched. It orders the probe queue; it never drops a name.
+
+Three signals, the strongest wins:
+- confusable skeletons (discover.skeleton): "cοcο.fr" folds to the seized "coco";
+- edit distance (rapidfuzz) between the registrable label and each known label/brand;
+- brand tokens found anywhere in the name (Aho-Corasick, pyahocorasick).
+Names are scored in batches: one translate, one automaton pass and one distance matrix
+per batch, so a million names take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import ahocorasick
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from revenant.discover import idn
+from revenant.discover.skeleton import fold, fold_multi
+from revenant.discover.suffixes import public_suffixes, split
+from revenant.model import Case
+
+KNOWN = 1.0  # a known domain of the case, or a name under it
+LOOKALIKE = 0.95  # same skeleton as a known label: homoglyph, suffix swap
+HYPHENATED = 0.9  # same skeleton once hyphens are removed
+DOTTED = 0.85  # same skeleton once the dots before the suffix are removed
+SUBDOMAIN_TOKEN = 0.5  # a brand token outside the registrable label
+EDIT_FLOOR = 0.5  # similarity (optimal string alignment) below which edit distance is silent
+MIN_TOKEN = 3  # brand tokens shorter than this match too much to mean anything
+
+
+class Ranked(NamedTuple):
+    """A name, its triage score, the case it most resembles and why (empty when 0)."""
+
+    name: str
+    score: float
+    case: str | None
+    reason: str
+
+
+class _Target(NamedTuple):
+    case: str
+    word: str  # the known domain or brand word, as the analyst typed it
+    flat: str  # its skeleton without hyphens
+    near: str  # its character-folded form without hyphens, for edit distance
+
+
+class Triage:
+    """Scores names against every case's known domains and brand words."""
+
+    def __init__(self, cases: Sequence[Case], *, batch: int = 65536) -> None:
+        self._batch = batch
+        self._known: dict[str, str] = {}  # ASCII known domain -> case
+        self._targets: list[_Target] = []
+        self._by_flat: dict[str, int] = {}
+        self._suffix2 = {s for s in public_suffixes().all if s.count(".") == 1}
+        auto = ahocorasick.Automaton()
+        for case in cases:
+            for domain in case.domains:
+                ascii_name = idn.to_ascii(domain.strip().lower().rstrip("."))
+                if ascii_name is None:
+                    continue
+                self._known[ascii_name] = case.name
+                _sub, label, _suffix = split(ascii_name)
+                self._add(case.name, domain, idn.to_unicode(label), auto)
+            for brand in case.brands:
+                self._add(case.name, brand, brand.strip().lower(), auto)
+        self._auto: ahocorasick.Automaton | None = None
+        if len(auto):
+            auto.make_automaton()
+            self._auto = auto
+        self._nears = [t.near for t in self._targets]
+
+    def _add(self, case: str, word: str, label: str, auto: ahocorasick.Automaton) -> None:
+        near = fold(label).replace("-", "")
+        flat = fold_multi(near)
+        if not flat or flat in self._by_flat:
+            return
+        self._by_flat[flat] = len(self._targets)
+        self._targets.append(_Target(case, word, flat, near))
+        if len(flat) >= MIN_TOKEN:
+            auto.add_word(flat, (len(self._targets) - 1, flat))
+
+    # ------------------------------------------------------------------ API
+
+    def score(self, name: str) -> float:
+        """Resemblance of one name to the closest case, 0 (none) to 1 (a known domain)."""
+        return self.assess(name).score
+
+    def assess(self, name: str) -> Ranked:
+        """Score, case and reason for one name."""
+        return self._assess_batch([name])[0]
+
+    def scores(self, names: Sequence[str]) -> list[float]:
+        """Scores of many names, in input order (the fast path: no reasons built)."""
+        out: list[float] = []
+        for start in range(0, len(names), self._batch):
+            scores, _which, _how = self._score_chunk(names[start : start + self._batch])
+            out.extend(np.round(scores, 4).tolist())
+        return out
+
+    def rank(self, names: Iterable[str]) -> list[Ranked]:
+        """Every name, most resembling first (ties keep input order); none is dropped."""
+        ranked = self._assess_batch(list(names))
+        return sorted(ranked, key=lambda r: -r.score)
+
+    # ------------------------------------------------------------------ work
+
+    def _assess_batch(self, names: Sequence[str]) -> list[Ranked]:
+        out: list[Ranked] = []
+        for start in range(0, len(names), self._batch):
+            chunk = names[start : start + self._batch]
+            scores, which, how = self._score_chunk(chunk)
+            for name, s, w, h in zip(chunk, scores.tolist(), which.tolist(), how, strict=True):
+                if s <= 0.0:
+                    out.append(Ranked(name, 0.0, None, ""))
+                else:
+                    out.append(Ranked(name, round(s, 4), self._targets[w].case, h))
+        return out
+
+    def _score_chunk(self, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        count = len(names)
+        best = np.zeros(count, dtype=np.float64)
+        which = np.full(count, -1, dtype=np.int64)
+        how = [""] * count
+        if not count or not self._targets:
+            return best, which, how
+        raw = _clean_all(names)
+        blob = "\n".join(raw)
+        stems, regs = _split_batch(raw, blob, self._suffix2)
+        reg_near_blob = _fold_blob(regs)
+        reg_near = reg_near_blob.split("\n")
+        reg_flat = fold_multi(reg_near_blob).split("\n")
+        full_flat = fold_multi(_fold_blob(stems))
+
+        # edit distance on the registrable label, one matrix per chunk
+        sims = process.cdist(
+            reg_near,
+            self._nears,
+            scorer=OSA.normalized_similarity,
+            score_cutoff=EDIT_FLOOR,
+            dtype=np.float32,
+            workers=1,
+        )
+        arg = sims.argmax(axis=1)
+        top = sims[np.arange(count), arg].astype(np.float64)
+        edit = np.where(top > 0, 0.2 + 0.7 * (top - EDIT_FLOOR) / (1 - EDIT_FLOOR), 0.0)
+        hit = edit > 0
+        best[hit] = edit[hit]
+        which[hit] = arg[hit]
+        for i in np.flatnonzero(hit).tolist():
+            target = self._targets[int(arg[i])]
+            how[i] = f"near {target.word} (edit similarity {top[i]:.2f})"
+            j = self._by_flat.get(reg_flat[i])
+            if j is None:
+                continue
+            target = self._targets[j]  # same skeleton: a look-alike or the same label
+            which[i] = j
+            if raw[i] in self._known or any(raw[i].endswith("." + k) for k in self._known):
+                best[i], how[i] = KNOWN, f"known domain of case {target.case}"
+            elif "-" in regs[i] and regs[i].replace("-", "") == reg_flat[i]:
+                best[i], how[i] = HYPHENATED, f"hyphenated {target.word}"
+            elif regs[i] == reg_flat[i]:
+                best[i], how[i] = LOOKALIKE, f"same name as {target.word}, other suffix"
+            else:
+                best[i], how[i] = LOOKALIKE, f"looks like {target.word} (confusable characters)"
+
+        lines = full_flat.split("\n")
+        # "coc.o.gg": the known label split by a dot
+        undotted = full_flat.replace(".", "")
+        split_known = set(undotted.split("\n")) & self._by_flat.keys()
+        if split_known:
+            starts = _starts(undotted)
+            alternation = "|".join(re.escape(k) for k in split_known)
+            for m in re.finditer(f"^(?:{alternation})$", undotted, re.M):
+                i = int(np.searchsorted(starts, m.start(), side="right")) - 1
+                j = self._by_flat[m.group(0)]
+                if "." in lines[i] and best[i] < DOTTED:
+                    best[i], which[i] = DOTTED, j
+                    how[i] = f"{self._targets[j].word} split by a dot"
+
+        # brand tokens anywhere in the name, one automaton pass per chunk
+        if self._auto is not None:
+            line_starts: np.ndarray | None = None
+            for end, (t, token) in self._auto.iter(full_flat):
+                if line_starts is None:
+                    line_starts = _starts(full_flat)
+                i = int(np.searchsorted(line_starts, end, side="right")) - 1
+                reg = reg_flat[i]
+                if token in reg:
+                    s = 0.55 + 0.35 * len(token) / max(len(reg), 1)
+                    where = "its name"
+                else:
+                    s, where = SUBDOMAIN_TOKEN, "a subdomain"
+                if s > best[i]:
+                    best[i], which[i] = s, t
+                    how[i] = f"contains {token!r} ({self._targets[t].word}) in {where}"
+        return best, which, how
+
+
+def _starts(blob: str) -> np.ndarray:
+    """Offsets where each line of `blob` starts."""
+    if blob.isascii():
+        newlines = np.flatnonzero(np.frombuffer(blob.encode("ascii"), dtype=np.uint8) == 10)
+        return np.concatenate(([0], newlines + 1))
+    offsets = [0]
+    for line in blob.split("\n")[:-1]:
+        offsets.append(offsets[-1] + len(line) + 1)
+    return np.asarray(offsets)
+
+
+def _split_batch(raw: list[str], blob: str, suffix2: set[str]) -> tuple[list[str], list[str]]:
+    """(stem, registrable label) of every name; the stem is the name without its public
+    suffix. Label boundaries are found with numpy over the joined batch; only names whose
+    last two labels form a suffix ("co.uk") are then fixed one by one."""
+    if not blob.isascii():
+        return _split_loop(raw, suffix2)
+    b = np.frombuffer(blob.encode("ascii"), dtype=np.uint8)
+    size = len(b)
+    newlines = np.flatnonzero(b == 10)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [size]))
+    dots = np.flatnonzero(b == 46)
+    if not len(dots):
+        return list(raw), list(raw)
+    k = np.searchsorted(dots, ends) - 1  # the last dot before each line's end
+    last_dot = dots[np.maximum(k, 0)]
+    has1 = (k >= 0) & (last_dot >= starts)
+    prev_dot = dots[np.maximum(k - 1, 0)]
+    has2 = has1 & (k >= 1) & (prev_dot >= starts)
+    cut = np.where(has1, last_dot, ends)  # the stem ends here
+    reg_from = np.where(has2, prev_dot + 1, starts)
+    stems = _keep(b, cut, ends).split("\n")
+    regs = _keep(b, cut, ends, starts, reg_from).split("\n")
+    tails = _keep(b, starts, reg_from).split("\n")  # last two labels
+    flagged = [i for i, (t, two) in enumerate(zip(tails, has2.tolist(), strict=True))
+               if two and t in suffix2]  # fmt: skip
+    for i in flagged:
+        name = raw[i]
+        stems[i] = name[: len(name) - len(tails[i]) - 1]
+        regs[i] = stems[i].rpartition(".")[2]
+    return stems, regs
+
+
+def _keep(b: np.ndarray, *ranges: np.ndarray) -> str:
+    """The bytes of `b` outside the half-open ranges [ranges[0], ranges[1]), [ranges[2],
+    ranges[3]) ... (one range per line, never overlapping), as text."""
+    delta = np.zeros(len(b) + 1, dtype=np.int32)
+    for lo, hi in zip(ranges[::2], ranges[1::2], strict=True):
+        sel = lo < hi
+        delta[lo[sel]] += 1
+        delta[hi[sel]] -= 1
+    drop = np.cumsum(delta[:-1]) > 0
+    return b[~drop].tobytes().decode("ascii")
+
+
+def _split_loop(raw: list[str], suffix2: set[str]) -> tuple[list[str], list[str]]:
+    stems: list[str] = []
+    regs: list[str] = []
+    for n in raw:
+        parts = n.rsplit(".", 2)
+        if len(parts) == 3 and f"{parts[1]}.{parts[2]}" in suffix2:
+            stems.append(parts[0])
+            regs.append(parts[0].rpartition(".")[2])
+        elif len(parts) > 1:
+            stems.append(n[: -len(parts[-1]) - 1])
+            regs.append(parts[-2])
+        else:
+            stems.append(n)
+            regs.append(n)
+    return stems, regs
+
+
+def _clean(name: str) -> str:
+    n = name.strip().lower().rstrip(".").replace("\n", " ")
+    return n[2:] if n.startswith("*.") else n
+
+
+def _clean_all(names: Sequence[str]) -> list[str]:
+    """`_clean` of every name; one lower() over the joined batch when names are plain."""
+    blob = "\n".join(names).lower()
+    if (
+        blob.count("\n") == len(names) - 1
+        and "*" not in blob
+        and ".\n" not in blob
+        and not blob.endswith(".")
+        and " " not in blob
+        and "\t" not in blob
+        and "\r" not in blob
+    ):
+        return blob.split("\n")
+    return [_clean(n) for n in names]
+
+
+def _fold_blob(lines: list[str]) -> str:
+    """`fold` of many names, hyphens removed, joined by newlines: one translate over the
+    whole batch, then the few IDN or non-ASCII names one by one."""
+    blob = "\n".join(lines)
+    if blob.isascii() and "xn--" not in blob:
+        return fold(blob).replace("-", "")
+    out = fold(blob.encode("ascii", "replace").decode("ascii")).split("\n")
+    for i, x in enumerate(lines):
+        if "xn--" in x or not x.isascii():
+            out[i] = fold(idn.to_unicode(x).replace("\n", " "))
+    return "\n".join(out).replace("-", "")

@@ -1,0 +1,126 @@
+"""Features of a page's code: asset URLs and hashes, build-hashed file names, external
+script hosts, inline-script digests, form shapes, and API/WebSocket endpoints.
+
+These survive a move to a new domain: a re-deployed platform ships the same bundle,
+posts the same form to the same path and opens the same chat socket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from revenant.fingerprint.dom import Form
+from revenant.fingerprint.names import registrable
+
+# a file name carrying a build hash: app.3f9a1c7e.js (hex, webpack), index-BfT2x3xA.js
+# (base64url, Vite); "pubads_impl_107.js" is a version, not a build hash
+_BUILD_HASH = re.compile(
+    r"[._-](?:(?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,64}"
+    r"|(?=[A-Za-z0-9_-]*[0-9])(?=[A-Za-z0-9_-]*[a-z])(?=[A-Za-z0-9_-]*[A-Z])[A-Za-z0-9_-]{8,12})"
+    r"(?:\.min)?\.(?:js|mjs|css)$"
+)
+_WS = re.compile(r"""wss?://[^\s"'<>\\`)]{3,200}""")
+# starts with a literal "/" (fast in Python's re); what precedes it is checked by hand
+_API = re.compile(
+    r"/(?:api|ws|wss|socket\.io|graphql|rest|ajax|chat|sse|events|stream)(?=[/\"'`?#])[^\"'`\s<>?#]{0,120}"
+)
+_HOST_BEFORE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]{1,100}$")
+_DIGITS = re.compile(r"\d+")
+MIN_INLINE = 64  # shorter inline scripts are boilerplate ("dataLayer=[]")
+
+
+def _resolve(base: str, ref: str) -> tuple[str, str] | None:
+    """(host, path) of a reference resolved against the page URL, or None."""
+    try:
+        url = urljoin(base, ref.strip())
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https", "") or not parts.path:
+        return None
+    return (parts.hostname or "").lower(), parts.path
+
+
+def asset_features(
+    base: str, site: str, scripts: Iterable[str], styles: Iterable[str]
+) -> Iterator[tuple[str, str]]:
+    """asset_url, build_asset and script_host features of script and style references.
+
+    Same-site assets are keyed by path alone (the domain changes on re-emergence);
+    third-party ones by host and path, so jQuery on a CDN is one feature everywhere.
+    """
+    for kind, refs in (("script", scripts), ("style", styles)):
+        for ref in refs:
+            resolved = _resolve(base, ref)
+            if resolved is None:
+                continue
+            host, path = resolved
+            same = not host or registrable(host) == site
+            yield "asset_url", path if same else f"{host}{path}"
+            if same and _BUILD_HASH.search(path):
+                yield "build_asset", path.rsplit("/", 1)[-1]
+            if not same and kind == "script":
+                yield "script_host", host
+
+
+def inline_script_features(bodies: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """sha256 of each whitespace-normalized inline script of at least MIN_INLINE chars."""
+    for body in bodies:
+        norm = " ".join(body.split())
+        if len(norm) >= MIN_INLINE:
+            yield "inline_script", hashlib.sha256(norm.encode("utf-8", "replace")).hexdigest()
+
+
+def form_features(base: str, site: str, forms: Iterable[Form]) -> Iterator[tuple[str, str]]:
+    """("form", "POST /login|password,username") and ("form_fields", "password,username")."""
+    for form in forms:
+        if not form.fields:
+            continue
+        fields = ",".join(sorted(set(form.fields)))
+        resolved = _resolve(base, form.action or base)
+        path = ""
+        if resolved is not None:
+            host, path = resolved
+            if host and registrable(host) != site:
+                path = f"{host}{path}"
+        yield "form", f"{form.method.upper()} {path}|{fields}"
+        yield "form_fields", fields
+
+
+def endpoint_features(site: str, texts: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """WebSocket URLs and API paths in markup and same-site scripts, numbers folded."""
+    for text in texts:
+        if "ws://" in text or "wss://" in text:
+            for m in _WS.finditer(text):
+                yield "endpoint", _fold(m.group(), site)
+        for m in _API.finditer(text):
+            start = m.start()
+            before = text[start - 1] if start else ""
+            if before in "\"'`":
+                yield "endpoint", _fold(m.group(), site)
+            elif before.isalnum() or before in ".-":
+                host = _HOST_BEFORE.search(text, max(0, start - 110), start)
+                if host and text[host.start() - 1 : host.start()] in "\"'`":
+                    yield "endpoint", _fold(host.group() + m.group(), site)
+
+
+def _fold(url: str, site: str) -> str:
+    """Drop the host when same-site, the query, and fold digit runs to '0'."""
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}" if not url.startswith("/") else url)
+    except ValueError:
+        return _DIGITS.sub("0", url)[:200]
+    host = (parts.hostname or "").lower()
+    scheme = f"{parts.scheme}:" if parts.scheme in ("ws", "wss") else ""
+    path = _DIGITS.sub("0", parts.path)
+    if host and registrable(host) != site:
+        return f"{scheme}//{host}{path}"[:200]
+    return f"{scheme}{path}"[:200]
+
+
+def body_hash(body: bytes) -> str:
+    """sha256 of an asset body as received (after content decoding)."""
+    return hashlib.sha256(body).hexdigest()

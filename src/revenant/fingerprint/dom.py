@@ -1,0 +1,151 @@
+"""One pass over a parsed page: visible text, DOM tag paths, and the elements other
+features need (scripts, styles, icons, forms, links, generator, title).
+
+Traversal happens in Lexbor's C code and is bounded (`MAX_NODES`), so hostile markup (a
+million nested divs) costs a bounded time and never overflows a Python stack. Hidden
+content (script, style, template, `hidden`, `display:none`) is not visible text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+MAX_NODES = 50_000
+_SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+@dataclass
+class Form:
+    """A form's action (as written) and its field names."""
+
+    action: str
+    method: str
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """What the walk collected from one page."""
+
+    title: str = ""
+    text: list[str] = field(default_factory=list)  # visible text, one chunk per text node
+    paths: list[str] = field(default_factory=list)  # tag paths and ".class" tokens
+    scripts: list[str] = field(default_factory=list)  # src attributes
+    inline_scripts: list[str] = field(default_factory=list)  # executable inline code
+    data_scripts: list[str] = field(default_factory=list)  # JSON and other inline data
+    styles: list[str] = field(default_factory=list)  # stylesheet hrefs
+    icons: list[str] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # a[href]
+    generator: str = ""
+    attr_text: list[str] = field(default_factory=list)  # hrefs, meta content, values
+    nodes: int = 0
+
+
+def walk(tree: LexborHTMLParser) -> Page:
+    """Collect a `Page` from a parsed document. Mutates the tree: hidden and
+    non-visible elements are removed before the visible text is read."""
+    page = Page()
+    root = tree.root
+    if root is None:
+        return page
+    # DOM shingles: tag paths (parent>tag) for structure, plus the class vocabulary
+    # (".nav-main"), which is what a theme or a framework really shares. Both loops run
+    # over Lexbor's C-level traversal and touch as few node properties as possible.
+    paths = page.paths
+    for node in root.traverse():
+        page.nodes += 1
+        if page.nodes > MAX_NODES:
+            break
+        parent = node.parent
+        paths.append(f"{parent.tag if parent is not None else ''}>{node.tag}")
+    classes: set[str] = set()
+    for node in root.css("[class]"):
+        cls = node.attrs.get("class")
+        if cls:
+            classes.update(cls.split()[:20])
+        if len(classes) > 5000:
+            break
+    paths.extend("." + c[:60] for c in classes)
+    forms: list[LexborNode] = []
+    for node in root.css(_ELEMENTS):
+        _collect(page, node, node.tag or "", node.attributes)
+        if node.tag == "form":
+            forms.append(node)
+    for form_node, form in zip(forms, page.forms, strict=True):
+        for fnode in form_node.css("input,select,textarea,button"):
+            name = fnode.attributes.get("name")
+            if name and len(form.fields) < 200:
+                form.fields.append(name.strip()[:100])
+    # visible text: drop what a visitor never sees, then one C-level text() call
+    for hidden in root.css(_HIDDEN):
+        style = hidden.attributes.get("style")
+        if style is None or _DISPLAY_NONE.search(style) or "hidden" in hidden.attributes:
+            hidden.decompose()
+    root.strip_tags(list(_SKIP_TEXT - {"head"}))
+    body = tree.body
+    if body is not None:
+        page.text.extend(body.text(separator="\n").split("\n"))
+    return page
+
+
+_ELEMENTS = "script,link,a,meta,form,title,input,iframe"
+_HIDDEN = "[hidden],[style*=display],[style*=visibility]"
+
+
+def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+    if tag == "script":
+        src = attrs.get("src")
+        if src:
+            page.scripts.append(src.strip())
+        else:
+            kind = (attrs.get("type") or "").lower()
+            body = node.text(deep=True)
+            if body:
+                if kind in ("", "text/javascript", "module", "application/javascript"):
+                    page.inline_scripts.append(body)
+                else:
+                    page.data_scripts.append(body)
+    elif tag == "link":
+        rel = (attrs.get("rel") or "").lower()
+        href = (attrs.get("href") or "").strip()
+        if href:
+            if "stylesheet" in rel:
+                page.styles.append(href)
+            elif "icon" in rel:
+                page.icons.append(href)
+            elif rel in ("modulepreload", "preload") and href.endswith((".js", ".css")):
+                (page.scripts if href.endswith(".js") else page.styles).append(href)
+    elif tag == "a":
+        href = attrs.get("href")
+        if href:
+            page.links.append(href.strip())
+            page.attr_text.append(href)
+    elif tag == "meta":
+        content = attrs.get("content")
+        if content:
+            if (attrs.get("name") or "").lower() == "generator" and not page.generator:
+                page.generator = content.strip()
+            page.attr_text.append(content)
+    elif tag == "title":
+        if not page.title:
+            page.title = node.text(deep=True) or ""
+    elif tag == "form":
+        page.forms.append(
+            Form(
+                action=(attrs.get("action") or "").strip(),
+                method=(attrs.get("method") or "get").lower(),
+            )
+        )
+    elif tag == "iframe":
+        src = attrs.get("src")
+        if src:
+            page.attr_text.append(src)
+    elif tag == "input":
+        value = attrs.get("value")
+        if value:
+            page.attr_text.append(value)

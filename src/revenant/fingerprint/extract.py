@@ -1,0 +1,156 @@
+"""Capture -> Fingerprint: the one feature extractor used by the monitor, the sweep
+and the tests.
+
+One Lexbor parse per page. Hostile input is expected: any byte string, an empty or
+failed capture, absurd sizes. `extract` never raises on content; it returns whatever
+features could be read (possibly none).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from revenant.fingerprint.assets import (
+    asset_features,
+    body_hash,
+    endpoint_features,
+    form_features,
+    inline_script_features,
+)
+from revenant.fingerprint.dom import Page, walk
+from revenant.fingerprint.favicon import favicon_features
+from revenant.fingerprint.headers import header_features
+from revenant.fingerprint.identifiers import find_identifiers
+from revenant.fingerprint.names import brand_tokens, registrable
+from revenant.fingerprint.network import AsnTable, network_features
+from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text
+from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome
+
+MAX_HTML = 4 * 1024 * 1024  # characters of markup read; the rest is ignored
+MAX_SCRIPT = 1024 * 1024  # characters of each same-site script scanned
+MAX_VALUE = 300
+MAX_LINK_HOSTS = 100
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+
+
+def decode(body: bytes, content_type: str | None) -> str:
+    """Bytes to text: charset from Content-Type, else a <meta> charset, else UTF-8;
+    undecodable bytes are replaced, never fatal."""
+    for source in (content_type.encode("latin-1", "replace") if content_type else b"", body[:2048]):
+        m = _CHARSET.search(source)
+        if m:
+            try:
+                return body.decode(m.group(1).decode("ascii"), "replace")
+            except LookupError:
+                break
+    return body.decode("utf-8", "replace")
+
+
+def _ok(e: Exchange | None) -> bool:
+    return e is not None and e.outcome is Outcome.OK and bool(e.content)
+
+
+def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerprint:
+    """Every feature and sketch of one capture (see docs/scoring.md for the list)."""
+    host = (capture.host or urlsplit(capture.target).hostname or "").lower().rstrip(".")
+    site = registrable(host) if host else ""
+    feats: set[tuple[str, str]] = set(network_features(capture, asn_table))
+    title = ""
+    text_sh: int | None = None
+    dom_sh: int | None = None
+    text_mh: tuple[int, ...] = ()
+    words = 0
+    page_ex = capture.page
+    if page_ex is not None:
+        feats.update(header_features(page_ex.headers))
+    favicon = capture.favicon
+    if favicon is not None:
+        feats.update(favicon_features(favicon.content))
+    scripts = [e for e in capture.assets if _ok(e)]
+    for e in scripts:
+        feats.add(("asset_sha256", body_hash(e.content)))
+    script_texts = [
+        decode(e.content[:MAX_SCRIPT], e.header("content-type"))
+        for e in scripts
+        if e.role == "script"
+    ]
+    if page_ex is not None and _ok(page_ex):
+        html = decode(page_ex.content, page_ex.header("content-type"))[:MAX_HTML]
+        base = page_ex.url or capture.target
+        page = _parse(html)
+        title = normalize_title(page.title)
+        if title:
+            feats.add(("title", title))
+        if page.generator:
+            feats.add(("generator", page.generator.lower()[:MAX_VALUE]))
+        feats.update(asset_features(base, site, page.scripts, page.styles))
+        feats.update(inline_script_features(page.inline_scripts))
+        feats.update(form_features(base, site, page.forms))
+        feats.update(_link_hosts(base, site, page.links))
+        # Identifiers and endpoints live in code and attributes, not in style sheets
+        # or markup: searching only there keeps the scan to a fraction of the page.
+        code = "\n".join(
+            [
+                *page.inline_scripts,
+                *page.data_scripts,
+                *page.attr_text,
+                *page.scripts,
+                *page.styles,
+                *page.icons,
+                *(f.action for f in page.forms),
+            ]
+        )
+        visible = "\n".join(page.text)
+        feats.update(find_identifiers(code, visible))
+        feats.update(endpoint_features(site, [code, *script_texts]))
+        sketch = sketch_text(page.text)
+        text_sh, text_mh, words = sketch.simhash, sketch.minhash, sketch.words
+        feats.update(("text", block) for block in sketch.blocks)
+        dom_sh = path_simhash(page.paths)
+    else:
+        feats.update(endpoint_features(site, script_texts))
+    for text in script_texts:
+        feats.update(find_identifiers(text, ""))
+    return Fingerprint(
+        target=capture.target,
+        features=frozenset(Feature(k, v[:MAX_VALUE]) for k, v in feats if v),
+        title=title,
+        text_simhash=text_sh,
+        dom_simhash=dom_sh,
+        text_minhash=text_mh,
+        text_words=words,
+        host=host,
+        registrable=site,
+        brand_tokens=brand_tokens(host) if host else (),
+        capture_id=capture.id,
+    )
+
+
+def _parse(html: str) -> Page:
+    try:
+        return walk(LexborHTMLParser(html))
+    except (ValueError, RuntimeError, MemoryError):
+        return Page()
+
+
+def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, str]]:
+    """Registrable domains an operator links to (its channels, partners, old domains)."""
+    out: set[tuple[str, str]] = set()
+    for href in links:
+        if len(out) >= MAX_LINK_HOSTS:
+            break
+        if not href.startswith(("http://", "https://", "//")):
+            continue
+        try:
+            h = urlsplit(href if not href.startswith("//") else "http:" + href).hostname
+        except ValueError:
+            continue
+        if h:
+            reg = registrable(h.lower())
+            if reg and reg != site:
+                out.add(("link_host", reg))
+    return out

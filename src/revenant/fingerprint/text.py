@@ -1,0 +1,182 @@
+"""Similarity sketches: 64-bit SimHash and MinHash (datasketch) of word shingles,
+SimHash of DOM tag-path shingles, and title normalization.
+
+Text is normalized the same way for every language (NFKC, case-folded, accents kept,
+runs of non-word characters as separators), so French and English pages sketch alike.
+All hashes are deterministic across processes and machines (mmh3 with fixed seeds,
+never Python's salted `hash`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import mmh3
+import numpy as np
+from datasketch import MinHash
+
+NUM_PERM = 64
+SHINGLE = 3
+_MINHASH_SEED = 1
+_WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def fold(text: str) -> str:
+    """NFKC and case-folded (whitespace kept as it is)."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
+
+
+def normalize(text: str) -> str:
+    """NFKC, case-folded, whitespace collapsed."""
+    return _SPACE.sub(" ", fold(text)).strip()
+
+
+def normalize_title(title: str) -> str:
+    """A title as compared: normalized, at most 300 characters."""
+    return normalize(title)[:300]
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of normalized text (letters and digits of any script)."""
+    return _WORD.findall(normalize(text))
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finalizer: spreads combined word hashes over all 64 bits."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return h ^ (h >> np.uint64(31))
+
+
+def shingle_hashes(tokens: Sequence[str], k: int = SHINGLE) -> np.ndarray:
+    """Distinct 64-bit hashes of the k-token shingles (one shingle when fewer tokens)."""
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
+    table = {t: mmh3.hash64(t, 0x5EED, signed=False)[0] for t in set(tokens)}
+    ids = np.fromiter((table[t] for t in tokens), dtype=np.uint64, count=len(tokens))
+    if len(ids) < k:
+        k = len(ids)
+    combined = np.zeros(len(ids) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            combined = combined * np.uint64(0x9E3779B97F4A7C15) + ids[j : len(ids) - k + 1 + j]
+    return np.unique(_mix64(combined))
+
+
+def simhash(hashes: np.ndarray) -> int | None:
+    """Charikar SimHash (64-bit, unsigned) of a set of 64-bit feature hashes."""
+    if hashes.size == 0:
+        return None
+    # bit i of the little-endian uint64 is bit (i % 8) of byte i // 8
+    bits = np.unpackbits(
+        hashes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+    )
+    counts = bits.sum(axis=0, dtype=np.int64)
+    out = 0
+    for i, c in enumerate(counts.tolist()):
+        if 2 * c > hashes.size:
+            out |= 1 << i
+    return out
+
+
+MINHASH_SAMPLE = 1024
+
+
+def minhash(hashes: np.ndarray) -> tuple[int, ...]:
+    """MinHash signature (datasketch, NUM_PERM permutations) of a set of feature hashes.
+
+    Long texts are first reduced to their MINHASH_SAMPLE smallest shingle hashes (a
+    bottom-k sample, consistent across documents), which bounds the cost per page."""
+    if hashes.size == 0:
+        return ()
+    if hashes.size > MINHASH_SAMPLE:
+        hashes = np.partition(hashes, MINHASH_SAMPLE - 1)[:MINHASH_SAMPLE]
+    m = MinHash(
+        num_perm=NUM_PERM,
+        seed=_MINHASH_SEED,
+        hashfunc=int,
+        permutations=_TEMPLATE.permutations,
+        scheme=_TEMPLATE.scheme,
+    )
+    m.update_batch((hashes & _MASK32).tolist())
+    return tuple(int(v) for v in m.hashvalues)
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits between two 64-bit sketches."""
+    return (a ^ b).bit_count()
+
+
+def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of two MinHash signatures (0 when either is empty)."""
+    if not a or not b or len(a) != len(b):
+        return 0.0
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+
+
+def text_sketches(chunks: Iterable[str]) -> tuple[int | None, tuple[int, ...], int]:
+    """(SimHash, MinHash, word count) of visible text given as chunks."""
+    tokens = _WORD.findall(fold(" ".join(chunks)))
+    hashes = shingle_hashes(tokens)
+    return simhash(hashes), minhash(hashes), len(tokens)
+
+
+@dataclass(frozen=True)
+class TextSketch:
+    """Everything read from a page's visible text, computed from one normalization."""
+
+    simhash: int | None
+    minhash: tuple[int, ...]
+    words: int
+    blocks: list[str]
+
+
+def sketch_text(chunks: Sequence[str]) -> TextSketch:
+    """SimHash, MinHash, word count and text blocks of visible text chunks."""
+    folded = fold("\n".join(chunks))
+    tokens = _WORD.findall(folded)
+    hashes = shingle_hashes(tokens)
+    return TextSketch(simhash(hashes), minhash(hashes), len(tokens), _blocks(folded))
+
+
+def path_simhash(paths: Iterable[str]) -> int | None:
+    """SimHash of DOM tag-path shingles (each distinct path counted once)."""
+    hs = np.array(sorted({mmh3.hash64(p, 0xD0E, signed=False)[0] for p in paths}), dtype=np.uint64)
+    return simhash(hs)
+
+
+BLOCK_WORDS = (4, 40)
+MAX_BLOCKS = 120
+
+
+def text_blocks(chunks: Sequence[str]) -> list[str]:
+    """Distinct visible sentences and lines of 4 to 40 words, normalized, in page order:
+    taglines, footers, rules — the words an operator carries over even when the markup
+    is rebuilt. At most MAX_BLOCKS, taken from the start and the end of the page
+    (where headers and footers are)."""
+    return _blocks(fold("\n".join(chunks)))
+
+
+def _blocks(folded: str) -> list[str]:
+    seen: dict[str, None] = {}
+    lo, hi = BLOCK_WORDS
+    for line in folded.split("\n"):
+        if len(line) < 7:
+            continue
+        parts = line.split()
+        if lo <= len(parts) <= hi:
+            seen[" ".join(parts)[:200]] = None
+    blocks = list(seen)
+    if len(blocks) > MAX_BLOCKS:
+        half = MAX_BLOCKS // 2
+        blocks = blocks[:half] + blocks[-half:]
+    return blocks

@@ -1,0 +1,279 @@
+"""The prober: one target in, one `Capture` out — DNS answers, the TLS chain, the page
+with each redirect hop re-checked, the favicon and same-site scripts and styles.
+
+It must never raise for anything a server or the network does; every failure or
+refusal is an outcome in the capture. It must never exceed the total time bound of a
+capture, the redirect bound, or the global, per-host and per-IP concurrency limits.
+It writes nothing: evidence/ records what it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from types import TracebackType
+
+import aiohttp
+from yarl import URL
+
+from revenant.errors import UsageError
+from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
+from revenant.probe.config import ProbeConfig
+from revenant.probe.dns import PolicyResolver, ascii_host, make_resolver
+from revenant.probe.fetch import (
+    CertificateInvalid,
+    Fetched,
+    Limits,
+    PeerRecordingRequest,
+    fetch,
+)
+from revenant.probe.links import page_links
+from revenant.probe.tls import recording_context, verifying_context
+
+_FALLBACK = (Outcome.CONNECT_ERROR, Outcome.TLS_ERROR, Outcome.PROTOCOL_ERROR)
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _targets(target: str, config: ProbeConfig) -> tuple[str, list[str]]:
+    """(ASCII host, URLs to try in order): a bare host is tried over HTTPS then HTTP."""
+    text = target.strip()
+    if not text:
+        raise UsageError("empty target")
+    if "://" not in text:
+        host = ascii_host(text.split("/", 1)[0])
+        tail = "/" + text.split("/", 1)[1] if "/" in text else "/"
+        urls = []
+        for scheme, port, default in (
+            ("https", config.https_port, 443),
+            ("http", config.http_port, 80),
+        ):
+            netloc = host if port == default else f"{host}:{port}"
+            urls.append(f"{scheme}://{netloc}{tail}")
+        return host, urls
+    try:
+        url = URL(text)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"target {target!r}: not a URL ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(f"target {target!r}: need an http(s) URL or a hostname")
+    host = ascii_host(url.host)
+    return host, [str(url.with_host(host))]
+
+
+class _Run:
+    """One capture in progress: what has been seen so far, kept if time runs out."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+        self.dns: tuple[DnsRecord, ...] = ()
+        self.tls: TlsInfo | None = None
+        self.bad_cert: dict[str, str] = {}  # host -> verify error, for this capture
+
+
+class Prober:
+    """Holds the HTTP session, the resolver and the limits; probes many targets at once.
+
+    `async with Prober(config) as p: capture = await p.capture("example.org")`.
+    """
+
+    def __init__(self, config: ProbeConfig, *, clock: Clock = utcnow) -> None:
+        self.config = config
+        self._clock = clock
+        self._dns = make_resolver(config.resolver, config.bounds.dns)
+        self._resolver = PolicyResolver(
+            self._dns, config.allow, in_flight=config.concurrency.dns
+        )
+        self._limits = Limits(config.concurrency.per_host, config.concurrency.per_ip)
+        self._targets = asyncio.Semaphore(config.concurrency.targets)
+        self._verifying: ssl.SSLContext = verifying_context(config.ca_file)
+        self._recording: ssl.SSLContext = recording_context()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Prober:
+        c = self.config
+        kwargs: dict[str, object] = {
+            "resolver": self._resolver,
+            "limit": max(c.concurrency.targets * 2, 10),
+            "limit_per_host": c.concurrency.per_host,
+            "use_dns_cache": False,
+            "enable_cleanup_closed": False,
+        }
+        connector: aiohttp.BaseConnector
+        if c.proxy and c.proxy.startswith("socks"):
+            from aiohttp_socks import ProxyConnector
+
+            connector = ProxyConnector.from_url(c.proxy, rdns=True, **kwargs)
+        else:
+            connector = aiohttp.TCPConnector(**kwargs)  # type: ignore[arg-type]
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers={
+                "User-Agent": c.user_agent,
+                "Accept": _ACCEPT,
+                "Accept-Language": "en",
+                # No "br": warcio 1.8.1 cannot read brotli bodies with Brotli >= 1.1
+                # (webrecorder/warcio#73), so asking for it would make WARCs that
+                # `warcio check` chokes on. A server sending br unasked is still decoded.
+                "Accept-Encoding": "gzip, deflate",
+            },
+            auto_decompress=False,
+            max_line_size=c.bounds.header_line,
+            max_field_size=c.bounds.header_line,
+            max_headers=c.bounds.headers,
+            read_bufsize=64 * 1024,
+            trust_env=False,
+            request_class=PeerRecordingRequest,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def capture(self, target: str) -> Capture:
+        """Probe `target` (URL or bare hostname); never raises for what the server does."""
+        if self._session is None:
+            raise RuntimeError("Prober used outside `async with`")
+        host, urls = _targets(target, self.config)
+        async with self._targets:
+            started = self._clock()
+            run = _Run()
+            try:
+                async with asyncio.timeout(self.config.bounds.total):
+                    outcome, reason = await self._probe(run, host, urls)
+            except TimeoutError:
+                outcome = Outcome.TIMEOUT
+                reason = f"capture not complete within {self.config.bounds.total} s"
+            return Capture(
+                target=urls[0] if "://" in target else target.strip(),
+                host=host,
+                started=started,
+                finished=self._clock(),
+                outcome=outcome,
+                reason=reason,
+                dns=run.dns,
+                tls=run.tls,
+                exchanges=tuple(run.exchanges),
+            )
+
+    async def _probe(self, run: _Run, host: str, urls: list[str]) -> tuple[Outcome, str]:
+        if not _is_literal(host) and not (self.config.proxy and host.endswith(".onion")):
+            answers = await self._resolver.records(host)
+            run.dns = answers.records
+            if answers.error:
+                return Outcome.DNS_ERROR, answers.error
+            if not answers.addresses:
+                return Outcome.DNS_ERROR, f"{host}: no A or AAAA record"
+        page: Exchange | None = None
+        for i, url in enumerate(urls):
+            page, outcome, reason = await self._follow(run, url)
+            if page.status is not None or outcome not in _FALLBACK or i == len(urls) - 1:
+                break
+        assert page is not None
+        if outcome is Outcome.OK and page.content and _is_html(page):
+            await self._subresources(run, page)
+        return outcome, reason
+
+    async def _follow(self, run: _Run, url: str) -> tuple[Exchange, Outcome, str]:
+        """GET `url` and its redirects; every hop is checked like the first."""
+        hops = 0
+        while True:
+            fetched = await self._fetch(run, url, "page")
+            exchange, location = fetched.exchange, fetched.location
+            if fetched.tls is not None:
+                run.tls = fetched.tls
+            if location is None or exchange.outcome not in (Outcome.OK, Outcome.TOO_LARGE):
+                run.exchanges.append(exchange)
+                return exchange, exchange.outcome, exchange.reason
+            run.exchanges.append(_as_redirect(exchange))
+            hops += 1
+            if hops > self.config.bounds.redirects:
+                return (
+                    exchange,
+                    Outcome.REDIRECT_LIMIT,
+                    f"more than {self.config.bounds.redirects} redirects (last to {location})",
+                )
+            url = location
+
+    async def _subresources(self, run: _Run, page: Exchange) -> None:
+        c = self.config
+        declared, assets = page_links(page.content, page.url, c.bounds.assets)
+        jobs: list[tuple[str, str]] = []
+        if c.fetch_favicon:
+            jobs.append(("favicon", declared or str(URL(page.url).join(URL("/favicon.ico")))))
+        if c.fetch_assets:
+            jobs.extend(assets)
+        results = await asyncio.gather(*(self._fetch(run, url, role) for role, url in jobs))
+        run.exchanges.extend(r.exchange for r in results)
+
+    async def _fetch(self, run: _Run, url: str, role: str) -> Fetched:
+        assert self._session is not None
+        host = URL(url).raw_host or ""
+        common = {"clock": self._clock}
+        if host not in run.bad_cert:
+            try:
+                return await fetch(
+                    self._session,
+                    self._resolver,
+                    self._limits,
+                    self.config,
+                    url,
+                    role,
+                    ssl_context=self._verifying,
+                    verified=True,
+                    **common,  # type: ignore[arg-type]
+                )
+            except CertificateInvalid as exc:
+                run.bad_cert[host] = str(exc)
+        return await fetch(
+            self._session,
+            self._resolver,
+            self._limits,
+            self.config,
+            url,
+            role,
+            ssl_context=self._recording,
+            verified=False,
+            verify_error=run.bad_cert[host],
+            **common,  # type: ignore[arg-type]
+        )
+
+
+def _as_redirect(exchange: Exchange) -> Exchange:
+    from dataclasses import replace
+
+    return replace(exchange, role="redirect")
+
+
+def _is_html(page: Exchange) -> bool:
+    ctype = (page.header("Content-Type") or "").lower()
+    if "html" in ctype:
+        return True
+    return not ctype and page.content.lstrip()[:1] == b"<"
+
+
+def _is_literal(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def capture_sync(target: str, config: ProbeConfig, *, clock: Clock = utcnow) -> Capture:
+    """Probe one target from synchronous code (CLI, scripts)."""
+
+    async def _one() -> Capture:
+        async with Prober(config, clock=clock) as prober:
+            return await prober.capture(target)
+
+    return asyncio.run(_one())

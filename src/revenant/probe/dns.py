@@ -1,0 +1,219 @@
+"""DNS for the prober: the answers recorded as evidence (A, AAAA, CNAME, NS, MX) and the
+resolver aiohttp connects through, which hands out only addresses the policy allows.
+
+It must never return an address the policy refuses: the address aiohttp connects to
+comes from here (or is re-checked after connecting), so a rebinding answer cannot
+slip through between the check and the connection. No answer is cached past its TTL
+or beyond the LRU's bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from dataclasses import dataclass
+
+import dns.asyncresolver
+import dns.exception
+import dns.rdatatype
+import dns.resolver
+import idna
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from revenant.errors import UsageError
+from revenant.model import DnsRecord
+from revenant.probe.config import IPNetwork
+from revenant.probe.policy import address_refusal
+
+RECORD_TYPES = ("A", "AAAA", "CNAME", "NS", "MX")
+
+
+class AddressRefused(OSError):
+    """Every address of a name is refused by the policy (carries the reasons)."""
+
+
+class NameNotResolved(OSError):
+    """The name does not resolve (NXDOMAIN, no address, resolver failure)."""
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the resolver said about one name: records, or why there are none."""
+
+    records: tuple[DnsRecord, ...]
+    error: str = ""
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return tuple(r.value for r in self.records if r.rtype in ("A", "AAAA"))
+
+
+def ascii_host(host: str) -> str:
+    """The A-label form of a hostname (IDN to punycode); UsageError if it cannot be one."""
+    host = host.strip().rstrip(".").lower()
+    if not host:
+        raise UsageError("empty hostname")
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise UsageError(f"hostname {host!r} is not a valid IDN ({exc})") from None
+
+
+def make_resolver(resolver: str | None, timeout: float) -> dns.asyncresolver.Resolver:
+    """A dnspython resolver against "IP:PORT" (or the system's name servers)."""
+    if resolver is None:
+        r = dns.asyncresolver.Resolver()
+    else:
+        ip, sep, port = resolver.rpartition(":")
+        if not sep or not port.isdigit():
+            raise UsageError(f"resolver {resolver!r}: expected IP:PORT")
+        r = dns.asyncresolver.Resolver(configure=False)
+        r.nameservers = [ip.strip("[]")]
+        r.port = int(port)
+    r.lifetime = timeout
+    # Several tries within the lifetime: a busy resolver drops UDP queries.
+    r.timeout = max(0.5, timeout / 4)
+    r.cache = dns.resolver.LRUCache(4096)
+    return r
+
+
+async def _query(
+    r: dns.asyncresolver.Resolver, name: str, rtype: str, gate: asyncio.Semaphore | None
+) -> list[DnsRecord]:
+    if gate is None:
+        answer = await r.resolve(name, rtype, raise_on_no_answer=False)
+    else:
+        async with gate:
+            answer = await r.resolve(name, rtype, raise_on_no_answer=False)
+    out: list[DnsRecord] = []
+    for rrset in answer.response.answer:
+        rt = dns.rdatatype.to_text(rrset.rdtype)
+        if rt != rtype and rt != "CNAME":  # a CNAME chain is recorded with any type
+            continue
+        rname = rrset.name.to_text(omit_final_dot=True)
+        for rdata in rrset:
+            value = rdata.to_text()
+            if rt in ("CNAME", "NS", "MX"):
+                value = value.rstrip(".")
+            out.append(DnsRecord(rname, rt, value, rrset.ttl))
+    return out
+
+
+async def lookup(
+    r: dns.asyncresolver.Resolver,
+    host: str,
+    types: tuple[str, ...] = RECORD_TYPES,
+    gate: asyncio.Semaphore | None = None,
+) -> Answers:
+    """Every record of `types` for `host`, deduplicated, in a stable order; `gate`
+    bounds the queries in flight."""
+    results = await asyncio.gather(
+        *(_query(r, host, t, gate) for t in types), return_exceptions=True
+    )
+    records: list[DnsRecord] = []
+    errors: list[str] = []
+    for rtype, res in zip(types, results, strict=True):
+        if isinstance(res, dns.resolver.NXDOMAIN):
+            return Answers((), f"{host}: NXDOMAIN")
+        if isinstance(res, dns.exception.Timeout):
+            errors.append(f"{rtype} timed out")
+        elif isinstance(res, dns.resolver.NoNameservers):
+            errors.append(f"{rtype}: no name server answered")
+        elif isinstance(res, BaseException):
+            if not isinstance(res, Exception):
+                raise res
+            errors.append(f"{rtype}: {type(res).__name__}: {res}")
+        else:
+            records.extend(res)
+    unique = tuple(dict.fromkeys(records))
+    if not unique and errors:
+        return Answers((), f"{host}: " + "; ".join(errors))
+    return Answers(unique)
+
+
+class PolicyResolver(AbstractResolver):
+    """The resolver aiohttp connects through: dnspython answers filtered by the policy.
+
+    It keeps each name's addresses for at most `hold` seconds (bounded by their TTL and
+    by `size` names), so the addresses checked are the addresses connected to.
+    """
+
+    def __init__(
+        self,
+        r: dns.asyncresolver.Resolver,
+        allow: tuple[IPNetwork, ...],
+        *,
+        in_flight: int = 100,
+        hold: float = 30.0,
+        size: int = 20000,
+    ) -> None:
+        self._r = r
+        self._allow = allow
+        self._gate = asyncio.Semaphore(in_flight)
+        self._hold = hold
+        self._size = size
+        self._held: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+    async def records(self, host: str) -> Answers:
+        """Every recorded type for `host` (A, AAAA, CNAME, NS, MX); the addresses are held."""
+        answers = await lookup(self._r, host, RECORD_TYPES, self._gate)
+        self._remember(host, answers)
+        return answers
+
+    def _remember(self, host: str, answers: Answers) -> None:
+        if answers.error or not answers.addresses:
+            return
+        ttl = min((r.ttl for r in answers.records if r.rtype in ("A", "AAAA")), default=0)
+        if ttl <= 0:
+            return
+        if len(self._held) >= self._size:
+            self._held.pop(next(iter(self._held)))
+        self._held[host] = (time.monotonic() + min(ttl, self._hold), answers.addresses)
+
+    async def addresses(self, host: str) -> list[str]:
+        """Allowed addresses of `host`; AddressRefused / NameNotResolved otherwise."""
+        held = self._held.get(host)
+        if _is_ip(host):
+            found = [host]
+        elif held is not None and held[0] > time.monotonic():
+            found = list(held[1])
+        else:
+            answers = await lookup(self._r, host, ("A", "AAAA"), self._gate)
+            if answers.error:
+                raise NameNotResolved(answers.error)
+            self._remember(host, answers)
+            found = list(answers.addresses)
+            if not found:
+                raise NameNotResolved(f"{host}: no A or AAAA record")
+        allowed = [a for a in found if address_refusal(a, self._allow) is None]
+        if not allowed:
+            reasons = "; ".join(filter(None, (address_refusal(a, self._allow) for a in found)))
+            raise AddressRefused(f"{host}: {reasons}")
+        return allowed
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[ResolveResult]:
+        out: list[ResolveResult] = []
+        for address in await self.addresses(host):
+            fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+            if family in (socket.AF_INET, socket.AF_INET6) and family != fam:
+                continue
+            out.append(
+                ResolveResult(hostname=host, host=address, port=port, family=fam, proto=0, flags=0)
+            )
+        return out
+
+    async def close(self) -> None:
+        return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.strip("[]"))
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,93 @@
+"""What a page points at that the prober may fetch next: its declared favicon and its
+same-site scripts and stylesheets.
+
+It must never return a URL on another site (assets), a non-HTTP(S) URL, or more than
+the asked number of URLs; hostile markup gives fewer links, never an exception.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import tldextract
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from yarl import URL
+
+_MAX_HTML = 2 * 1024 * 1024
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # The bundled suffix list only: the prober must not fetch it from the network.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=4096)
+def site_of(host: str) -> str:
+    """The registrable domain of `host` (its last two labels when the suffix is unknown)."""
+    host = host.lower().rstrip(".")
+    ext = _extractor()(host)
+    if ext.domain and ext.suffix:
+        return f"{ext.domain}.{ext.suffix}"
+    labels = host.split(".")
+    return ".".join(labels[-2:])
+
+
+def _absolute(base: URL, ref: str | None) -> URL | None:
+    if not ref:
+        return None
+    ref = ref.strip()
+    if not ref or ref.startswith(("data:", "javascript:", "mailto:", "blob:")):
+        return None
+    try:
+        url = base.join(URL(ref))
+    except (ValueError, TypeError):
+        return None
+    if url.scheme not in ("http", "https") or not url.raw_host:
+        return None
+    return url.with_fragment(None)
+
+
+def page_links(
+    html: bytes, base_url: str, max_assets: int
+) -> tuple[str | None, list[tuple[str, str]]]:
+    """(declared favicon URL or None, [(role, url)] of same-site scripts and styles)."""
+    try:
+        base = URL(base_url)
+        tree = HTMLParser(html[:_MAX_HTML].decode("utf-8", errors="replace"))
+    except (ValueError, TypeError):
+        return None, []
+    base_tag = tree.css_first("base[href]")
+    if base_tag is not None:
+        joined = _absolute(base, base_tag.attributes.get("href"))
+        if joined is not None:
+            base = joined
+    favicon: str | None = None
+    for node in tree.css("link[rel][href]"):
+        rels = (node.attributes.get("rel") or "").lower().split()
+        if "icon" in rels:
+            url = _absolute(base, node.attributes.get("href"))
+            if url is not None:
+                favicon = str(url)
+                break
+    home = site_of(base.raw_host or "")
+    seen: set[str] = set()
+    assets: list[tuple[str, str]] = []
+    candidates: list[tuple[str, str | None]] = [
+        ("script", n.attributes.get("src")) for n in tree.css("script[src]")
+    ]
+    for node in tree.css("link[rel][href]"):
+        if "stylesheet" in (node.attributes.get("rel") or "").lower().split():
+            candidates.append(("style", node.attributes.get("href")))
+    for role, ref in candidates:
+        url = _absolute(base, ref)
+        if url is None or site_of(url.raw_host or "") != home:
+            continue
+        text = str(url)
+        if text in seen:
+            continue
+        seen.add(text)
+        assets.append((role, text))
+        if len(assets) >= max_assets:
+            break
+    return favicon, assets

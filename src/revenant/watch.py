@@ -1,0 +1,298 @@
+"""The watch loop: pull sources -> triage -> queue -> probe -> record -> score -> alert.
+
+Crash-safe by construction: the queue lives in the database; a candidate is finished in
+the same transaction that stores its capture and raises its alerts, so a SIGKILL at any
+moment loses no candidate and duplicates no alert. A candidate whose worker died is
+claimed again when its lease runs out, and its attempt count says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from revenant.fingerprint import extract
+from revenant.match import score as score_against
+from revenant.model import (
+    Candidate,
+    Capture,
+    Case,
+    CaseFingerprint,
+    Outcome,
+    Score,
+    Source,
+    Verdict,
+)
+from revenant.pipeline import Pipeline
+from revenant.probe import Prober
+from revenant.store import queue
+from revenant.store.alerts import raise_alert
+from revenant.store.captures import add_capture
+from revenant.store.cases import list_cases, reference_ids
+
+log = logging.getLogger("revenant.watch")
+
+_TRIAGE_CHUNK = 10_000
+
+
+class WatchSource(Protocol):
+    """Something that yields new candidate names each time it is pulled."""
+
+    name: str
+
+    def pull(self, now: datetime) -> Iterable[Candidate]: ...
+
+
+Prioritise = Callable[[Sequence[str]], Sequence[float]]
+"""Lexical triage, in batches: how much each name looks like any case (0..1)."""
+
+Pivot = Callable[[Capture], Iterable[Candidate]]
+"""Names a capture reveals (redirects, links, announcements, SANs)."""
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """How much to probe and when to look again."""
+
+    batch: int = 100  # names leased per round
+    lease: timedelta = timedelta(minutes=10)
+    budget: int | None = None  # --once: names probed below `urgent` priority at most
+    urgent: float = 0.3  # triage priority from which a name is always probed in --once
+    recheck_alert: timedelta = timedelta(hours=6)  # known mirrors, until gone
+    recheck_dead: timedelta = timedelta(days=1)  # no DNS, no connection: may come up
+    recheck_other: timedelta = timedelta(days=7)
+
+
+@dataclass
+class WatchStats:
+    """Counters the status line and the JSON logs report."""
+
+    pulled: int = 0
+    new: int = 0
+    probed: int = 0
+    alerts: int = 0
+    new_alerts: int = 0
+    pivots: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "pulled": self.pulled,
+            "new": self.new,
+            "probed": self.probed,
+            "alerts": self.alerts,
+            "new_alerts": self.new_alerts,
+            "pivots": self.pivots,
+            "by_source": dict(self.by_source),
+        }
+
+
+@dataclass
+class Watch:
+    """One worker of the watch: several may share a database queue."""
+
+    pipe: Pipeline
+    sources: Sequence[WatchSource]
+    prioritise: Prioritise
+    pivot: Pivot | None = None
+    config: WatchConfig = field(default_factory=WatchConfig)
+    stats: WatchStats = field(default_factory=WatchStats)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    # ------------------------------------------------------------------ pull
+
+    def pull(self) -> int:
+        """Pull every source once, triage every name, queue them all; returns new names."""
+        now = self.pipe.clock()
+        new = 0
+        for source in self.sources:
+            if self.stop.is_set():
+                break
+            names = self._triaged(source, now)
+            added = queue.enqueue(self.pipe.store, names)
+            new += added
+            log.info("pulled source", extra={"source": source.name, "new": added})
+        self.stats.new += new
+        return new
+
+    def _triaged(self, source: WatchSource, now: datetime) -> Iterator[Candidate]:
+        chunk: list[Candidate] = []
+        for cand in source.pull(now):
+            self.stats.pulled += 1
+            self.stats.by_source[source.name] = self.stats.by_source.get(source.name, 0) + 1
+            chunk.append(cand)
+            if len(chunk) >= _TRIAGE_CHUNK:
+                yield from self._prioritised(chunk)
+                chunk = []
+        yield from self._prioritised(chunk)
+
+    def _prioritised(self, chunk: Sequence[Candidate]) -> Iterator[Candidate]:
+        if not chunk:
+            return
+        scores = self.prioritise([c.name for c in chunk])
+        for cand, lexical in zip(chunk, scores, strict=True):
+            yield replace(cand, priority=max(cand.priority, float(lexical)))
+
+    # ----------------------------------------------------------------- probe
+
+    def run_once(self) -> WatchStats:
+        """Pull once, then probe every urgent name and, within the budget, the rest."""
+        self.pull()
+        cases = self._cases()
+        probed_low = 0
+        while not self.stop.is_set():
+            budget_left = None if self.config.budget is None else self.config.budget - probed_low
+            floor = self.config.urgent if budget_left is not None and budget_left <= 0 else None
+            limit = (
+                self.config.batch
+                if budget_left is None
+                else max(1, min(self.config.batch, budget_left))
+            )
+            claims = queue.claim(
+                self.pipe.store,
+                limit,
+                now=self.pipe.clock(),
+                lease=self.config.lease,
+                min_priority=floor,
+            )
+            if not claims:
+                break
+            probed_low += sum(1 for c in claims if c.priority < self.config.urgent)
+            asyncio.run(self._probe(claims, cases))
+        return self.stats
+
+    def run_forever(
+        self, *, pull_every: timedelta = timedelta(minutes=5), idle: float = 5.0
+    ) -> WatchStats:
+        """Keep pulling and probing until `stop` is set (SIGTERM/SIGINT)."""
+        last_pull: datetime | None = None
+        while not self.stop.is_set():
+            now = self.pipe.clock()
+            if last_pull is None or now - last_pull >= pull_every:
+                self.pull()
+                last_pull = now
+            claims = queue.claim(
+                self.pipe.store, self.config.batch, now=now, lease=self.config.lease
+            )
+            if claims:
+                asyncio.run(self._probe(claims, self._cases()))
+            else:
+                self.stop.wait(idle)
+        return self.stats
+
+    def _cases(self) -> list[tuple[Case, CaseFingerprint]]:
+        return [
+            (case, self.pipe.case_fingerprint(case.name))
+            for case in list_cases(self.pipe.store)
+            if reference_ids(self.pipe.store, case.name)
+        ]
+
+    async def _probe(
+        self, claims: list[queue.Claim], cases: list[tuple[Case, CaseFingerprint]]
+    ) -> None:
+        finished: set[int] = set()
+
+        async def one(claim: queue.Claim) -> tuple[queue.Claim, Capture]:
+            return claim, await prober.capture(claim.name)
+
+        try:
+            async with Prober(self.pipe.probe_config, clock=self.pipe.clock) as prober:
+                tasks = [asyncio.ensure_future(one(c)) for c in claims]
+                try:
+                    for next_done in asyncio.as_completed(tasks):
+                        if self.stop.is_set():
+                            break
+                        claim, capture = await next_done
+                        # Storage runs in a thread so the other probes keep going meanwhile.
+                        await asyncio.to_thread(self._record, claim, capture, cases)
+                        finished.add(claim.id)
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            # A clean stop gives back what it did not finish; a kill leaves the lease to expire.
+            queue.release(self.pipe.store, [c.id for c in claims if c.id not in finished])
+
+    def _record(
+        self, claim: queue.Claim, capture: Capture, cases: list[tuple[Case, CaseFingerprint]]
+    ) -> None:
+        pipe = self.pipe
+        warc = pipe.evidence(None).write(capture)
+        capture = replace(capture, warc_file=str(warc) if warc else None)
+        fingerprint = extract(capture)
+        scores: list[tuple[Case, Score]] = []
+        if capture.page is not None:
+            for case, case_fp in cases:
+                background = pipe.background(case_fp, exclude_host=fingerprint.host)
+                scores.append((case, score_against(case_fp, fingerprint, background)))
+        alerted = any(s.verdict is not Verdict.UNRELATED for _, s in scores)
+        now = pipe.clock()
+        with pipe.store.session() as session:
+            capture_id = add_capture(
+                session,
+                capture,
+                fingerprint,
+                background=not alerted,  # a match is no unrelated site
+            )
+            for case, result in scores:
+                if result.verdict is Verdict.UNRELATED:
+                    continue
+                assert case.id is not None
+                _, is_new = raise_alert(session, case.id, result, capture_id=capture_id, now=now)
+                self.stats.alerts += 1
+                self.stats.new_alerts += int(is_new)
+                log.warning(
+                    "alert",
+                    extra={
+                        "case": case.name,
+                        "host": capture.host,
+                        "bits": round(result.bits, 1),
+                        "verdict": str(result.verdict),
+                        "new": is_new,
+                    },
+                )
+            queue.finish(
+                session,
+                claim.id,
+                capture_id=capture_id,
+                next_probe_at=now + self._recheck(capture, alerted),
+            )
+        self.stats.probed += 1
+        if self.pivot is not None and capture.page is not None:
+            revealed = list(self.pivot(capture))
+            self.stats.pivots += queue.enqueue(pipe.store, self._prioritised(revealed))
+
+    def _recheck(self, capture: Capture, alerted: bool) -> timedelta:
+        if alerted:
+            return self.config.recheck_alert
+        if capture.outcome in (Outcome.DNS_ERROR, Outcome.CONNECT_ERROR, Outcome.TIMEOUT):
+            return self.config.recheck_dead
+        return self.config.recheck_other
+
+
+@dataclass
+class ListSource:
+    """Candidates given up front (tips, tests): pulled once."""
+
+    name: str
+    candidates: list[Candidate]
+    _done: bool = False
+
+    def pull(self, now: datetime) -> Iterable[Candidate]:
+        if self._done:
+            return []
+        self._done = True
+        return list(self.candidates)
+
+
+def tip(name: str, url: str, *, now: datetime) -> Candidate:
+    """An analyst's tip: probed with the highest priority."""
+    return Candidate(
+        name=url, source=Source.TIP, seen_at=now, detail=f"tip for {name}", case=name, priority=1.0
+    )

@@ -1,0 +1,49 @@
+"""discover/feed.py: names checked, bad items counted and reported with file and line."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from pathlib import Path
+
+import pytest
+
+from revenant.discover.feed import FeedStats, check_name, read_lines
+
+
+def test_check_name_normalises_and_explains() -> None:
+    assert check_name("*.Coco.GG.") == ("coco.gg", None)
+    assert check_name("bücher.de") == ("xn--bcher-kva.de", None)
+    assert check_name("a" * 312, "SAN") == (None, "SAN has 312 characters (max 253)")
+    assert check_name("bad\x07name.com")[1] == "name 'bad\\x07name.com' contains control characters"
+    assert "not a valid IDNA hostname" in (check_name("-x-.com")[1] or "")
+    assert "not a valid IDNA hostname" in (check_name("a..b")[1] or "")
+
+
+def test_skip_message_names_feed_and_line(caplog: pytest.LogCaptureFixture) -> None:
+    stats = FeedStats()
+    with caplog.at_level(logging.WARNING, logger="revenant.discover"):
+        err = stats.skip("ct.json", "line 48213", "SAN has 312 characters (max 253)", "too_long")
+    assert str(err) == "feed ct.json line 48213: SAN has 312 characters (max 253); skipped"
+    assert str(err) in caplog.text
+    assert stats.as_dict()["skipped_by_reason"] == {"too_long": 1}
+
+
+def test_read_lines_skips_overlong_lines_and_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"one\n" + b"x" * 5000 + b"\ntwo\n\xff\xfe\nthree")
+    stats = FeedStats()
+    got = list(read_lines(path, stats, max_line=1000))
+    assert got == [(1, "one"), (3, "two"), (5, "three")]
+    assert stats.skipped == {"too_long": 1, "not_utf8": 1}
+
+
+def test_read_lines_stops_at_truncated_gzip_with_a_reason(tmp_path: Path) -> None:
+    data = gzip.compress(b"".join(b"name%d.com\n" % i for i in range(20000)))
+    path = tmp_path / "f.gz"
+    path.write_bytes(data[: len(data) // 2])
+    stats = FeedStats()
+    got = list(read_lines(path, stats))
+    assert 0 < len(got) < 20000
+    assert stats.skipped == {"truncated_gzip": 1}
+    assert "f.gz line" in stats.recent[-1] and "truncated gzip" in stats.recent[-1]

@@ -1,0 +1,91 @@
+"""discover/lists.py: NRD files, zone diffs and tips."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from revenant.discover.feed import FeedStats
+from revenant.discover.lists import nrd, tip, zone_diff, zone_names
+from revenant.errors import BadFeed
+from revenant.model import Source
+
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def test_nrd_plain_and_gzip(tmp_path: Path) -> None:
+    text = "# newly registered\ncoco-chat.fr\nExample.COM,2026-05-01\n\nbücher.de\tx\n"
+    (tmp_path / "nrd.txt").write_text(text, "utf-8")
+    (tmp_path / "nrd.txt.gz").write_bytes(gzip.compress(text.encode()))
+    for name in ("nrd.txt", "nrd.txt.gz"):
+        cands = list(nrd(tmp_path / name, clock=clock))
+        assert [c.name for c in cands] == ["coco-chat.fr", "example.com", "xn--bcher-kva.de"]
+        assert cands[0].source is Source.NRD and cands[0].detail == f"{name} line 2"
+
+
+def test_nrd_bad_names_and_truncated_gzip(tmp_path: Path) -> None:
+    body = (
+        "ok.example\n"
+        + "a" * 260
+        + ".com\nbad name\n"
+        + "".join(f"n{i}.example\n" for i in range(30000))
+    )
+    data = gzip.compress(body.encode())
+    path = tmp_path / "nrd.gz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    stats = FeedStats()
+    names = [c.name for c in nrd(path, stats=stats)]
+    assert names[0] == "ok.example" and len(names) > 100
+    assert stats.skipped["too_long"] == 1
+    assert stats.skipped["truncated_gzip"] == 1
+    assert "feed nrd.gz line 2: name has 264 characters (max 253); skipped" in stats.recent
+
+
+OLD = """$ORIGIN fr.
+$TTL 3600
+@ IN SOA ns1.nic.fr. hostmaster.nic.fr. (
+   2026050101 3600 600 86400 300 )
+@ IN NS ns1.nic.fr.
+coco IN NS ns1.host.net.
+ IN NS ns2.host.net.
+ancien 3600 IN NS ns.other.
+ns1.coco IN A 192.0.2.1
+"""
+NEW = """$ORIGIN fr.
+@ IN NS ns1.nic.fr.
+coco IN NS ns1.host.net.
+ancien 3600 IN NS ns.other.
+coco-chat 300 IN NS ns1.bullet.example. ; the new one
+nouveau.fr. IN NS ns.q.example.
+glue IN A 192.0.2.9
+"""
+
+
+def test_zone_names_reads_delegations_only(tmp_path: Path) -> None:
+    (tmp_path / "old.zone").write_text(OLD)
+    assert [n for _, n in zone_names(tmp_path / "old.zone")] == ["coco.fr", "ancien.fr"]
+
+
+def test_zone_diff_yields_new_delegations(tmp_path: Path) -> None:
+    (tmp_path / "old.zone").write_text(OLD)
+    (tmp_path / "new.zone.gz").write_bytes(gzip.compress(NEW.encode()))
+    cands = list(zone_diff(tmp_path / "old.zone", tmp_path / "new.zone.gz", clock=clock))
+    assert [c.name for c in cands] == ["coco-chat.fr", "nouveau.fr"]
+    assert cands[0].source is Source.ZONE
+    assert cands[0].detail == "new.zone.gz line 5 (new since old.zone)"
+
+
+def test_tip_from_url_or_name() -> None:
+    c = tip("https://Coco-Chat.fr/salon?id=1", case="coco", note="hotline", clock=clock)
+    assert (c.name, c.source, c.case) == ("coco-chat.fr", Source.TIP, "coco")
+    assert c.detail == "https://Coco-Chat.fr/salon?id=1 hotline"
+    assert tip("cöcö.fr").name == "xn--cc-fkab.fr"
+    with pytest.raises(BadFeed, match="not a valid IDNA hostname"):
+        tip("https://exa mple.com/")

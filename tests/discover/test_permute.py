@@ -1,0 +1,151 @@
+"""discover/permute.py: a superset of dnstwist, valid IDNA only, every suffix."""
+
+from __future__ import annotations
+
+import dnstwist
+import idna
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revenant.discover.glyphs import keyboard_neighbours
+from revenant.discover.permute import FUZZERS, default_affixes, permutations
+from revenant.discover.suffixes import public_suffixes
+from revenant.errors import UsageError
+
+SUPERSET_DOMAINS = [
+    "coco.gg",
+    "paypal.com",
+    "xn--bcher-kva.de",  # IDN: bücher.de
+    "example.co.uk",
+    "www.coco.fr",
+    "my-bank.com",
+    "société.fr",
+]
+
+
+def _dnstwist(domain: str) -> set[str]:
+    fuzzer = dnstwist.Fuzzer(domain)
+    fuzzer.generate()
+    return {p["domain"] for p in fuzzer.domains if p["fuzzer"] != "*original"}
+
+
+@pytest.mark.parametrize("domain", SUPERSET_DOMAINS)
+def test_permutations_are_a_superset_of_dnstwist(domain: str) -> None:
+    ours = {p.name for p in permutations(domain)}
+    assert _dnstwist(domain) - ours == set()
+
+
+def _valid(name: str) -> bool:
+    try:
+        return idna.encode(idna.decode(name)).decode() == name and len(name) <= 253
+    except idna.IDNAError:
+        return False
+
+
+@pytest.mark.parametrize("domain", ["coco.gg", "xn--bcher-kva.de", "www.coco.fr"])
+def test_every_name_is_valid_idna_and_unique(domain: str) -> None:
+    names = [p.name for p in permutations(domain)]
+    assert len(names) == len(set(names))
+    assert domain not in names
+    bad = [n for n in names if not _valid(n)]
+    assert bad == []
+
+
+def test_tld_swap_covers_the_whole_public_suffix_list() -> None:
+    names = {p.name for p in permutations("coco.gg", fuzzers=["tld-swap"])}
+    suffixes = public_suffixes().all - {"gg"}
+    assert len(names) == len(suffixes)
+    assert {"coco.fr", "coco.co.uk", "coco.xn--p1ai", "coco.github.io"} <= names
+
+
+def test_dictionary_uses_the_shipped_affixes() -> None:
+    assert {"chat", "tchat", "live", "new", "app", "fr", "land", "2", "24"} <= set(
+        default_affixes()
+    )
+    names = {p.name for p in permutations("coco.gg", fuzzers=["dictionary"])}
+    assert {"cocochat.gg", "coco-tchat.gg", "newcoco.gg", "coco24.fr", "coco-land.com"} <= names
+
+
+def test_affixes_are_configurable() -> None:
+    names = {p.name for p in permutations("coco.gg", fuzzers=["dictionary"], affixes=["zz"])}
+    assert "cocozz.gg" in names
+    assert "cocochat.gg" not in names
+
+
+def test_keyboards_include_azerty_neighbours() -> None:
+    near = keyboard_neighbours()
+    assert {"z", "q"} <= set(near["a"])  # AZERTY: a sits next to z and above q
+    assert "m" in near["l"]  # AZERTY home row ends in m
+    names = {p.name for p in permutations("coco.gg", fuzzers=["replacement"])}
+    assert "xoco.gg" in names
+
+
+def test_homoglyphs_include_cyrillic_and_punycode() -> None:
+    names = {p.name: p for p in permutations("coco.gg", fuzzers=["homoglyph", "cyrillic"])}
+    cyrillic = idna.encode("сосо.gg").decode()  # all four letters Cyrillic
+    assert cyrillic in names
+    assert names[cyrillic].unicode == "сосо.gg"
+    assert idna.encode("cöco.gg").decode() in names
+    assert "c0co.gg" in names
+
+
+def test_brand_words_are_permuted_under_the_domain_suffix() -> None:
+    names = {p.name: p.fuzzer for p in permutations("example.fr", brands=["coco"])}
+    assert names["coco.fr"] == "brand"
+    assert {"cocochat.fr", "coc.fr", "coco-live.com"} <= set(names)
+
+
+@pytest.mark.parametrize("fuzzer", FUZZERS)
+def test_every_fuzzer_yields_names_tagged_with_its_name(fuzzer: str) -> None:
+    found = list(permutations("www.paypal.co.uk", brands=["paypol"], fuzzers=[fuzzer]))
+    assert found
+    assert {p.fuzzer for p in found} == {fuzzer}
+
+
+def test_bad_input_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        list(permutations("not a domain"))
+    with pytest.raises(UsageError):
+        list(permutations("coco.gg", fuzzers=["nope"]))
+    with pytest.raises(UsageError):
+        list(permutations("coco.gg", brands=["bad brand"]))
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-éöçñ"
+_LABEL = st.text(alphabet=_ALPHABET, min_size=1, max_size=10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(label=_LABEL, tld=st.sampled_from(["com", "fr", "co.uk", "gg", "de"]))
+def test_generated_names_are_valid_idna_and_at_most_253_characters(label: str, tld: str) -> None:
+    domain = f"{label}.{tld}"
+    try:
+        idna.encode(domain)
+    except idna.IDNAError:
+        return  # only valid inputs are promised anything
+    for p in permutations(domain, tlds=["com", "fr", "xn--p1ai"], affixes=["chat", "24"]):
+        assert len(p.name) <= 253
+        assert _valid(p.name), p
+
+
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None)
+@given(label=st.text(alphabet=_ALPHABET, min_size=40, max_size=63))
+def test_names_from_long_labels_stay_valid(label: str) -> None:
+    domain = f"{label}.com"
+    try:
+        idna.encode(domain)
+    except idna.IDNAError:
+        return
+    for p in permutations(domain, tlds=["com"], fuzzers=["addition", "dictionary", "various"]):
+        assert len(p.name) <= 253
+        assert _valid(p.name), p
+
+
+@settings(max_examples=15, deadline=None)
+@given(label=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12))
+def test_superset_of_dnstwist_for_random_labels(label: str) -> None:
+    domain = f"{label}.com"
+    ours = {p.name for p in permutations(domain, tlds=["com"])}
+    assert _dnstwist(domain) - ours == set()

@@ -1,0 +1,64 @@
+"""Fixtures of the prober tests: one testnet holding the hostile corpus and a few
+ordinary sites, and a probe configuration that may reach only that testnet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from revenant.probe import Bounds, ProbeConfig, parse_allow
+from revenant.testnet import Page, Record, SiteSpec, Testnet
+from revenant.testnet.hostile import hostile_sites
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+HOME = b"""<!DOCTYPE html><html><head><title>Coco</title>
+<link rel="icon" href="/static/icon.png">
+<link rel="stylesheet" href="/static/site.css">
+<script src="/static/app.js"></script>
+<script src="https://cdn.elsewhere.test/lib.js"></script>
+</head><body><h1>Coco</h1></body></html>"""
+
+ORDINARY = (
+    SiteSpec(
+        names=("coco.test", "www.coco.test"),
+        pages=(
+            Page("/", HOME),
+            Page("/static/icon.png", PNG, content_type="image/png"),
+            Page("/static/site.css", b"body{color:red}", content_type="text/css"),
+            Page("/static/app.js", b"var coco=1;", content_type="application/javascript"),
+        ),
+        dns=(Record("MX", "10 mail.coco.test"), Record("NS", "ns1.coco.test")),
+        gzip=True,
+    ),
+    SiteSpec(names=("hop.test",), redirects=(("/", "https://coco.test/"),)),
+    SiteSpec(names=("xn--caf-dma.test",), pages=(Page("/", b"<html>caf\xc3\xa9</html>"),)),
+    SiteSpec(names=("plain.test",), pages=(Page("/", b"<html>plain</html>"),), https=False),
+    # A name whose DNS answer points out of the testnet: the policy must refuse it.
+    SiteSpec(names=("rebind.test",), dns=(Record("A", "127.0.0.1"),)),
+)
+
+
+@pytest.fixture(scope="session")
+def net() -> Iterator[Testnet]:
+    with Testnet((*hostile_sites(), *ORDINARY), seed=4) as running:
+        yield running
+
+
+def config_for(net: Testnet, **bounds: float) -> ProbeConfig:
+    """A configuration reaching only `net`, with short bounds so tests stay quick."""
+    defaults: dict[str, float] = {"connect": 3, "read": 3, "exchange": 5, "total": 15}
+    defaults.update(bounds)
+    return ProbeConfig(
+        allow=parse_allow([net.allow]),
+        resolver=net.resolver,
+        http_port=net.http_port,
+        https_port=net.https_port,
+        ca_file=str(net.ca_pem),
+        bounds=Bounds(**defaults),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(scope="session")
+def config(net: Testnet) -> ProbeConfig:
+    return config_for(net)
