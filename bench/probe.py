@@ -70,7 +70,12 @@ class _StaticResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         return [
             ResolveResult(
-                hostname=host, host=self._table[host], port=port, family=socket.AF_INET, proto=0, flags=0
+                hostname=host,
+                host=self._table[host],
+                port=port,
+                family=socket.AF_INET,
+                proto=0,
+                flags=0,
             )
         ]
 
@@ -164,7 +169,7 @@ def main() -> None:
     parser.add_argument("--inflight", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     parent, child = mp.Pipe()
@@ -193,9 +198,15 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
     n = len(names)
     bare_rate, full_rate = n / bare_s, n / full_s
-    print(f"bare:  {n} targets in {bare_s:.1f} s = {bare_rate:.0f} targets/s, statuses {dict(bare)}, peak RSS {rss_bare.peak / 2**20:.0f} MB")
-    print(f"full:  {n} targets in {full_s:.1f} s = {full_rate:.0f} targets/s, {written / 2**20:.1f} MB of WARC, outcomes {dict(full)}")
-    print(f"ratio: full/bare = {full_rate / bare_rate:.2f} (goal >= 0.5); peak RSS {rss_full.peak / 2**20:.0f} MB (goal < 400)")
+    print(
+        f"bare:  {n} targets in {bare_s:.1f} s = {bare_rate:.0f} targets/s, statuses {dict(bare)}, peak RSS {rss_bare.peak / 2**20:.0f} MB"
+    )
+    print(
+        f"full:  {n} targets in {full_s:.1f} s = {full_rate:.0f} targets/s, {written / 2**20:.1f} MB of WARC, outcomes {dict(full)}"
+    )
+    print(
+        f"ratio: full/bare = {full_rate / bare_rate:.2f} (goal >= 0.5); peak RSS {rss_full.peak / 2**20:.0f} MB (goal < 400)"
+    )
     sys.stdout.flush()
 
 

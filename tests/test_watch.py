@@ -83,7 +83,14 @@ def test_sigkill_mid_run_loses_no_candidate_and_duplicates_no_alert(
     nrd = _names_file(tmp_path, scenario)
     total = len(nrd.read_text().split())
     args = _cli(
-        data, "watch", "--once", "--no-permutations", "--nrd", str(nrd), "--batch", "4",
+        data,
+        "watch",
+        "--once",
+        "--no-permutations",
+        "--nrd",
+        str(nrd),
+        "--batch",
+        "4",
         *_net_options(net),
     )
     env = os.environ | {"PYTHONUNBUFFERED": "1"}
@@ -137,8 +144,9 @@ def test_sigterm_stops_cleanly_and_gives_leases_back(
     data = tmp_path / "data"
     _prepare_case(data, scenario, net)
     nrd = _names_file(tmp_path, scenario)
-    args = _cli(data, "watch", "--no-permutations", "--nrd", str(nrd), "--batch", "4",
-                *_net_options(net))
+    args = _cli(
+        data, "watch", "--no-permutations", "--nrd", str(nrd), "--batch", "4", *_net_options(net)
+    )
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     store = open_store(Settings.resolve(data).db_url)
     deadline = time.monotonic() + 120

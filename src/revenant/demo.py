@@ -96,7 +96,7 @@ async def _capture_all(
             await pipe.capture(prober, net.url(seized.name, path=path), case=CASE, background=False)
             for path in reference_paths[:3]
         ]
-        pipe.fingerprint_case(CASE, [r.capture_id for r in refs if r.capture.page is not None])
+        pipe.fingerprint_case(CASE, [r.capture_id for r in refs if r.capture.responded])
         targets = [s for s in scenario.sites if s.name != seized.name]
         done = 0
 
@@ -161,7 +161,9 @@ def _rank(pipe: Pipeline, scenario: Scenario, stored: list[Stored]) -> tuple[lis
     for s in stored:
         result = results[s.capture_id]
         host = s.capture.host
-        ranking.append(Ranked(s.capture.target, host, result, scenario.truth.get(host, "background")))
+        ranking.append(
+            Ranked(s.capture.target, host, result, scenario.truth.get(host, "background"))
+        )
         if result.verdict is not Verdict.UNRELATED:
             pipe.alert(case, result, capture_id=s.capture_id)
     ranking.sort(key=lambda r: (-r.score.bits, r.host))

@@ -182,6 +182,12 @@ class Capture:
         return pages[-1] if pages else None
 
     @property
+    def responded(self) -> bool:
+        """Whether the target answered with a page at all (any HTTP status)."""
+        page = self.page
+        return page is not None and page.status is not None
+
+    @property
     def final_url(self) -> str:
         page = self.page
         return page.url if page else self.target

@@ -227,7 +227,7 @@ class Watch:
         capture = replace(capture, warc_file=str(warc) if warc else None)
         fingerprint = extract(capture)
         scores: list[tuple[Case, Score]] = []
-        if capture.page is not None:
+        if capture.responded:
             for case, case_fp in cases:
                 background = pipe.background(case_fp, exclude_host=fingerprint.host)
                 scores.append((case, score_against(case_fp, fingerprint, background)))
@@ -264,7 +264,7 @@ class Watch:
                 next_probe_at=now + self._recheck(capture, alerted),
             )
         self.stats.probed += 1
-        if self.pivot is not None and capture.page is not None:
+        if self.pivot is not None and capture.responded:
             revealed = list(self.pivot(capture))
             self.stats.pivots += queue.enqueue(pipe.store, self._prioritised(revealed))
 

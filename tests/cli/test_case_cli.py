@@ -22,7 +22,9 @@ def run(tmp_path: Path):
 
 
 def test_case_create_list_show_as_json(run) -> None:
-    made = run("case", "create", "coco", "--domain", "coco.gg", "--domain", "coco.fr", "--brand", "Coco")
+    made = run(
+        "case", "create", "coco", "--domain", "coco.gg", "--domain", "coco.fr", "--brand", "Coco"
+    )
     assert made.exit_code == 0, made.output
     listed = json.loads(run("case", "list", "--json").stdout)
     assert listed[0]["domains"] == ["coco.gg", "coco.fr"]
@@ -34,7 +36,9 @@ def test_case_create_list_show_as_json(run) -> None:
 def test_unknown_case_is_one_line_and_exit_1(run) -> None:
     result = run("case", "show", "nope")
     assert result.exit_code == 1
-    assert result.stderr.strip().splitlines() == ["revenant: no case named 'nope' (see `revenant case list`)"]
+    assert result.stderr.strip().splitlines() == [
+        "revenant: no case named 'nope' (see `revenant case list`)"
+    ]
     assert "Traceback" not in result.output
 
 
@@ -67,6 +71,10 @@ def test_pin_and_exclude_features(run) -> None:
     assert run("case", "exclude", "coco", "ws:/ws/chat").exit_code == 0
     shown = json.loads(run("case", "show", "coco", "--json").stdout)
     assert shown["features"][0] | {} == {
-        "kind": "ws", "value": "/ws/chat", "stability": 0.0, "pinned": True, "excluded": True,
+        "kind": "ws",
+        "value": "/ws/chat",
+        "stability": 0.0,
+        "pinned": True,
+        "excluded": True,
     }
     assert run("case", "pin", "coco", "no-colon").exit_code == 2

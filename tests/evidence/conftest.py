@@ -14,7 +14,9 @@ T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def make_capture(n: int = 0, *, body: bytes | None = None) -> Capture:
-    html = body if body is not None else f"<html><title>Coco {n}</title><p>bonjour</p></html>".encode()
+    html = (
+        body if body is not None else f"<html><title>Coco {n}</title><p>bonjour</p></html>".encode()
+    )
     zipped = gzip.compress(html, mtime=0)
     page = Exchange(
         role="page",
@@ -82,7 +84,10 @@ def live_captures() -> list[Capture]:
     ordinary = SiteSpec(
         names=("coco.test",),
         pages=(
-            Page("/", b'<html><link rel="icon" href="/i.png"><script src="/a.js"></script>Coco</html>'),
+            Page(
+                "/",
+                b'<html><link rel="icon" href="/i.png"><script src="/a.js"></script>Coco</html>',
+            ),
             Page("/i.png", b"\x89PNG\r\n\x1a\n" + bytes(100), content_type="image/png"),
             Page("/a.js", b"var coco=1;", content_type="application/javascript"),
         ),

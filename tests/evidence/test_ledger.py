@@ -8,7 +8,13 @@ from revenant.evidence.ledger import GENESIS, Ledger, LedgerEntry, read_entries
 
 
 def _item(n: int) -> dict[str, object]:
-    return {"action": "record", "file": "a.warc.gz", "offset": n * 10, "length": 10, "digest": f"sha256:{n:064x}"}
+    return {
+        "action": "record",
+        "file": "a.warc.gz",
+        "offset": n * 10,
+        "length": 10,
+        "digest": f"sha256:{n:064x}",
+    }
 
 
 def test_entries_chain_to_the_previous_hash(tmp_path: Path, clock) -> None:

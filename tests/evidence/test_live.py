@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,9 @@ def _unasked_brotli(capture: Capture) -> bool:
     reason="warcio 1.8.1 cannot decode br with Brotli>=1.1 (webrecorder/warcio#73); "
     "the record is valid and `revenant verify` checks its digests",
 )
-def test_warcio_check_on_unasked_brotli_body(tmp_path: Path, clock, live_captures: list[Capture]) -> None:
+def test_warcio_check_on_unasked_brotli_body(
+    tmp_path: Path, clock, live_captures: list[Capture]
+) -> None:
     (bomb,) = [c for c in live_captures if _unasked_brotli(c)]
     with open_case_log(tmp_path, "br", clock=clock) as w:
         path = w.write(bomb)

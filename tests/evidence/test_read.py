@@ -19,7 +19,10 @@ def _third_party(path: Path) -> None:
         w = WARCWriter(fh, gzip=True)
         headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
         rec = w.create_warc_record(
-            "https://other.test/", "response", payload=io.BytesIO(b"<html>hi</html>"), http_headers=headers
+            "https://other.test/",
+            "response",
+            payload=io.BytesIO(b"<html>hi</html>"),
+            http_headers=headers,
         )
         w.write_record(rec)
 
@@ -29,7 +32,9 @@ def test_plain_warc_gives_page_only_captures(tmp_path: Path) -> None:
     _third_party(path)
     (cap,) = list(read_captures(path))
     assert cap.target == "https://other.test/"
-    assert cap.page is not None and cap.page.content == b"<html>hi</html>" and cap.page.status == 200
+    assert (
+        cap.page is not None and cap.page.content == b"<html>hi</html>" and cap.page.status == 200
+    )
 
 
 def test_garbage_file_raises_bad_warc_naming_file_and_offset(tmp_path: Path) -> None:
@@ -39,8 +44,10 @@ def test_garbage_file_raises_bad_warc_naming_file_and_offset(tmp_path: Path) -> 
         list(read_captures(path))
 
 
-def test_truncated_warc_raises_bad_warc_at_the_cut_record(tmp_path: Path, clock, make_capture) -> None:
-    
+def test_truncated_warc_raises_bad_warc_at_the_cut_record(
+    tmp_path: Path, clock, make_capture
+) -> None:
+
     with open_case_log(tmp_path, "coco", clock=clock) as w:
         path = Path(w.write(make_capture(0)))
         w.write(make_capture(1))

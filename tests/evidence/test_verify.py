@@ -59,11 +59,13 @@ def test_every_flipped_ledger_byte_is_found(case: Path) -> None:
 
 def test_rewritten_record_with_valid_gzip_is_found_at_its_offset(case: Path) -> None:
     path = _warcs(case)[0]
-    (_, _, first), (_, _, second) = list(read_entries(case / "ledger.jsonl"))[:2]
+    (_, _, _first), (_, _, second) = list(read_entries(case / "ledger.jsonl"))[:2]
     assert not isinstance(second, Exception)
     data = path.read_bytes()
     member = data[second.offset : second.offset + second.length]
-    forged = gzip.compress(gzip.decompress(member).replace(b"sid=1", b"sid=2"), compresslevel=6, mtime=0)
+    forged = gzip.compress(
+        gzip.decompress(member).replace(b"sid=1", b"sid=2"), compresslevel=6, mtime=0
+    )
     path.write_bytes(data[: second.offset] + forged + data[second.offset + second.length :])
     report = verify(case)
     assert any(f.offset == second.offset and "changed" in f.problem for f in report.findings)
@@ -73,7 +75,11 @@ def test_rewritten_record_with_valid_gzip_is_found_at_its_offset(case: Path) -> 
 
 def test_reordered_records_are_found(case: Path) -> None:
     path = _warcs(case)[0]
-    entries = [e for _, _, e in read_entries(case / "ledger.jsonl") if not isinstance(e, Exception) and e.file == path.name]
+    entries = [
+        e
+        for _, _, e in read_entries(case / "ledger.jsonl")
+        if not isinstance(e, Exception) and e.file == path.name
+    ]
     a, b = entries[1], entries[2]
     data = path.read_bytes()
     ma, mb = data[a.offset : a.offset + a.length], data[b.offset : b.offset + b.length]
@@ -85,7 +91,11 @@ def test_reordered_records_are_found(case: Path) -> None:
 
 def test_removed_record_is_found(case: Path) -> None:
     path = _warcs(case)[0]
-    entries = [e for _, _, e in read_entries(case / "ledger.jsonl") if not isinstance(e, Exception) and e.file == path.name]
+    entries = [
+        e
+        for _, _, e in read_entries(case / "ledger.jsonl")
+        if not isinstance(e, Exception) and e.file == path.name
+    ]
     victim = entries[1]
     data = path.read_bytes()
     path.write_bytes(data[: victim.offset] + data[victim.offset + victim.length :])
@@ -133,7 +143,9 @@ def test_verify_all_and_verify_case(tmp_path: Path, case: Path) -> None:
     assert [r.directory for r in verify_all(tmp_path)] == [str(case)]
 
 
-def test_ledger_reopen_after_restart_keeps_verifying(tmp_path: Path, case: Path, clock, make_capture) -> None:
+def test_ledger_reopen_after_restart_keeps_verifying(
+    tmp_path: Path, case: Path, clock, make_capture
+) -> None:
     with open_case_log(tmp_path, "coco", clock=clock) as w:
         w.write(make_capture(9))
     assert verify(case).ok

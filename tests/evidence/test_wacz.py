@@ -27,7 +27,9 @@ def wacz(data: Path, clock) -> Path:
     return export_wacz(data, "coco", data / "coco.wacz", clock=clock)
 
 
-def _rewrite(src: Path, change: dict[str, bytes | None], extra: dict[str, bytes] | None = None) -> None:
+def _rewrite(
+    src: Path, change: dict[str, bytes | None], extra: dict[str, bytes] | None = None
+) -> None:
     """Rebuild the zip with some members replaced (None: removed) or added."""
     with zipfile.ZipFile(src) as z:
         members = [(i, z.read(i)) for i in z.infolist()]
@@ -48,8 +50,15 @@ def test_exported_package_verifies(data: Path, wacz: Path) -> None:
         package = json.loads(z.read("datapackage.json"))
         index = z.read("indexes/index.cdxj").decode()
         pages = z.read("pages/pages.jsonl").decode().splitlines()
-    assert {"datapackage.json", "datapackage-digest.json", "indexes/index.cdxj", "pages/pages.jsonl"} <= names
-    assert package["wacz_version"] == "1.1.1" and any(r["path"].startswith("archive/") for r in package["resources"])
+    assert {
+        "datapackage.json",
+        "datapackage-digest.json",
+        "indexes/index.cdxj",
+        "pages/pages.jsonl",
+    } <= names
+    assert package["wacz_version"] == "1.1.1" and any(
+        r["path"].startswith("archive/") for r in package["resources"]
+    )
     assert index.startswith("test,coco0)/ ") and json.loads(pages[0])["format"] == "json-pages-1.0"
     assert json.loads(pages[1])["title"] == "Coco 0"
 
@@ -96,12 +105,16 @@ def test_edited_datapackage_breaks_the_signature(wacz: Path) -> None:
     blob = json.dumps(package).encode()
     new_hash = "sha256:" + hashlib.sha256(blob).hexdigest()
     digest_doc["hash"] = digest_doc["signedData"]["hash"] = new_hash  # signature left as is
-    _rewrite(wacz, {"datapackage.json": blob, "datapackage-digest.json": json.dumps(digest_doc).encode()})
+    _rewrite(
+        wacz, {"datapackage.json": blob, "datapackage-digest.json": json.dumps(digest_doc).encode()}
+    )
     report = verify_wacz(wacz)
     assert any("signature does not verify" in f.problem for f in report.findings)
 
 
-def test_package_resigned_by_another_key_is_refused_against_ours(data: Path, wacz: Path, tmp_path_factory) -> None:
+def test_package_resigned_by_another_key_is_refused_against_ours(
+    data: Path, wacz: Path, tmp_path_factory
+) -> None:
     from revenant.evidence.keys import public_key_b64, sign
 
     other = load_or_create(tmp_path_factory.mktemp("attacker"))

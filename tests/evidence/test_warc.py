@@ -30,7 +30,13 @@ def _tls() -> TlsInfo:
         x509.load_pem_x509_certificate(blob.bytes()).public_bytes(Encoding.DER)
         for blob in leaf.cert_chain_pems
     ]
-    return TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", False, "self-signed", tuple(parse_certificate(d) for d in ders))
+    return TlsInfo(
+        "TLSv1.3",
+        "TLS_AES_256_GCM_SHA384",
+        False,
+        "self-signed",
+        tuple(parse_certificate(d) for d in ders),
+    )
 
 
 def test_warcio_check_accepts_written_file(tmp_path: Path, clock, make_capture) -> None:
@@ -43,11 +49,16 @@ def test_warcio_check_accepts_written_file(tmp_path: Path, clock, make_capture) 
     assert "digest pass" in done.stdout
 
 
-def test_records_are_warcinfo_response_request_metadata(tmp_path: Path, clock, make_capture) -> None:
+def test_records_are_warcinfo_response_request_metadata(
+    tmp_path: Path, clock, make_capture
+) -> None:
     with open_case_log(tmp_path, "coco", clock=clock) as w:
         path = w.write(make_capture())
     with open(path, "rb") as fh:
-        kinds = [(r.rec_type, r.rec_headers.get_header("WARC-Payload-Digest") is not None) for r in ArchiveIterator(fh)]
+        kinds = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Payload-Digest") is not None)
+            for r in ArchiveIterator(fh)
+        ]
     # page: response+request; refused favicon: headers only; refused script: metadata only
     assert kinds == [
         ("warcinfo", False),

@@ -36,7 +36,11 @@ def test_ordinary_site_gives_dns_tls_page_favicon_and_same_site_assets(
     kinds = {(r.rtype, r.value) for r in capture.dns}
     assert ("A", net.address_of("coco.test")) in kinds and ("MX", "10 mail.coco.test") in kinds
     page = capture.page
-    assert page is not None and page.url.startswith("https://") and page.peer == net.address_of("coco.test")
+    assert (
+        page is not None
+        and page.url.startswith("https://")
+        and page.peer == net.address_of("coco.test")
+    )
     assert b"<h1>Coco</h1>" in page.content and page.header("Content-Encoding") == "gzip"
     assert page.payload != page.content  # payload keeps the content coding
     assert capture.favicon is not None and capture.favicon.url.endswith("/static/icon.png")
@@ -51,7 +55,9 @@ def test_redirect_between_allowed_sites_is_followed(config: ProbeConfig) -> None
     assert capture.final_url.startswith("https://coco.test")
 
 
-def test_redirect_to_a_loopback_address_not_allowed_is_refused(net: Testnet, config: ProbeConfig) -> None:
+def test_redirect_to_a_loopback_address_not_allowed_is_refused(
+    net: Testnet, config: ProbeConfig
+) -> None:
     only_hop = replace(config, allow=parse_allow([f"{net.address_of('hop.test')}/32"]))
     capture = _probe(only_hop, "hop.test")
     assert capture.outcome is Outcome.REFUSED
@@ -113,7 +119,9 @@ def test_dns_rebinding_never_reaches_the_refused_address(
     net: Testnet, config: ProbeConfig, flipflop: _FlipFlopDns
 ) -> None:
     good = net.address_of("coco.test")
-    rebinding = replace(config, resolver=f"127.0.0.1:{flipflop.port}", allow=parse_allow([f"{good}/32"]))
+    rebinding = replace(
+        config, resolver=f"127.0.0.1:{flipflop.port}", allow=parse_allow([f"{good}/32"])
+    )
     for _ in range(4):
         capture = _probe(rebinding, "coco.test")
         assert all(e.peer in (None, good) for e in capture.exchanges), capture
@@ -130,14 +138,19 @@ def test_idn_hostname_is_probed_in_its_a_label_form(config: ProbeConfig) -> None
 def test_bare_host_without_https_falls_back_to_http(config: ProbeConfig) -> None:
     capture = _probe(config, "plain.test")
     assert capture.outcome is Outcome.OK
-    assert capture.exchanges[0].url.startswith("https://") and capture.exchanges[0].outcome is Outcome.CONNECT_ERROR
+    assert (
+        capture.exchanges[0].url.startswith("https://")
+        and capture.exchanges[0].outcome is Outcome.CONNECT_ERROR
+    )
     assert capture.page is not None and capture.page.url.startswith("http://")
 
 
 def test_url_target_is_probed_as_given(net: Testnet, config: ProbeConfig) -> None:
     capture = capture_sync(net.url("coco.test", https=False, path="/static/app.js"), config)
     assert capture.page is not None and capture.page.content == b"var coco=1;"
-    assert capture.page.request_headers and any(k == "User-Agent" for k, _ in capture.page.request_headers)
+    assert capture.page.request_headers and any(
+        k == "User-Agent" for k, _ in capture.page.request_headers
+    )
 
 
 def test_bad_target_is_a_usage_error(config: ProbeConfig) -> None:

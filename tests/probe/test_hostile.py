@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from revenant.model import Capture, Outcome
+from revenant.model import Capture, Exchange, Outcome
 from revenant.probe import ProbeConfig, Prober
 from revenant.testnet import Hostile, Testnet
 from revenant.testnet.hostile import hostile_name
@@ -23,7 +23,7 @@ def _probe(config: ProbeConfig, target: str) -> tuple[Capture, float]:
     return capture, time.monotonic() - t0
 
 
-def _page(capture: Capture):  # noqa: ANN202 - an Exchange, asserted present
+def _page(capture: Capture) -> Exchange:
     assert capture.page is not None, capture
     return capture.page
 
@@ -42,7 +42,9 @@ def test_endless_body_is_cut_at_the_body_bound(config: ProbeConfig) -> None:
 
 
 @pytest.mark.parametrize("kind", [Hostile.GZIP_BOMB, Hostile.BROTLI_BOMB])
-def test_compression_bomb_is_cut_at_the_decompressed_bound(config: ProbeConfig, kind: Hostile) -> None:
+def test_compression_bomb_is_cut_at_the_decompressed_bound(
+    config: ProbeConfig, kind: Hostile
+) -> None:
     capture, _ = _probe(config, hostile_name(kind))
     page = _page(capture)
     assert capture.outcome is Outcome.TOO_LARGE and "decompressed" in capture.reason
@@ -75,8 +77,12 @@ def test_image_served_as_html_is_refused_and_not_kept(config: ProbeConfig) -> No
     assert page.payload == b"" and page.content == b""
 
 
-@pytest.mark.parametrize("variant", ["bad-cert", "expired-cert", "self-signed-cert", "wrong-name-cert"])
-def test_invalid_certificate_is_recorded_and_capture_goes_on(config: ProbeConfig, variant: str) -> None:
+@pytest.mark.parametrize(
+    "variant", ["bad-cert", "expired-cert", "self-signed-cert", "wrong-name-cert"]
+)
+def test_invalid_certificate_is_recorded_and_capture_goes_on(
+    config: ProbeConfig, variant: str
+) -> None:
     capture, _ = _probe(config, hostile_name(variant))
     assert capture.outcome is Outcome.OK and _page(capture).status == 200
     assert capture.tls is not None and not capture.tls.verified and capture.tls.verify_error
@@ -100,7 +106,9 @@ def test_malformed_html_still_gives_a_page(config: ProbeConfig) -> None:
 
 
 @pytest.mark.parametrize(("kind", "status"), [(Hostile.STATUS_404, 404), (Hostile.STATUS_500, 500)])
-def test_error_status_is_recorded_as_a_response(config: ProbeConfig, kind: Hostile, status: int) -> None:
+def test_error_status_is_recorded_as_a_response(
+    config: ProbeConfig, kind: Hostile, status: int
+) -> None:
     capture, _ = _probe(config, hostile_name(kind))
     assert capture.outcome is Outcome.OK and _page(capture).status == status
 

@@ -19,9 +19,21 @@ from revenant.probe.policy import (
 )
 
 _NON_GLOBAL = [
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
-    "100.64.0.0/10", "224.0.0.0/4", "240.0.0.0/4", "0.0.0.0/8", "198.18.0.0/15",
-    "::1/128", "fc00::/7", "fe80::/10", "ff00::/8", "2001:db8::/32",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "100.64.0.0/10",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "0.0.0.0/8",
+    "198.18.0.0/15",
+    "::1/128",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
+    "2001:db8::/32",
 ]
 
 
@@ -56,7 +68,9 @@ def test_allowed_network_is_the_only_way_into_loopback(ip: ipaddress.IPv4Address
 
 
 @given(st.ip_addresses())
-def test_policy_never_raises_and_refuses_whatever_is_not_global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> None:
+def test_policy_never_raises_and_refuses_whatever_is_not_global(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> None:
     verdict = address_refusal(str(ip))
     if not ip.is_global:
         assert verdict is not None
@@ -120,7 +134,14 @@ def test_type_refusal(ctype: str | None, role: str, refused: bool) -> None:
 
 @pytest.mark.parametrize(
     "head",
-    [b"\x89PNG\r\n\x1a\n....", b"\xff\xd8\xff\xe0", b"GIF89a", b"PK\x03\x04", b"\x1aE\xdf\xa3", b"\x00\x00\x00\x18ftypmp42"],
+    [
+        b"\x89PNG\r\n\x1a\n....",
+        b"\xff\xd8\xff\xe0",
+        b"GIF89a",
+        b"PK\x03\x04",
+        b"\x1aE\xdf\xa3",
+        b"\x00\x00\x00\x18ftypmp42",
+    ],
 )
 def test_signature_refusal_whatever_the_declared_type(head: bytes) -> None:
     assert signature_refusal(head, "page") is not None

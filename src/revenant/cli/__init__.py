@@ -11,7 +11,6 @@ import json
 import sys
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -22,27 +21,17 @@ from revenant.settings import Settings
 class _Group(TyperGroup):
     """Turns designed errors into one line and an exit code, at every level of commands."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except UsageError as exc:
-            if _debug(ctx):
-                raise
-            raise click.UsageError(str(exc), ctx) from exc
         except RevenantError as exc:
             if _debug(ctx):
                 raise
-            raise _OneLine(str(exc)) from exc
+            typer.echo(f"revenant: {exc}", err=True)
+            raise typer.Exit(2 if isinstance(exc, UsageError) else 1) from exc
 
 
-class _OneLine(click.ClickException):
-    exit_code = 1
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"revenant: {self.format_message()}", err=True)
-
-
-def _debug(ctx: click.Context) -> bool:
+def _debug(ctx: typer.Context) -> bool:
     root = ctx.find_root()
     return bool(isinstance(root.obj, dict) and root.obj.get("debug"))
 

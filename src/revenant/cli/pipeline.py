@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from revenant.cli import app, emit_json, settings_of
-from revenant.errors import UsageError
+from revenant.errors import FetchFailed, UsageError
 from revenant.model import Capture, Score
 from revenant.pipeline import Pipeline, Stored, default_probe_config
 from revenant.probe import Prober
@@ -81,8 +81,17 @@ def capture(
             f"{' (' + str(doc['reason']) + ')' if doc['reason'] else ''}"
             f" status={doc['status']} title={doc['title']!r} features={doc['features']}"
         )
-    if stored.capture.page is None:
-        raise typer.Exit(1)
+    _require_page(stored)
+
+
+def _require_page(stored: Stored) -> None:
+    """A target that gave no page is a failure (exit 1), though its attempt is recorded."""
+    cap = stored.capture
+    if not cap.responded:
+        raise FetchFailed(
+            f"{cap.target}: no page ({cap.outcome}{': ' + cap.reason if cap.reason else ''}); "
+            f"attempt recorded as capture #{stored.capture_id}"
+        )
 
 
 @app.command()
@@ -150,6 +159,7 @@ def score(
         pipe.case_fingerprint(name)  # fail fast on a case without a fingerprint
         if url is not None:
             stored = [asyncio.run(_capture_one(pipe, url, None))]
+            _require_page(stored[0])
         else:
             assert warc is not None
             stored = pipe.import_warcs([warc], case=None)

@@ -11,7 +11,6 @@ per batch, so a million names take seconds, not minutes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -123,6 +122,20 @@ class Triage:
                     out.append(Ranked(name, round(s, 4), self._targets[w].case, h))
         return out
 
+    def _place_token(self, name: str, reg: str, t: int, token: str) -> tuple[float, str]:
+        """Score of a brand token found in `name` (folded, without dots or hyphens)."""
+        target = self._targets[t]
+        if token in reg:
+            why = f"contains {token!r} ({target.word}) in its name"
+            return 0.55 + 0.35 * len(token) / max(len(reg), 1), why
+        stem = _split([name], self._suffix2)[0][0]
+        labels = [fold_multi(fold(idn.to_unicode(x))).replace("-", "") for x in stem.split(".")]
+        if any(token in label for label in labels):
+            return SUBDOMAIN_TOKEN, f"contains {token!r} ({target.word}) in a subdomain"
+        if "".join(labels) == target.flat:
+            return DOTTED, f"{target.word} split by a dot"
+        return 0.0, ""  # the token straddles labels by chance ("taco.company")
+
     def _score_chunk(self, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         count = len(names)
         best = np.zeros(count, dtype=np.float64)
@@ -131,12 +144,10 @@ class Triage:
         if not count or not self._targets:
             return best, which, how
         raw = _clean_all(names)
-        blob = "\n".join(raw)
-        stems, regs = _split_batch(raw, blob, self._suffix2)
+        _stems, regs = _split(raw, self._suffix2)
         reg_near_blob = _fold_blob(regs)
         reg_near = reg_near_blob.split("\n")
         reg_flat = fold_multi(reg_near_blob).split("\n")
-        full_flat = fold_multi(_fold_blob(stems))
 
         # edit distance on the registrable label, one matrix per chunk
         sims = process.cdist(
@@ -170,36 +181,18 @@ class Triage:
             else:
                 best[i], how[i] = LOOKALIKE, f"looks like {target.word} (confusable characters)"
 
-        lines = full_flat.split("\n")
-        # "coc.o.gg": the known label split by a dot
-        undotted = full_flat.replace(".", "")
-        split_known = set(undotted.split("\n")) & self._by_flat.keys()
-        if split_known:
-            starts = _starts(undotted)
-            alternation = "|".join(re.escape(k) for k in split_known)
-            for m in re.finditer(f"^(?:{alternation})$", undotted, re.M):
-                i = int(np.searchsorted(starts, m.start(), side="right")) - 1
-                j = self._by_flat[m.group(0)]
-                if "." in lines[i] and best[i] < DOTTED:
-                    best[i], which[i] = DOTTED, j
-                    how[i] = f"{self._targets[j].word} split by a dot"
-
-        # brand tokens anywhere in the name, one automaton pass per chunk
+        # brand tokens anywhere in the name, dots and hyphens ignored: one automaton pass
+        # over the batch; the few hits are then placed (name, subdomain, split by a dot)
         if self._auto is not None:
+            text = fold_multi(_fold_blob(raw)).replace(".", "")
             line_starts: np.ndarray | None = None
-            for end, (t, token) in self._auto.iter(full_flat):
+            for end, (t, token) in self._auto.iter(text):
                 if line_starts is None:
-                    line_starts = _starts(full_flat)
+                    line_starts = _starts(text)
                 i = int(np.searchsorted(line_starts, end, side="right")) - 1
-                reg = reg_flat[i]
-                if token in reg:
-                    s = 0.55 + 0.35 * len(token) / max(len(reg), 1)
-                    where = "its name"
-                else:
-                    s, where = SUBDOMAIN_TOKEN, "a subdomain"
+                s, why = self._place_token(raw[i], reg_flat[i], t, token)
                 if s > best[i]:
-                    best[i], which[i] = s, t
-                    how[i] = f"contains {token!r} ({self._targets[t].word}) in {where}"
+                    best[i], which[i], how[i] = s, t, why
         return best, which, how
 
 
@@ -214,52 +207,9 @@ def _starts(blob: str) -> np.ndarray:
     return np.asarray(offsets)
 
 
-def _split_batch(raw: list[str], blob: str, suffix2: set[str]) -> tuple[list[str], list[str]]:
+def _split(raw: list[str], suffix2: set[str]) -> tuple[list[str], list[str]]:
     """(stem, registrable label) of every name; the stem is the name without its public
-    suffix. Label boundaries are found with numpy over the joined batch; only names whose
-    last two labels form a suffix ("co.uk") are then fixed one by one."""
-    if not blob.isascii():
-        return _split_loop(raw, suffix2)
-    b = np.frombuffer(blob.encode("ascii"), dtype=np.uint8)
-    size = len(b)
-    newlines = np.flatnonzero(b == 10)
-    starts = np.concatenate(([0], newlines + 1))
-    ends = np.concatenate((newlines, [size]))
-    dots = np.flatnonzero(b == 46)
-    if not len(dots):
-        return list(raw), list(raw)
-    k = np.searchsorted(dots, ends) - 1  # the last dot before each line's end
-    last_dot = dots[np.maximum(k, 0)]
-    has1 = (k >= 0) & (last_dot >= starts)
-    prev_dot = dots[np.maximum(k - 1, 0)]
-    has2 = has1 & (k >= 1) & (prev_dot >= starts)
-    cut = np.where(has1, last_dot, ends)  # the stem ends here
-    reg_from = np.where(has2, prev_dot + 1, starts)
-    stems = _keep(b, cut, ends).split("\n")
-    regs = _keep(b, cut, ends, starts, reg_from).split("\n")
-    tails = _keep(b, starts, reg_from).split("\n")  # last two labels
-    flagged = [i for i, (t, two) in enumerate(zip(tails, has2.tolist(), strict=True))
-               if two and t in suffix2]  # fmt: skip
-    for i in flagged:
-        name = raw[i]
-        stems[i] = name[: len(name) - len(tails[i]) - 1]
-        regs[i] = stems[i].rpartition(".")[2]
-    return stems, regs
-
-
-def _keep(b: np.ndarray, *ranges: np.ndarray) -> str:
-    """The bytes of `b` outside the half-open ranges [ranges[0], ranges[1]), [ranges[2],
-    ranges[3]) ... (one range per line, never overlapping), as text."""
-    delta = np.zeros(len(b) + 1, dtype=np.int32)
-    for lo, hi in zip(ranges[::2], ranges[1::2], strict=True):
-        sel = lo < hi
-        delta[lo[sel]] += 1
-        delta[hi[sel]] -= 1
-    drop = np.cumsum(delta[:-1]) > 0
-    return b[~drop].tobytes().decode("ascii")
-
-
-def _split_loop(raw: list[str], suffix2: set[str]) -> tuple[list[str], list[str]]:
+    suffix (one- or two-label suffixes, which covers all but a handful of PSL rules)."""
     stems: list[str] = []
     regs: list[str] = []
     for n in raw:
@@ -301,8 +251,17 @@ def _fold_blob(lines: list[str]) -> str:
     """`fold` of many names, hyphens removed, joined by newlines: one translate over the
     whole batch, then the few IDN or non-ASCII names one by one."""
     blob = "\n".join(lines)
-    if blob.isascii() and "xn--" not in blob:
-        return fold(blob).replace("-", "")
+    if blob.isascii():
+        if "xn--" not in blob:
+            return fold(blob).replace("-", "")
+        out = fold(blob).split("\n")
+        starts = _starts(blob)
+        pos = blob.find("xn--")
+        while pos >= 0:
+            i = int(np.searchsorted(starts, pos, side="right")) - 1
+            out[i] = fold(idn.to_unicode(lines[i]))
+            pos = blob.find("xn--", pos + 4)
+        return "\n".join(out).replace("-", "")
     out = fold(blob.encode("ascii", "replace").decode("ascii")).split("\n")
     for i, x in enumerate(lines):
         if "xn--" in x or not x.isascii():

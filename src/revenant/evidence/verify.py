@@ -126,6 +126,12 @@ def _check_bytes(directory: Path, entries: list[LedgerEntry], findings: list[Fin
     for e in entries:
         if e.action == "record":
             by_file.setdefault(e.file, []).append(e)
+        elif e.action == "timestamp":
+            stamp = directory / e.file
+            if not stamp.is_file():
+                findings.append(Finding(e.file, 0, "timestamp reply is missing"))
+            elif "sha256:" + hashlib.sha256(stamp.read_bytes()).hexdigest() != e.digest:
+                findings.append(Finding(e.file, 0, "timestamp reply changed"))
     checked = 0
     for name, records in by_file.items():
         path = directory / name

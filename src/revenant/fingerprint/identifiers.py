@@ -28,7 +28,7 @@ _SIMPLE: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("ga", re.compile(r"G-(?=[A-Z]*\d)[A-Z0-9]{8,12}"), 0),
     ("gtm", re.compile(r"GTM-(?=[A-Z]*\d)[A-Z0-9]{4,9}"), 0),
     ("gads", re.compile(r"AW-\d{6,12}"), 0),
-    ("adsense", re.compile(r"pub-\d{16}"), 0),
+    ("adsense", re.compile(r"(pub-\d{16})(?!\d)"), 1),  # also "ca-pub-…"
     ("ym", re.compile(r"mc\.yandex\.ru/watch/(\d{5,10})"), 1),
     ("ym", re.compile(r"ym\(\s*(\d{5,10})\s*,\s*['\"]init"), 1),
     ("ym", re.compile(r"yaCounter(\d{5,10})"), 1),

@@ -80,9 +80,7 @@ class Prober:
         self.config = config
         self._clock = clock
         self._dns = make_resolver(config.resolver, config.bounds.dns)
-        self._resolver = PolicyResolver(
-            self._dns, config.allow, in_flight=config.concurrency.dns
-        )
+        self._resolver = PolicyResolver(self._dns, config.allow, in_flight=config.concurrency.dns)
         self._limits = Limits(config.concurrency.per_host, config.concurrency.per_ip)
         self._targets = asyncio.Semaphore(config.concurrency.targets)
         self._verifying: ssl.SSLContext = verifying_context(config.ca_file)
@@ -210,8 +208,10 @@ class Prober:
             jobs.append(("favicon", declared or str(URL(page.url).join(URL("/favicon.ico")))))
         if c.fetch_assets:
             jobs.extend(assets)
-        results = await asyncio.gather(*(self._fetch(run, url, role) for role, url in jobs))
-        run.exchanges.extend(r.exchange for r in results)
+        # One after another: a site's subresources then share one kept-alive
+        # connection (one TLS handshake), as a polite crawler's would.
+        for role, url in jobs:
+            run.exchanges.append((await self._fetch(run, url, role)).exchange)
 
     async def _fetch(self, run: _Run, url: str, role: str) -> Fetched:
         assert self._session is not None

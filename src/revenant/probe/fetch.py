@@ -286,7 +286,7 @@ async def _read(
     tls: TlsInfo | None = None
     note.peer = getattr(resp, "_revenant_peer", None)
     ssl_object = getattr(resp, "_revenant_ssl", None)
-    if ssl_object is not None:
+    if ssl_object is not None and note.role == "page":  # the capture's TLS is the page's
         tls = tls_info(ssl_object, verified, verify_error)
     note.request_headers = tuple((str(k), str(v)) for k, v in resp.request_info.headers.items())
     note.status = resp.status

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import ExtensionOID
 
 from revenant.model import Certificate, TlsInfo
 
@@ -37,14 +37,15 @@ def recording_context() -> ssl.SSLContext:
     return ctx
 
 
+@lru_cache(maxsize=4096)
 def parse_certificate(der: bytes) -> Certificate:
     """One DER certificate as evidence: names, validity, serial, digests, the bytes."""
     cert = x509.load_der_x509_certificate(der)
     try:
-        san_ext = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         sans = tuple(
-            [str(n) for n in san_ext.value.get_values_for_type(x509.DNSName)]
-            + [str(n) for n in san_ext.value.get_values_for_type(x509.IPAddress)]
+            [str(n) for n in san.get_values_for_type(x509.DNSName)]
+            + [str(n) for n in san.get_values_for_type(x509.IPAddress)]
         )
     except (x509.ExtensionNotFound, ValueError):
         sans = ()

@@ -1,0 +1,45 @@
+"""The page walk: visible text, elements, bounded on hostile markup."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from revenant.fingerprint.dom import MAX_NODES, walk
+
+HTML = """<html><head><title>Papoti</title><meta name="generator" content="WordPress 6.4.2">
+<link rel="stylesheet" href="/css/style.css"><link rel="icon" href="/favicon.ico">
+<script src="/js/app.3f9a1c7e.js"></script><script>var cfg = {ws: "/ws/chat"};</script>
+<style>.x{color:red}</style></head>
+<body><div class="nav main">Accueil</div><p hidden>caché</p>
+<div style="display: none">invisible</div><noscript>nojs</noscript>
+<form action="/chat/login" method="post"><input name="pseudo"><select name="age"></select>
+<input type="hidden" name="csrf" value="t"></form><a href="https://t.me/papoti">Telegram</a>
+<p>Texte visible</p></body></html>"""
+
+
+def test_walk_collects_elements() -> None:
+    page = walk(LexborHTMLParser(HTML))
+    assert page.title == "Papoti"
+    assert page.generator == "WordPress 6.4.2"
+    assert page.scripts == ["/js/app.3f9a1c7e.js"]
+    assert page.styles == ["/css/style.css"]
+    assert page.icons == ["/favicon.ico"]
+    assert page.inline_scripts == ['var cfg = {ws: "/ws/chat"};']
+    assert page.links == ["https://t.me/papoti"]
+    assert [(f.action, f.method, f.fields) for f in page.forms] == [
+        ("/chat/login", "post", ["pseudo", "age", "csrf"])
+    ]
+    assert ".nav" in page.paths and ".main" in page.paths
+
+
+def test_hidden_and_non_visible_text_excluded() -> None:
+    text = " ".join(walk(LexborHTMLParser(HTML)).text)
+    assert "Texte visible" in text and "Accueil" in text
+    for hidden in ("caché", "invisible", "nojs", "color:red", "cfg"):
+        assert hidden not in text
+
+
+def test_deep_nesting_is_bounded() -> None:
+    html = "<div>" * 200_000 + "x" + "</div>" * 200_000
+    page = walk(LexborHTMLParser(html))
+    assert page.nodes <= MAX_NODES + 1

@@ -1,0 +1,89 @@
+"""extract(): every feature family from one capture, and no crash on hostile input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from revenant.fingerprint import extract
+from revenant.fingerprint.favicon import shodan_hash
+from revenant.model import Capture, Exchange, Feature, Outcome
+
+T = datetime(2026, 1, 1, tzinfo=UTC)
+PAGE = b"""<!doctype html><html><head><title>Papoti - Tchat gratuit</title>
+<meta name="generator" content="OpenTchat 2.1">
+<script async src="https://www.googletagmanager.com/gtag/js?id=G-AB12CD34EF"></script>
+<script src="/static/app.3f9a1c7e.js"></script><link rel="stylesheet" href="/css/style.css">
+</head><body><h1>Bienvenue sur Papoti</h1><p>Le tchat gratuit et anonyme sans inscription.</p>
+<form action="/chat/login" method="post"><input name="pseudo"><input name="age"></form>
+<a href="https://t.me/papotichat">Telegram</a> <a href="mailto:contact@papoti.fr">contact@papoti.fr</a>
+<p>Dons BTC : 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa</p></body></html>"""
+SCRIPT = b'var s = new WebSocket("wss://" + location.host + "/ws/chat"); var ua="UA-7654321-1";'
+ICON = b"\x00\x00\x01\x00" + bytes(range(200))
+
+
+def _capture(page: bytes = PAGE, *, outcome: Outcome = Outcome.OK) -> Capture:
+    url = "https://papoti.fr/"
+    exchanges = (
+        Exchange("page", url, T, outcome, peer="198.51.100.7", status=200,
+                 headers=(("Server", "nginx"), ("Content-Type", "text/html; charset=utf-8"),
+                          ("Set-Cookie", "PHPSESSID=x; Path=/")), content=page),
+        Exchange("script", "https://papoti.fr/static/app.3f9a1c7e.js", T, Outcome.OK, status=200,
+                 headers=(("Content-Type", "application/javascript"),), content=SCRIPT),
+        Exchange("favicon", "https://papoti.fr/favicon.ico", T, Outcome.OK, status=200, content=ICON),
+    )
+    return Capture(url, "papoti.fr", T, T, outcome, exchanges=exchanges)
+
+
+def test_extract_reads_every_family() -> None:
+    fp = extract(_capture())
+    f = fp.features
+    expected = {
+        Feature("ga", "G-AB12CD34EF"), Feature("ga", "UA-7654321-1"),
+        Feature("telegram", "papotichat"), Feature("email", "contact@papoti.fr"),
+        Feature("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+        Feature("favicon_mmh3", str(shodan_hash(ICON))),
+        Feature("build_asset", "app.3f9a1c7e.js"), Feature("asset_url", "/css/style.css"),
+        Feature("script_host", "www.googletagmanager.com"),
+        Feature("form", "POST /chat/login|age,pseudo"), Feature("form_fields", "age,pseudo"),
+        Feature("endpoint", "/ws/chat"), Feature("cookie", "PHPSESSID"), Feature("server", "nginx"),
+        Feature("generator", "opentchat 2.1"), Feature("ip", "198.51.100.7"),
+        Feature("title", "papoti - tchat gratuit"),
+        Feature("text", "le tchat gratuit et anonyme sans inscription."),
+    }
+    assert expected <= f, sorted(map(str, expected - f))
+    assert any(x.kind == "asset_sha256" for x in f)
+    assert any(x.kind == "hhhash" for x in f)
+    assert fp.text_simhash is not None and fp.dom_simhash is not None and len(fp.text_minhash) == 64
+    assert fp.registrable == "papoti.fr" and fp.brand_tokens == ("papoti",)
+
+
+def test_empty_and_failed_captures() -> None:
+    empty = Capture("https://x.fr/", "x.fr", T, T, Outcome.DNS_ERROR)
+    assert extract(empty).features == frozenset()
+    failed = extract(_capture(outcome=Outcome.TIMEOUT))
+    assert failed.text_simhash is None
+    assert extract(_capture(b"")).title == ""
+
+
+def test_hostile_markup() -> None:
+    for page in (b"<div>" * 100_000, b"\xff\xfe\x00<<<>>>\x00" * 1000, b"<script>" + b"a" * 100_000,
+                 b'<meta charset="no-such-charset"><p>x</p>', b"<a href='http://[::1'>x</a>"):
+        extract(_capture(page))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=4000))
+def test_extract_never_raises_on_arbitrary_bytes(page: bytes) -> None:
+    extract(_capture(page))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["<div>", "</div>", "<a href='", "'>", "<script>", "</script>",
+                                 "<form action=x>", "<input name=", "UA-1234-1", "t.me/abcde",
+                                 "@", "bc1q", ".onion", "<title>", "wss://", "/api/", "é", "\x00"]),
+                max_size=200))
+def test_extract_never_raises_on_markup_soup(parts: list[str]) -> None:
+    extract(_capture("".join(parts).encode()))

@@ -1,0 +1,54 @@
+"""Text and DOM sketches."""
+
+from __future__ import annotations
+
+from revenant.fingerprint.text import (
+    hamming,
+    jaccard,
+    normalize_title,
+    path_simhash,
+    sketch_text,
+    text_blocks,
+)
+
+BASE = (
+    "Bienvenue sur Papoti, le tchat gratuit et anonyme sans inscription. Choisissez un "
+    "pseudo et entrez dans le salon général, rencontrez des gens de votre région et "
+    "discutez en privé. Nos modérateurs veillent sur une ambiance conviviale jour et nuit."
+)
+
+
+def test_near_duplicate_text_is_close() -> None:
+    a = sketch_text([BASE])
+    b = sketch_text([BASE.replace("Papoti", "Papotti")])
+    c = sketch_text(["The quick brown fox jumps over the lazy dog while the band plays on " * 3])
+    assert a.simhash is not None and b.simhash is not None and c.simhash is not None
+    assert hamming(a.simhash, b.simhash) < hamming(a.simhash, c.simhash)
+    assert jaccard(a.minhash, b.minhash) > 0.6
+    assert jaccard(a.minhash, c.minhash) < 0.1
+
+
+def test_case_and_unicode_forms_do_not_matter() -> None:
+    a = sketch_text([BASE])
+    b = sketch_text([BASE.upper().replace("É", "É")])
+    assert a.simhash == b.simhash
+
+
+def test_empty_text() -> None:
+    s = sketch_text([])
+    assert s.simhash is None and s.minhash == () and s.words == 0 and s.blocks == []
+
+
+def test_text_blocks_keep_sentences_of_4_to_40_words() -> None:
+    blocks = text_blocks(["Accueil", "  Le tchat   gratuit et anonyme  ", "x " * 50])
+    assert blocks == ["le tchat gratuit et anonyme"]
+
+
+def test_title_normalized() -> None:
+    assert normalize_title("  Papoti\n –  TCHAT ") == "papoti – tchat"
+
+
+def test_path_simhash_deterministic_and_order_free() -> None:
+    paths = ["html>body", "body>div", ".nav", ".footer"]
+    assert path_simhash(paths) == path_simhash(list(reversed(paths)))
+    assert path_simhash([]) is None
