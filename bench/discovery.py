@@ -37,13 +37,33 @@ DOMAINS = (
 )  # fmt: skip
 
 
+CLOCK = time.process_time  # CPU seconds of this process: steadier than wall time on a
+# shared machine; --wall switches to time.perf_counter.
+
+
 def _median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     times, out = [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         out = fn()
-        times.append(time.perf_counter() - t0)
+        times.append(CLOCK() - t0)
     return statistics.median(times), out
+
+
+def _interleaved(
+    a: Callable[[], object], b: Callable[[], object], repeat: int
+) -> tuple[float, object, float, object]:
+    """Median times of `a` and `b`, run alternately so both see the same machine load."""
+    ta, tb = [], []
+    ra = rb = None
+    for _ in range(repeat):
+        t0 = CLOCK()
+        ra = a()
+        ta.append(CLOCK() - t0)
+        t0 = CLOCK()
+        rb = b()
+        tb.append(CLOCK() - t0)
+    return statistics.median(ta), ra, statistics.median(tb), rb
 
 
 # ------------------------------------------------------------------ permutations
@@ -57,14 +77,18 @@ def _dnstwist(domain: str) -> set[str]:
 
 def bench_permutations(repeat: int) -> None:
     print("== permutations: revenant.discover.permute vs dnstwist.Fuzzer (no DNS) ==")
+    print(f"medians of {repeat} interleaved runs, {CLOCK.__name__} seconds")
     comparable = [*LABEL_FUZZERS, "various"]  # dnstwist's own fuzzers only
     print(f"{'domain':20} {'dnstwist':>9} {'/s':>9} {'ours':>7} {'/s':>9} {'ratio':>6}"
           f" {'same-fuzzers /s':>16} {'ratio':>6} {'missing':>7}")  # fmt: skip
     list(permutations("warm.up"))  # load the suffix list and tables once, as a process would
     tot = {"dt": 0.0, "dn": 0, "ot": 0.0, "on": 0, "ct": 0.0, "cn": 0}
     for d in DOMAINS:
-        dt, theirs = _median_time(lambda d=d: _dnstwist(d), repeat)  # type: ignore[misc]
-        ot, ours = _median_time(lambda d=d: list(permutations(d)), repeat)  # type: ignore[misc]
+        dt, theirs, ot, ours = _interleaved(
+            lambda d=d: _dnstwist(d),  # type: ignore[misc]
+            lambda d=d: list(permutations(d)),  # type: ignore[misc]
+            repeat,
+        )
         ct, same = _median_time(lambda d=d: list(permutations(d, fuzzers=comparable)), repeat)  # type: ignore[misc]
         assert isinstance(theirs, set) and isinstance(ours, list) and isinstance(same, list)
         missing = theirs - {p.name for p in ours}
@@ -92,7 +116,45 @@ def bench_permutations(repeat: int) -> None:
 # same weights and structure), tld.get_tld is replaced by tldextract on its bundled
 # suffix list, python-Levenshtein by rapidfuzz's (both C).
 
-PC_TLDS = [".ga", ".gq", ".ml", ".cf", ".tk", ".xyz", ".pw", ".cc", ".club", ".work", ".top", ".support", ".bank", ".info", ".study", ".click", ".country", ".stream", ".gdn", ".mom", ".xin", ".kim", ".men", ".loan", ".download", ".racing", ".online", ".center", ".ren", ".gb", ".win", ".review", ".vip", ".party", ".tech", ".science", ".business"]
+PC_TLDS = [
+    ".ga",
+    ".gq",
+    ".ml",
+    ".cf",
+    ".tk",
+    ".xyz",
+    ".pw",
+    ".cc",
+    ".club",
+    ".work",
+    ".top",
+    ".support",
+    ".bank",
+    ".info",
+    ".study",
+    ".click",
+    ".country",
+    ".stream",
+    ".gdn",
+    ".mom",
+    ".xin",
+    ".kim",
+    ".men",
+    ".loan",
+    ".download",
+    ".racing",
+    ".online",
+    ".center",
+    ".ren",
+    ".gb",
+    ".win",
+    ".review",
+    ".vip",
+    ".party",
+    ".tech",
+    ".science",
+    ".business",
+]
 PC_KEYWORDS: dict[str, int] = {
     **dict.fromkeys(
         ["login", "log-in", "sign-in", "signin", "account", "verification", "verify", "webscr", "password", "credential", "support", "activity", "security", "update", "authentication", "authenticate", "authorize", "wallet", "alert", "purchase", "transaction", "recover", "unlock"], 25),
@@ -154,7 +216,7 @@ def pc_score_domain(domain: str) -> int:
     except Exception:
         pass
     if domain:
-        score += int(round(_pc_entropy(domain) * 10))
+        score += int(round(_pc_entropy(domain) * 10))  # noqa: RUF046 - as in the original
     domain = _pc_unconfuse(domain)
     words_in_domain = re.split(r"\W+", domain)
     if words_in_domain[0] in ["com", "net", "org"]:
@@ -175,7 +237,33 @@ def pc_score_domain(domain: str) -> int:
 
 # ------------------------------------------------------------------ triage
 
-_SYL = ["ka", "ri", "to", "mo", "na", "lu", "be", "sa", "vi", "po", "de", "la", "mi", "ro", "ne", "ta", "fu", "gi", "ha", "jo", "ze", "bor", "tan", "mel", "vis"]
+_SYL = [
+    "ka",
+    "ri",
+    "to",
+    "mo",
+    "na",
+    "lu",
+    "be",
+    "sa",
+    "vi",
+    "po",
+    "de",
+    "la",
+    "mi",
+    "ro",
+    "ne",
+    "ta",
+    "fu",
+    "gi",
+    "ha",
+    "jo",
+    "ze",
+    "bor",
+    "tan",
+    "mel",
+    "vis",
+]
 _TLD = ("com",) * 6 + ("net", "org", "fr", "de", "io", "co.uk", "xyz", "info", "app", "online")
 
 
@@ -201,10 +289,11 @@ def bench_triage(n: int, repeat: int, seed: int) -> None:
     names = make_names(n, seed)
     cases = [Case(d.split(".")[0], (d,), (d.split(".")[0].replace("-", ""),)) for d in DOMAINS]
     triage = Triage(cases)
-    ot, scores = _median_time(lambda: triage.scores(names), repeat)
-    pt, pscores = _median_time(lambda: [pc_score_domain(x) for x in names], repeat)
+    pt, pscores, ot, scores = _interleaved(
+        lambda: [pc_score_domain(x) for x in names], lambda: triage.scores(names), repeat
+    )
     ours, theirs = n / ot, n / pt
-    print(f"{'scorer':28} {'median s':>9} {'names/s':>11}")
+    print(f"{'scorer':28} {'median s':>9} {'names/s':>11}   ({CLOCK.__name__})")
     print(f"{'phishing_catcher (reimpl.)':28} {pt:9.2f} {theirs:11.0f}")
     print(f"{'revenant triage.scores':28} {ot:9.2f} {ours:11.0f}")
     assert isinstance(scores, list) and isinstance(pscores, list)
@@ -222,7 +311,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", choices=("permute", "triage"), default=None)
+    parser.add_argument("--wall", action="store_true", help="time with wall clock, not CPU")
     args = parser.parse_args(argv)
+    global CLOCK
+    if args.wall:
+        CLOCK = time.perf_counter
     if args.skip != "permute":
         bench_permutations(max(args.repeat, 3))
     if args.skip != "triage":

@@ -82,8 +82,17 @@ def site_capture(spec: object, rng: random.Random) -> Capture:
     prefix = rng.randrange(600)
     peer = f"198.{18 + prefix // 256}.{prefix % 256}.{rng.randrange(2, 254)}"
     exchanges.append(
-        Exchange(role="page", url=url, started=T0, outcome=Outcome.OK, peer=peer,
-                 status=home.status if home else 404, headers=headers, content=body, payload=body)
+        Exchange(
+            role="page",
+            url=url,
+            started=T0,
+            outcome=Outcome.OK,
+            peer=peer,
+            status=home.status if home else 404,
+            headers=headers,
+            content=body,
+            payload=body,
+        )
     )
     if body:
         tree = LexborHTMLParser(body)
@@ -98,16 +107,34 @@ def site_capture(spec: object, rng: random.Random) -> Capture:
                 continue  # the prober fetches same-site assets only
             page = spec.page(parts.path)  # type: ignore[attr-defined]
             if page is not None:
-                exchanges.append(Exchange(role=role, url=f"https://{host}{parts.path}", started=T0,
-                                          outcome=Outcome.OK, peer=peer, status=200,
-                                          headers=(("Content-Type", page.content_type),),
-                                          content=page.body, payload=page.body))
+                exchanges.append(
+                    Exchange(
+                        role=role,
+                        url=f"https://{host}{parts.path}",
+                        started=T0,
+                        outcome=Outcome.OK,
+                        peer=peer,
+                        status=200,
+                        headers=(("Content-Type", page.content_type),),
+                        content=page.body,
+                        payload=page.body,
+                    )
+                )
         icon_path = urlsplit(icon.attributes.get("href") or "").path if icon else "/favicon.ico"
         favicon = spec.page(icon_path) if icon_path else None  # type: ignore[attr-defined]
         fav_body = favicon.body if favicon else spec.favicon  # type: ignore[attr-defined]
         if fav_body:
-            exchanges.append(Exchange(role="favicon", url=f"https://{host}{icon_path}", started=T0,
-                                      outcome=Outcome.OK, peer=peer, status=200, content=fav_body))
+            exchanges.append(
+                Exchange(
+                    role="favicon",
+                    url=f"https://{host}{icon_path}",
+                    started=T0,
+                    outcome=Outcome.OK,
+                    peer=peer,
+                    status=200,
+                    content=fav_body,
+                )
+            )
     cert = spec.cert  # type: ignore[attr-defined]
     key = cert.key_id or f"{host}-{rng.getrandbits(64)}"
     subject = f"CN={host}"
@@ -115,23 +142,42 @@ def site_capture(spec: object, rng: random.Random) -> Capture:
         subject=subject,
         issuer=subject if cert.self_signed else "CN=Revenant Testnet CA,O=Revenant Testnet",
         sans=cert.sans or spec.names,  # type: ignore[attr-defined]
-        serial=f"{rng.getrandbits(64):x}", not_before=T0 - timedelta(days=30),
-        not_after=T0 + timedelta(days=60), spki_sha256=hashlib.sha256(key.encode()).hexdigest(),
+        serial=f"{rng.getrandbits(64):x}",
+        not_before=T0 - timedelta(days=30),
+        not_after=T0 + timedelta(days=60),
+        spki_sha256=hashlib.sha256(key.encode()).hexdigest(),
         sha256=hashlib.sha256(f"{host}{key}".encode()).hexdigest(),
     )
     dns = [DnsRecord(host, "A", peer)]
     dns += [DnsRecord(r.name or host, r.rtype, r.value) for r in spec.dns]  # type: ignore[attr-defined]
-    return Capture(target=url, host=host, started=T0, finished=T0, outcome=Outcome.OK,
-                   dns=tuple(dns), tls=TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", True, chain=(leaf,)),
-                   exchanges=tuple(exchanges))
+    return Capture(
+        target=url,
+        host=host,
+        started=T0,
+        finished=T0,
+        outcome=Outcome.OK,
+        dns=tuple(dns),
+        tls=TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", True, chain=(leaf,)),
+        exchanges=tuple(exchanges),
+    )
 
 
 def page_capture(url: str, body: bytes) -> Capture:
     """A real page as a capture: the HTML only (no headers, favicon, TLS or DNS)."""
     host = urlsplit(url).hostname or ""
-    ex = Exchange(role="page", url=url, started=T0, outcome=Outcome.OK, status=200,
-                  headers=(), content=body, payload=body)
-    return Capture(target=url, host=host, started=T0, finished=T0, outcome=Outcome.OK, exchanges=(ex,))
+    ex = Exchange(
+        role="page",
+        url=url,
+        started=T0,
+        outcome=Outcome.OK,
+        status=200,
+        headers=(),
+        content=body,
+        payload=body,
+    )
+    return Capture(
+        target=url, host=host, started=T0, finished=T0, outcome=Outcome.OK, exchanges=(ex,)
+    )
 
 
 # ------------------------------------------------------------------ dnstwist
@@ -268,7 +314,9 @@ def eval_scenario(seeds: list[int], reemergences: int, decoys: int, background: 
                 res.bits[truth].append(s.bits)
                 if truth != detected:
                     top = "; ".join(c.why for c in s.contributions[:3])
-                    res.errors.append(f"scenario {seed} {site.label} {site.name} {s.bits:.1f} bits: {top}")
+                    res.errors.append(
+                        f"scenario {seed} {site.label} {site.name} {s.bits:.1f} bits: {top}"
+                    )
                 ss, tl = dnstwist_detects(seized_lsh, lsh(bodies[site.name]))
                 res.ssdeep.add(truth, ss)
                 res.tlsh.add(truth, tl)
@@ -282,7 +330,7 @@ def eval_pages() -> Result:
     manifest = json.loads((PAGES / "manifest.json").read_text())
     items = []
     for i, entry in enumerate(manifest):
-        body = gzip.open(PAGES / entry["file"]).read()
+        body = gzip.decompress((PAGES / entry["file"]).read_bytes())
         url = entry["url"] or f"https://page-{i}.example/"
         site = entry["site"] or f"unknown-{i}"
         items.append((entry["file"], site, extract(page_capture(url, body)), lsh(body)))
@@ -313,7 +361,9 @@ def eval_pages() -> Result:
                 res.bits[truth].append(s.bits)
                 if truth != detected:
                     top = "; ".join(c.why for c in s.contributions[:3])
-                    res.errors.append(f"pages {cname} -> {tname} ({'same' if truth else 'other'} site) {s.bits:.1f} bits: {top}")
+                    res.errors.append(
+                        f"pages {cname} -> {tname} ({'same' if truth else 'other'} site) {s.bits:.1f} bits: {top}"
+                    )
                 ss, tl = dnstwist_detects(clsh, tlsh_)
                 res.ssdeep.add(truth, ss)
                 res.tlsh.add(truth, tl)
@@ -325,17 +375,23 @@ def _line(name: str, r: Result) -> str:
     sp, sr, _ = r.ssdeep.prf()
     tp, tr, _ = r.tlsh.prf()
     pos, neg = sorted(r.bits[True]), sorted(r.bits[False], reverse=True)
-    spread = (f"  positives: min {pos[0]:.1f} p5 {pos[len(pos) // 20]:.1f} median {pos[len(pos) // 2]:.1f} bits; "
-              f"negatives: max {neg[0]:.1f} p99 {neg[len(neg) // 100]:.1f} median {neg[len(neg) // 2]:.1f} bits\n"
-              if pos and neg else "")
-    return spread + (f"{name}: revenant P={p:.3f} R={rc:.3f} F1={f:.3f} (tp={r.revenant.tp} fp={r.revenant.fp} "
-            f"fn={r.revenant.fn} tn={r.revenant.tn}) ; dnstwist-ssdeep P={sp:.3f} R={sr:.3f} ; "
-            f"dnstwist-tlsh P={tp:.3f} R={tr:.3f}")
+    spread = (
+        f"  positives: min {pos[0]:.1f} p5 {pos[len(pos) // 20]:.1f} median {pos[len(pos) // 2]:.1f} bits; "
+        f"negatives: max {neg[0]:.1f} p99 {neg[len(neg) // 100]:.1f} median {neg[len(neg) // 2]:.1f} bits\n"
+        if pos and neg
+        else ""
+    )
+    return spread + (
+        f"{name}: revenant P={p:.3f} R={rc:.3f} F1={f:.3f} (tp={r.revenant.tp} fp={r.revenant.fp} "
+        f"fn={r.revenant.fn} tn={r.revenant.tn}) ; dnstwist-ssdeep P={sp:.3f} R={sr:.3f} ; "
+        f"dnstwist-tlsh P={tp:.3f} R={tr:.3f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=8, help="scenario seeds (default 8)")
+    ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--reemergences", type=int, default=30)
     ap.add_argument("--decoys", type=int, default=70)
     ap.add_argument("--background", type=int, default=200)
@@ -345,7 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     total = Result.empty()
     if args.seeds:
-        r = eval_scenario(list(range(1, args.seeds + 1)), args.reemergences, args.decoys, args.background)
+        r = eval_scenario(
+            list(range(args.first_seed, args.first_seed + args.seeds)),
+            args.reemergences,
+            args.decoys,
+            args.background,
+        )
         print(_line("scenario", r))
         total.merge(r)
     if not args.no_pages:
@@ -358,8 +419,10 @@ def main(argv: list[str] | None = None) -> int:
     p, rc, f = total.revenant.prf()
     sp, sr, _ = total.ssdeep.prf()
     tp, tr, _ = total.tlsh.prf()
-    print(f"revenant P={p:.3f} R={rc:.3f} F1={f:.3f} ; dnstwist-ssdeep P={sp:.3f} R={sr:.3f} ; "
-          f"dnstwist-tlsh P={tp:.3f} R={tr:.3f}")
+    print(
+        f"revenant P={p:.3f} R={rc:.3f} F1={f:.3f} ; dnstwist-ssdeep P={sp:.3f} R={sr:.3f} ; "
+        f"dnstwist-tlsh P={tp:.3f} R={tr:.3f}"
+    )
     return 0
 
 

@@ -32,15 +32,25 @@ def _captures() -> tuple[list[bytes], list[Capture]]:
     manifest = json.loads((PAGES / "manifest.json").read_text())
     bodies, caps = [], []
     for i, entry in enumerate(manifest):
-        body = gzip.open(PAGES / entry["file"]).read()
+        body = gzip.decompress((PAGES / entry["file"]).read_bytes())
         url = entry["url"] or f"https://page-{i}.example/"
         host = url.split("/")[2]
-        ex = Exchange(role="page", url=url, started=T0, outcome=Outcome.OK, status=200,
-                      headers=(("Content-Type", "text/html; charset=utf-8"), ("Server", "nginx")),
-                      content=body, payload=body)
+        ex = Exchange(
+            role="page",
+            url=url,
+            started=T0,
+            outcome=Outcome.OK,
+            status=200,
+            headers=(("Content-Type", "text/html; charset=utf-8"), ("Server", "nginx")),
+            content=body,
+            payload=body,
+        )
         bodies.append(body)
-        caps.append(Capture(target=url, host=host, started=T0, finished=T0, outcome=Outcome.OK,
-                            exchanges=(ex,)))
+        caps.append(
+            Capture(
+                target=url, host=host, started=T0, finished=T0, outcome=Outcome.OK, exchanges=(ex,)
+            )
+        )
     return bodies, caps
 
 
@@ -68,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     mb = sum(len(b) for b in bodies) / len(bodies) / 1e6
     print(f"pages: {len(bodies)} real pages, {mb:.2f} MB average")
     print(f"bare selectolax parse: {parse:8.1f} pages/s")
-    print(f"revenant extract():    {full:8.1f} captures/s  ({full / parse:.2f} of the ceiling; goal >= 0.33)")
+    print(
+        f"revenant extract():    {full:8.1f} captures/s  ({full / parse:.2f} of the ceiling; goal >= 0.33)"
+    )
 
     rng = random.Random(7)
     sketches = [rng.getrandbits(64) for _ in range(args.n)]
@@ -90,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         hits += bool(found)
     med = statistics.median(times) * 1000
     p99 = sorted(times)[int(len(times) * 0.99) - 1] * 1000
-    print(f"index: {args.n:,} fingerprints built in {built:.1f} s; query median {med:.3f} ms, "
-          f"p99 {p99:.3f} ms (goal < 5 ms); planted near-duplicates found {hits}/{args.queries}")
+    print(
+        f"index: {args.n:,} fingerprints built in {built:.1f} s; query median {med:.3f} ms, "
+        f"p99 {p99:.3f} ms (goal < 5 ms); planted near-duplicates found {hits}/{args.queries}"
+    )
     return 0
 
 

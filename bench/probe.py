@@ -2,14 +2,20 @@
 (DNS, TLS chain, page, redirects, favicon, same-site assets, WARC + ledger written)
 side by side with a bare aiohttp GET loop over the same sites (the ceiling).
 
-The testnet runs in a child process so it does not share the prober's GIL; both loops
-pay for the same server. Certificates are issued lazily by the testnet, so a warm-up
+The testnet runs in a child process so it does not share the prober's GIL; each timed
+loop runs in its own fresh process (so each peak RSS is its own); all pay for the same
+server. Certificates are issued lazily by the testnet, so a warm-up
 bare pass runs first (untimed); then bare and full are timed on warm servers.
 
+Two ceilings: the bare loop with names looked up in a table (no DNS at all), and with
+one A query per name to the testnet DNS (what any client must do). The full prober
+asks A, AAAA, NS and MX per name.
+
 Last lines:
-  bare:  N targets in S s = R targets/s
-  full:  N targets in S s = R targets/s, K WARC bytes, outcomes {...}
-  ratio: full/bare = X (goal >= 0.5); peak RSS M MB (goal < 400)
+  bare:  N targets in S s = R targets/s (names from a table) ...
+  bare+dns: N targets in S s = R targets/s (one A query per name) ...
+  full:  N targets in S s = R targets/s, M MB of WARC, outcomes {...}
+  ratio: full/bare = X, full/bare+dns = Y (goal >= 0.5); full peak RSS M MB (goal < 400)
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from revenant.evidence import open_case_log
 from revenant.probe import Bounds, Concurrency, ProbeConfig, Prober, parse_allow
+from revenant.probe.dns import lookup, make_resolver
 
 
 def _serve(sites: int, seed: int, conn: Connection) -> None:
@@ -83,6 +90,27 @@ class _StaticResolver(AbstractResolver):
         return None
 
 
+class _DnsResolver(AbstractResolver):
+    """The bare loop's other resolver: one A query per host to the testnet's DNS, what
+    any client must do to reach a name (aiohttp's own resolvers cannot be pointed at a
+    DNS server on another port without aiodns)."""
+
+    def __init__(self, server: str) -> None:
+        self._r = make_resolver(server, 5.0)
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        answers = await lookup(self._r, host, ("A",))
+        return [
+            ResolveResult(hostname=host, host=a, port=port, family=socket.AF_INET, proto=0, flags=0)
+            for a in answers.addresses
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
 async def _bounded(n: int, items: list[str], job: Callable[[str], Any]) -> list[Any]:
     sem = asyncio.Semaphore(n)
 
@@ -93,11 +121,14 @@ async def _bounded(n: int, items: list[str], job: Callable[[str], Any]) -> list[
     return await asyncio.gather(*(one(i) for i in items))
 
 
-async def bare_loop(info: dict[str, Any], names: list[str], inflight: int) -> Counter[str]:
+async def bare_loop(
+    info: dict[str, Any], names: list[str], inflight: int, *, dns: bool = False
+) -> Counter[str]:
     ctx = ssl.create_default_context(cafile=info["ca_pem"])
-    connector = aiohttp.TCPConnector(
-        resolver=_StaticResolver(info["addresses"]), limit=inflight, ssl=ctx
+    resolver: AbstractResolver = (
+        _DnsResolver(info["resolver"]) if dns else _StaticResolver(info["addresses"])
     )
+    connector = aiohttp.TCPConnector(resolver=resolver, limit=inflight, ssl=ctx)
     timeout = aiohttp.ClientTimeout(total=30)
     seen: Counter[str] = Counter()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -163,6 +194,39 @@ class _PeakRss:
         self._thread.join()
 
 
+def _measured(
+    kind: str, info: dict[str, Any], names: list[str], inflight: int, conn: Connection
+) -> None:
+    """Child process: run one loop, send back (seconds, counts, WARC bytes, peak RSS)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="revenant-bench-"))
+    try:
+        with _PeakRss() as rss:
+            t0 = time.perf_counter()
+            written = 0
+            if kind == "full":
+                seen, written = asyncio.run(full_loop(info, names, inflight, data_dir))
+            else:
+                seen = asyncio.run(bare_loop(info, names, inflight, dns=kind == "bare+dns"))
+            took = time.perf_counter() - t0
+        conn.send((took, dict(seen), written, rss.peak))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _run(
+    kind: str, info: dict[str, Any], names: list[str], inflight: int
+) -> tuple[float, dict[str, int], int, int]:
+    """One loop in a fresh process, so each peak RSS is its own."""
+    parent, child = mp.Pipe()
+    proc = mp.get_context("fork").Process(
+        target=_measured, args=(kind, info, names, inflight, child)
+    )
+    proc.start()
+    result = parent.recv()
+    proc.join()
+    return result  # type: ignore[no-any-return]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, default=5000)
@@ -179,33 +243,34 @@ def main() -> None:
     info = parent.recv()
     names = sorted(info["addresses"])
     print(f"testnet: {len(names)} sites up in {time.perf_counter() - began:.1f} s", flush=True)
-    data_dir = Path(tempfile.mkdtemp(prefix="revenant-bench-"))
     try:
         t0 = time.perf_counter()
-        asyncio.run(bare_loop(info, names, args.inflight))
+        _run("bare", info, names, args.inflight)
         print(f"warm-up: {time.perf_counter() - t0:.1f} s (certificates issued)", flush=True)
-        with _PeakRss() as rss_bare:
-            t0 = time.perf_counter()
-            bare = asyncio.run(bare_loop(info, names, args.inflight))
-            bare_s = time.perf_counter() - t0
-        with _PeakRss() as rss_full:
-            t0 = time.perf_counter()
-            full, written = asyncio.run(full_loop(info, names, args.inflight, data_dir))
-            full_s = time.perf_counter() - t0
+        bare_s, bare, _, bare_rss = _run("bare", info, names, args.inflight)
+        bare_dns_s, bare_dns, _, _ = _run("bare+dns", info, names, args.inflight)
+        full_s, full, written, full_rss = _run("full", info, names, args.inflight)
     finally:
         parent.send("stop")
         server.join(30)
-        shutil.rmtree(data_dir, ignore_errors=True)
     n = len(names)
-    bare_rate, full_rate = n / bare_s, n / full_s
+    bare_rate, dns_rate, full_rate = n / bare_s, n / bare_dns_s, n / full_s
+    mb = 2**20
     print(
-        f"bare:  {n} targets in {bare_s:.1f} s = {bare_rate:.0f} targets/s, statuses {dict(bare)}, peak RSS {rss_bare.peak / 2**20:.0f} MB"
+        f"bare:  {n} targets in {bare_s:.1f} s = {bare_rate:.0f} targets/s "
+        f"(names from a table), statuses {bare}, peak RSS {bare_rss / mb:.0f} MB"
     )
     print(
-        f"full:  {n} targets in {full_s:.1f} s = {full_rate:.0f} targets/s, {written / 2**20:.1f} MB of WARC, outcomes {dict(full)}"
+        f"bare+dns: {n} targets in {bare_dns_s:.1f} s = {dns_rate:.0f} targets/s "
+        f"(one A query per name), statuses {bare_dns}"
     )
     print(
-        f"ratio: full/bare = {full_rate / bare_rate:.2f} (goal >= 0.5); peak RSS {rss_full.peak / 2**20:.0f} MB (goal < 400)"
+        f"full:  {n} targets in {full_s:.1f} s = {full_rate:.0f} targets/s, "
+        f"{written / mb:.1f} MB of WARC, outcomes {full}"
+    )
+    print(
+        f"ratio: full/bare = {full_rate / bare_rate:.2f}, full/bare+dns = {full_rate / dns_rate:.2f} "
+        f"(goal >= 0.5); full peak RSS {full_rss / mb:.0f} MB (goal < 400)"
     )
     sys.stdout.flush()
 

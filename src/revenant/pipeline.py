@@ -210,9 +210,23 @@ def _with_warc(capture: Capture, warc: Path | str | None) -> Capture:
 
 
 def default_probe_config(
-    *, allow: Sequence[str] = (), resolver: str | None = None, ca_file: str | None = None
+    *,
+    allow: Sequence[str] = (),
+    resolver: str | None = None,
+    ca_file: str | None = None,
+    http_port: int = 80,
+    https_port: int = 443,
 ) -> ProbeConfig:
     """A probe configuration from CLI-style options."""
     from revenant.probe import parse_allow
 
-    return ProbeConfig(allow=parse_allow(list(allow)), resolver=resolver, ca_file=ca_file)
+    for port in (http_port, https_port):
+        if not 0 < port < 65536:
+            raise UsageError(f"port {port}: must be 1 to 65535")
+    return ProbeConfig(
+        allow=parse_allow(list(allow)),
+        resolver=resolver,
+        ca_file=ca_file,
+        http_port=http_port,
+        https_port=https_port,
+    )

@@ -25,7 +25,6 @@ from revenant.model import (
     CaseFingerprint,
     Outcome,
     Score,
-    Source,
     Verdict,
 )
 from revenant.pipeline import Pipeline
@@ -202,19 +201,21 @@ class Watch:
 
         try:
             async with Prober(self.pipe.probe_config, clock=self.pipe.clock) as prober:
-                tasks = [asyncio.ensure_future(one(c)) for c in claims]
+                pending = {asyncio.ensure_future(one(c)) for c in claims}
                 try:
-                    for next_done in asyncio.as_completed(tasks):
-                        if self.stop.is_set():
-                            break
-                        claim, capture = await next_done
-                        # Storage runs in a thread so the other probes keep going meanwhile.
-                        await asyncio.to_thread(self._record, claim, capture, cases)
-                        finished.add(claim.id)
+                    while pending and not self.stop.is_set():
+                        done, pending = await asyncio.wait(
+                            pending, timeout=0.5, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        for task in done:
+                            claim, capture = task.result()
+                            # Storage runs in a thread so the other probes go on meanwhile.
+                            await asyncio.to_thread(self._record, claim, capture, cases)
+                            finished.add(claim.id)
                 finally:
-                    for task in tasks:
+                    for task in pending:
                         task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
+                    await asyncio.gather(*pending, return_exceptions=True)
         finally:
             # A clean stop gives back what it did not finish; a kill leaves the lease to expire.
             queue.release(self.pipe.store, [c.id for c in claims if c.id not in finished])
@@ -289,10 +290,3 @@ class ListSource:
             return []
         self._done = True
         return list(self.candidates)
-
-
-def tip(name: str, url: str, *, now: datetime) -> Candidate:
-    """An analyst's tip: probed with the highest priority."""
-    return Candidate(
-        name=url, source=Source.TIP, seen_at=now, detail=f"tip for {name}", case=name, priority=1.0
-    )

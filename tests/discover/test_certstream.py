@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from revenant.discover.certstream import replay, stream
+from revenant.discover.certstream import _candidates, replay, stream
 from revenant.discover.feed import FeedStats
 from revenant.model import Source
 from revenant.testnet.certstream import certificate_message, serve_certstream, write_replay
@@ -111,3 +113,23 @@ def test_gzip_detection_is_by_content_not_name(tmp_path: Path) -> None:
     msg = {"message_type": "dns_entries", "data": ["zip.example"]}
     path.write_bytes(gzip.compress(json.dumps(msg).encode()))
     assert [c.name for c in replay(path)] == ["zip.example"]
+
+
+_KEYS = ["message_type", "data", "leaf_cert", "all_domains", "extensions", "subject", "CN"]
+_KEYS = ["message_type", "data", "leaf_cert", "all_domains", "extensions", "subject", "CN"]
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(_KEYS), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_any_json_message_is_used_or_counted_never_raises(message: object) -> None:
+    stats = FeedStats()
+    for cand in _candidates(message, "f", "line 1", clock, stats):
+        assert cand.source is Source.CT

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revenant.discover.ct import CtState, follow, parse_leaf
 from revenant.discover.feed import FeedStats
@@ -128,3 +131,10 @@ def test_state_json_round_trip_and_bad_state() -> None:
     assert CtState.from_json(state.to_json()) == state
     with pytest.raises(BadFeed):
         CtState.from_json("{not json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200), st.binary(max_size=50))
+def test_parse_leaf_rejects_garbage_with_value_error_only(leaf: bytes, extra: bytes) -> None:
+    with contextlib.suppress(ValueError):
+        parse_leaf(0, leaf, extra)

@@ -6,7 +6,10 @@ import gzip
 import logging
 from pathlib import Path
 
+import idna
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revenant.discover.feed import FeedStats, check_name, read_lines
 
@@ -18,6 +21,7 @@ def test_check_name_normalises_and_explains() -> None:
     assert check_name("bad\x07name.com")[1] == "name 'bad\\x07name.com' contains control characters"
     assert "not a valid IDNA hostname" in (check_name("-x-.com")[1] or "")
     assert "not a valid IDNA hostname" in (check_name("a..b")[1] or "")
+    assert check_name("192.0.2.1")[1] == "name '192.0.2.1' is an IP address, not a hostname"
 
 
 def test_skip_message_names_feed_and_line(caplog: pytest.LogCaptureFixture) -> None:
@@ -47,3 +51,13 @@ def test_read_lines_stops_at_truncated_gzip_with_a_reason(tmp_path: Path) -> Non
     assert 0 < len(got) < 20000
     assert stats.skipped == {"truncated_gzip": 1}
     assert "f.gz line" in stats.recent[-1] and "truncated gzip" in stats.recent[-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_check_name_never_raises_and_only_returns_valid_hostnames(raw: str) -> None:
+    name, reason = check_name(raw)
+    assert (name is None) != (reason is None)
+    if name is not None:
+        assert len(name) <= 253 and name.isascii()
+        assert idna.encode(idna.decode(name)).decode() == name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from revenant.fingerprint.dom import MAX_NODES, walk
+from revenant.fingerprint.dom import MAX_ELEMENTS, MAX_PATH_NODES, walk
 
 HTML = """<html><head><title>Papoti</title><meta name="generator" content="WordPress 6.4.2">
 <link rel="stylesheet" href="/css/style.css"><link rel="icon" href="/favicon.ico">
@@ -39,7 +39,8 @@ def test_hidden_and_non_visible_text_excluded() -> None:
         assert hidden not in text
 
 
-def test_deep_nesting_is_bounded() -> None:
-    html = "<div>" * 200_000 + "x" + "</div>" * 200_000
+def test_many_nodes_are_bounded() -> None:
+    html = '<a href="/x">x</a>' * (MAX_ELEMENTS + 5000)
     page = walk(LexborHTMLParser(html))
-    assert page.nodes <= MAX_NODES + 1
+    assert page.nodes <= MAX_PATH_NODES + 1
+    assert len(page.links) == MAX_ELEMENTS

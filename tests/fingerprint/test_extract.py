@@ -27,12 +27,32 @@ ICON = b"\x00\x00\x01\x00" + bytes(range(200))
 def _capture(page: bytes = PAGE, *, outcome: Outcome = Outcome.OK) -> Capture:
     url = "https://papoti.fr/"
     exchanges = (
-        Exchange("page", url, T, outcome, peer="198.51.100.7", status=200,
-                 headers=(("Server", "nginx"), ("Content-Type", "text/html; charset=utf-8"),
-                          ("Set-Cookie", "PHPSESSID=x; Path=/")), content=page),
-        Exchange("script", "https://papoti.fr/static/app.3f9a1c7e.js", T, Outcome.OK, status=200,
-                 headers=(("Content-Type", "application/javascript"),), content=SCRIPT),
-        Exchange("favicon", "https://papoti.fr/favicon.ico", T, Outcome.OK, status=200, content=ICON),
+        Exchange(
+            "page",
+            url,
+            T,
+            outcome,
+            peer="198.51.100.7",
+            status=200,
+            headers=(
+                ("Server", "nginx"),
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Set-Cookie", "PHPSESSID=x; Path=/"),
+            ),
+            content=page,
+        ),
+        Exchange(
+            "script",
+            "https://papoti.fr/static/app.3f9a1c7e.js",
+            T,
+            Outcome.OK,
+            status=200,
+            headers=(("Content-Type", "application/javascript"),),
+            content=SCRIPT,
+        ),
+        Exchange(
+            "favicon", "https://papoti.fr/favicon.ico", T, Outcome.OK, status=200, content=ICON
+        ),
     )
     return Capture(url, "papoti.fr", T, T, outcome, exchanges=exchanges)
 
@@ -41,15 +61,22 @@ def test_extract_reads_every_family() -> None:
     fp = extract(_capture())
     f = fp.features
     expected = {
-        Feature("ga", "G-AB12CD34EF"), Feature("ga", "UA-7654321-1"),
-        Feature("telegram", "papotichat"), Feature("email", "contact@papoti.fr"),
+        Feature("ga", "G-AB12CD34EF"),
+        Feature("ga", "UA-7654321-1"),
+        Feature("telegram", "papotichat"),
+        Feature("email", "contact@papoti.fr"),
         Feature("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
         Feature("favicon_mmh3", str(shodan_hash(ICON))),
-        Feature("build_asset", "app.3f9a1c7e.js"), Feature("asset_url", "/css/style.css"),
+        Feature("build_asset", "app.3f9a1c7e.js"),
+        Feature("asset_url", "/css/style.css"),
         Feature("script_host", "www.googletagmanager.com"),
-        Feature("form", "POST /chat/login|age,pseudo"), Feature("form_fields", "age,pseudo"),
-        Feature("endpoint", "/ws/chat"), Feature("cookie", "PHPSESSID"), Feature("server", "nginx"),
-        Feature("generator", "opentchat 2.1"), Feature("ip", "198.51.100.7"),
+        Feature("form", "POST /chat/login|age,pseudo"),
+        Feature("form_fields", "age,pseudo"),
+        Feature("endpoint", "/ws/chat"),
+        Feature("cookie", "PHPSESSID"),
+        Feature("server", "nginx"),
+        Feature("generator", "opentchat 2.1"),
+        Feature("ip", "198.51.100.7"),
         Feature("title", "papoti - tchat gratuit"),
         Feature("text", "le tchat gratuit et anonyme sans inscription."),
     }
@@ -68,9 +95,23 @@ def test_empty_and_failed_captures() -> None:
     assert extract(_capture(b"")).title == ""
 
 
+def test_deep_nesting_is_cut_before_parsing() -> None:
+    import time
+
+    t = time.perf_counter()
+    fp = extract(_capture(b"<div>" * 200_000 + b"x" + b"</div>" * 200_000))
+    assert time.perf_counter() - t < 5
+    assert fp.dom_simhash is not None
+
+
 def test_hostile_markup() -> None:
-    for page in (b"<div>" * 100_000, b"\xff\xfe\x00<<<>>>\x00" * 1000, b"<script>" + b"a" * 100_000,
-                 b'<meta charset="no-such-charset"><p>x</p>', b"<a href='http://[::1'>x</a>"):
+    for page in (
+        b"<div><span>" * 5_000,
+        b"\xff\xfe\x00<<<>>>\x00" * 1000,
+        b"<script>" + b"a" * 100_000,
+        b'<meta charset="no-such-charset"><p>x</p>',
+        b"<a href='http://[::1'>x</a>",
+    ):
         extract(_capture(page))
 
 
@@ -81,9 +122,32 @@ def test_extract_never_raises_on_arbitrary_bytes(page: bytes) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(["<div>", "</div>", "<a href='", "'>", "<script>", "</script>",
-                                 "<form action=x>", "<input name=", "UA-1234-1", "t.me/abcde",
-                                 "@", "bc1q", ".onion", "<title>", "wss://", "/api/", "é", "\x00"]),
-                max_size=200))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<div>",
+                "</div>",
+                "<a href='",
+                "'>",
+                "<script>",
+                "</script>",
+                "<form action=x>",
+                "<input name=",
+                "UA-1234-1",
+                "t.me/abcde",
+                "@",
+                "bc1q",
+                ".onion",
+                "<title>",
+                "wss://",
+                "/api/",
+                "é",
+                "\x00",
+            ]
+        ),
+        max_size=200,
+    )
+)
 def test_extract_never_raises_on_markup_soup(parts: list[str]) -> None:
     extract(_capture("".join(parts).encode()))

@@ -32,7 +32,7 @@ def test_cookie_names() -> None:
 
 
 def test_header_features() -> None:
-    feats = set(header_features(HEADERS + (("X-Powered-By", "PHP/7.4.33"),)))
+    feats = set(header_features((*HEADERS, ("X-Powered-By", "PHP/7.4.33"))))
     assert ("server", "gws") in feats
     assert ("powered_by", "php/7.4.33") in feats
     assert ("cookie", "PHPSESSID") in feats

@@ -21,7 +21,12 @@ from revenant.fingerprint.identifiers import (
 def test_google_ids() -> None:
     code = "gtag('config', 'UA-1234567-2'); gtag('config','G-AB12CD34EF'); GTM-K9X2ZQ; AW-123456789"
     found = set(find_trackers(code))
-    assert {("ga", "UA-1234567-2"), ("ga", "G-AB12CD34EF"), ("gtm", "GTM-K9X2ZQ"), ("gads", "AW-123456789")} <= found
+    assert {
+        ("ga", "UA-1234567-2"),
+        ("ga", "G-AB12CD34EF"),
+        ("gtm", "GTM-K9X2ZQ"),
+        ("gads", "AW-123456789"),
+    } <= found
 
 
 def test_google_ids_need_boundaries_and_digits() -> None:
@@ -31,7 +36,7 @@ def test_google_ids_need_boundaries_and_digits() -> None:
 def test_yandex_facebook_hotjar_adsense() -> None:
     code = (
         'ym(98765432, "init", {}); fbq("init", "123456789012345");'
-        "hjid:1234567, data-ad-client=\"ca-pub-1234567890123456\""
+        'hjid:1234567, data-ad-client="ca-pub-1234567890123456"'
     )
     found = set(find_trackers(code))
     assert ("ym", "98765432") in found
@@ -69,7 +74,9 @@ def test_messenger_lookalike_host_rejected() -> None:
 
 
 def _pgp_armor(body: bytes, new_format: bool) -> tuple[str, str]:
-    header = bytes([0xC6, len(body)]) if new_format else bytes([0x99]) + len(body).to_bytes(2, "big")
+    header = (
+        bytes([0xC6, len(body)]) if new_format else bytes([0x99]) + len(body).to_bytes(2, "big")
+    )
     packet = header + body
     armor = (
         "-----BEGIN PGP PUBLIC KEY BLOCK-----\nComment: test\n\n"
@@ -104,7 +111,9 @@ def test_phones_e164_and_invalid_rejected() -> None:
 
 
 def test_find_identifiers_splits_code_and_text() -> None:
-    found = set(find_identifiers("gtag('config','UA-1234567-1')", "BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"))
+    found = set(
+        find_identifiers("gtag('config','UA-1234567-1')", "BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+    )
     assert ("ga", "UA-1234567-1") in found
     assert ("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa") in found
 
@@ -117,6 +126,11 @@ def test_find_identifiers_never_raises(markup: str, text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(alphabet=st.sampled_from("UAGTM-0123456789@.abc:/t.me+ -----BEGIN PGP PUBLIC KEY"), max_size=500))
+@given(
+    st.text(
+        alphabet=st.sampled_from("UAGTM-0123456789@.abc:/t.me+ -----BEGIN PGP PUBLIC KEY"),
+        max_size=500,
+    )
+)
 def test_find_identifiers_on_adversarial_alphabet(text: str) -> None:
     list(find_identifiers(text, text))

@@ -15,7 +15,9 @@ def test_registrable() -> None:
 
 def test_brand_tokens() -> None:
     assert names.brand_tokens("new-papoti-tchat2.fr") == ("papoti", "tchat")
-    assert names.brand_tokens("www.xn--papot-7qa.fr") == ("papotí",) or names.brand_tokens("www.xn--papot-7qa.fr")
+    assert names.brand_tokens("www.xn--papot-7qa.fr") == ("papotí",) or names.brand_tokens(
+        "www.xn--papot-7qa.fr"
+    )
 
 
 def test_no_suffix_list_fetch_configured() -> None:

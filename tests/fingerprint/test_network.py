@@ -22,15 +22,37 @@ def test_asn_table_longest_prefix(tmp_path) -> None:  # type: ignore[no-untyped-
 
 
 def test_network_features() -> None:
-    cert = Certificate("CN=papoti.fr", "CN=R3,O=Let's Encrypt,C=US", ("papoti.fr", "www.papoti.fr"),
-                       "01", T, T, "AB" * 32, "cd" * 32)
+    cert = Certificate(
+        "CN=papoti.fr",
+        "CN=R3,O=Let's Encrypt,C=US",
+        ("papoti.fr", "www.papoti.fr"),
+        "01",
+        T,
+        T,
+        "AB" * 32,
+        "cd" * 32,
+    )
     cap = Capture(
-        "https://papoti.fr/", "papoti.fr", T, T, Outcome.OK,
-        dns=(DnsRecord("papoti.fr", "NS", "ns1.example.net."), DnsRecord("papoti.fr", "MX", "10 mx.papoti.fr.")),
+        "https://papoti.fr/",
+        "papoti.fr",
+        T,
+        T,
+        Outcome.OK,
+        dns=(
+            DnsRecord("papoti.fr", "NS", "ns1.example.net."),
+            DnsRecord("papoti.fr", "MX", "10 mx.papoti.fr."),
+        ),
         tls=TlsInfo("TLSv1.3", "x", True, chain=(cert,)),
         exchanges=(Exchange("page", "https://papoti.fr/", T, Outcome.OK, peer="198.51.100.7"),),
     )
     feats = set(network_features(cap, AsnTable([("198.51.100.0/24", 64501)])))
-    assert {("spki", "ab" * 32), ("san", "www.papoti.fr"), ("ip", "198.51.100.7"),
-            ("net", "198.51.100.0/24"), ("asn", "AS64501"), ("ns", "ns1.example.net"),
-            ("mx", "mx.papoti.fr"), ("issuer", "CN=R3,O=Let's Encrypt,C=US")} <= feats
+    assert {
+        ("spki", "ab" * 32),
+        ("san", "www.papoti.fr"),
+        ("ip", "198.51.100.7"),
+        ("net", "198.51.100.0/24"),
+        ("asn", "AS64501"),
+        ("ns", "ns1.example.net"),
+        ("mx", "mx.papoti.fr"),
+        ("issuer", "CN=R3,O=Let's Encrypt,C=US"),
+    } <= feats

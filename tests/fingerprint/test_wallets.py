@@ -35,8 +35,13 @@ def _flip_last(s: str, alphabet: str) -> str:
 
 
 def test_keccak256_matches_known_vectors() -> None:
-    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-    assert keccak256(b"abc").hex() == "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+    assert (
+        keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    )
+    assert (
+        keccak256(b"abc").hex()
+        == "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+    )
 
 
 def test_btc_base58check_valid() -> None:
@@ -62,7 +67,10 @@ def test_bech32_bad_checksum_rejected() -> None:
 
 def test_bech32_wrong_constant_for_version_rejected() -> None:
     # a v1 program under the bech32 (not bech32m) constant is invalid (BIP 350)
-    assert segwit_address("bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7k7grplx") is None
+    assert (
+        segwit_address("bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7k7grplx")
+        is None
+    )
 
 
 def test_bech32_mixed_case_rejected() -> None:
@@ -125,11 +133,17 @@ def test_find_onions() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from("13LMTbc1qpzry9x8gf2tvdw0s3jn5xX0aAfF48.onion"), max_size=400))
+@given(
+    st.text(alphabet=st.sampled_from("13LMTbc1qpzry9x8gf2tvdw0s3jn5xX0aAfF48.onion"), max_size=400)
+)
 def test_find_wallets_never_raises_and_only_yields_valid(text: str) -> None:
     for kind, addr in find_wallets(text):
-        assert base58_address(addr) == kind or segwit_address(addr) == kind or (
-            kind == "eth" and eth_address(addr)) or (kind == "xmr" and xmr_address(addr))
+        assert (
+            base58_address(addr) == kind
+            or segwit_address(addr) == kind
+            or (kind == "eth" and eth_address(addr))
+            or (kind == "xmr" and xmr_address(addr))
+        )
     list(find_onions(text))
 
 

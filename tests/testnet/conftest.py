@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rawhttp import RawGet, raw_getter
+from tests.testnet.rawhttp import RawGet, raw_getter
 
 
 @pytest.fixture

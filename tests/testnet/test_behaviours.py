@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import brotli
 import pytest
-from rawhttp import RawGet, connect
+from tests.testnet.rawhttp import RawGet, connect
 
 from revenant.testnet import Hostile, Testnet
 from revenant.testnet import behaviours as b

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from rawhttp import RawGet, connect
+from tests.testnet.rawhttp import RawGet, connect
 
 from revenant.errors import UsageError
 from revenant.testnet import CertSpec, Page, Record, SiteSpec, Testnet

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 import pytest
-from rawhttp import RawGet
+from tests.testnet.rawhttp import RawGet
 
 from revenant.model import Case
 from revenant.testnet import SiteSpec, Testnet, assets

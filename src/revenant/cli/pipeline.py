@@ -21,6 +21,10 @@ _ALLOW = typer.Option(
 )
 _CA = typer.Option(None, "--ca-file", help="Extra trusted CA (PEM), e.g. the testnet's.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
+_HTTP_PORT = typer.Option(80, "--http-port", help="Port for bare hostnames over HTTP (testnet).")
+_HTTPS_PORT = typer.Option(
+    443, "--https-port", help="Port for bare hostnames over HTTPS (testnet)."
+)
 
 
 def _pipeline(

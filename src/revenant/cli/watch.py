@@ -17,13 +17,13 @@ from pathlib import Path
 import typer
 
 from revenant.cli import app, emit_json, settings_of
-from revenant.cli.pipeline import _ALLOW, _CA, _JSON, _RESOLVER
+from revenant.cli.discover import tip_candidate
+from revenant.cli.pipeline import _ALLOW, _CA, _HTTP_PORT, _HTTPS_PORT, _JSON, _RESOLVER
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
-from revenant.model import utcnow
 from revenant.pipeline import Pipeline, default_probe_config
 from revenant.store import open_store, queue
 from revenant.store.cases import get_case
-from revenant.watch import Watch, WatchConfig, tip
+from revenant.watch import Watch, WatchConfig
 
 _STANDARD = set(vars(logging.makeLogRecord({})))
 
@@ -70,6 +70,8 @@ def watch(
     resolver: str | None = _RESOLVER,
     allow: list[str] = _ALLOW,
     ca_file: str | None = _CA,
+    http_port: int = _HTTP_PORT,
+    https_port: int = _HTTPS_PORT,
     as_json: bool = _JSON,
 ) -> None:
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
@@ -78,7 +80,13 @@ def watch(
     pipe = Pipeline(
         settings=settings,
         store=store,
-        probe_config=default_probe_config(allow=allow, resolver=resolver, ca_file=ca_file),
+        probe_config=default_probe_config(
+            allow=allow,
+            resolver=resolver,
+            ca_file=ca_file,
+            http_port=http_port,
+            https_port=https_port,
+        ),
     )
     tty = sys.stderr.isatty()
     _logging(tty)
@@ -147,7 +155,7 @@ def tip_command(
     """Queue an analyst's tip: probed first by the next watch round."""
     store = open_store(settings_of(ctx).db_url)
     get_case(store, name)
-    new = queue.enqueue(store, [tip(name, url, now=utcnow())])
+    new = queue.enqueue(store, [tip_candidate(name, url)])
     typer.echo(
         f"tip {url} for case {name}: {'queued' if new else 'already known, priority raised'}"
     )

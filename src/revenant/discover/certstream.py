@@ -9,6 +9,7 @@ subjectAltName text and subject CN), "dns_entries" (domains-only streams) and ig
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -114,10 +115,12 @@ async def stream(
     clock: Clock = utcnow,
     reconnect: bool = True,
     max_message: int = MAX_MESSAGE,
+    pause: float = 1.0,
 ) -> AsyncIterator[Candidate]:
     """Candidates from a live certstream WebSocket. With `reconnect`, a dropped
     connection is re-opened with backoff (websockets' own); otherwise the iterator ends
-    when the server closes."""
+    when the server closes. `pause` seconds separate a clean close from the reconnect
+    (websockets backs off on its own only when connecting fails)."""
     stats = stats if stats is not None else FeedStats()
     count = 0
     async for ws in connect(url, max_size=max_message, open_timeout=30):
@@ -136,3 +139,4 @@ async def stream(
             stats.skip(url, f"message {count}", f"connection lost ({exc})", "connection")
         if not reconnect:
             return
+        await asyncio.sleep(pause)

@@ -42,6 +42,8 @@ def check_name(raw: str, what: str = "name") -> tuple[str | None, str | None]:
         return None, f"{what} is empty"
     if len(name) > idn.MAX_NAME:
         return None, f"{what} has {len(name)} characters (max {idn.MAX_NAME})"
+    if name.rpartition(".")[2].isdigit():
+        return None, f"{what} {_short(name)!r} is an IP address, not a hostname"
     ascii_name = idn.to_ascii(name)
     if ascii_name is None:
         return None, f"{what} {_short(name)!r} is not a valid IDNA hostname"
@@ -86,15 +88,19 @@ class FeedStats:
 
 def reason_kind(reason: str) -> str:
     """A stable short key for a reason message, for counting."""
-    for key in ("characters (max", "control characters", "IDNA", "empty"):
+    for key, kind in _KINDS:
         if key in reason:
-            return {
-                "characters (max": "too_long",
-                "control characters": "control_chars",
-                "IDNA": "invalid_idna",
-                "empty": "empty",
-            }[key]
+            return kind
     return "other"
+
+
+_KINDS = (
+    ("characters (max", "too_long"),
+    ("control characters", "control_chars"),
+    ("IDNA", "invalid_idna"),
+    ("IP address", "ip_address"),
+    ("empty", "empty"),
+)
 
 
 # ------------------------------------------------------------------ files

@@ -98,6 +98,41 @@ def homoglyphs() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+# Registries restrict which letters an IDN under them may use; a look-alike outside the
+# repertoire cannot be registered, so generating it is noise. Suffix -> allowed non-ASCII
+# letters ("" = no Latin look-alikes at all). Suffixes not listed take every glyph.
+_EUROPEAN = (
+    "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįĵķĸĺļľłńņňōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
+)
+_FRENCH = "àáâãäåæçèéêëìíîïñòóôõöùúûüýÿœ"
+REPERTOIRES: dict[str, str] = {
+    **dict.fromkeys(
+        ("ad", "cz", "sk", "uk", "co.uk", "nl", "edu", "us", "gov", "mil", "jp", "co.jp",
+         "ad.jp", "ne.jp", "cn", "com.cn", "tw", "com.tw", "net.tw"), ""),
+    "info": "áäåæéíñóöøúüąćčėęįłńőśšūűųźżž",
+    **dict.fromkeys(("br", "com.br"), "àáâãçéêíóôõúüýÿ"),
+    "dk": "äåæéöøü",
+    **dict.fromkeys(("eu", "de", "pl", "at", "se", "hu", "lt", "lv", "ee"), _EUROPEAN),
+    "fi": "áâäåõöčđŋšŧžǥǧǩʒ",
+    "no": "àáäåæçèéêïñòóôöøüčńŋšŧž",
+    **dict.fromkeys(("be", "fr", "re", "yt", "pm", "wf", "tf", "ch", "li"), _FRENCH),
+    "ca": "àâæçèéêëîïôùûüÿœ",
+}  # fmt: skip
+
+
+@cache
+def homoglyphs_for(suffix: str) -> dict[str, tuple[str, ...]]:
+    """`homoglyphs()` restricted to what the registry of `suffix` accepts (by the suffix,
+    else its last label); ASCII look-alikes are always kept."""
+    allowed = REPERTOIRES.get(suffix, REPERTOIRES.get(suffix.rsplit(".", 1)[-1]))
+    table = homoglyphs()
+    if allowed is None:
+        return table
+    keep = set(allowed)
+    out = {k: tuple(g for g in v if g.isascii() or g in keep) for k, v in table.items()}
+    return {k: v for k, v in out.items() if v}
+
+
 # ------------------------------------------------------------------ keyboards
 
 _LAYOUTS: dict[str, tuple[str, ...]] = {

@@ -57,6 +57,7 @@ def _learn_safe(label: str) -> bool:
 
 
 _DIGITS = "abcdefghijklmnopqrstuvwxyz0123456789"
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ENC: dict[tuple[int, int], str] = {}  # (delta, bias) -> digits; small, bounded below
 _ADAPT: dict[tuple[int, int, bool], int] = {}
 _CACHE_MAX = 200_000
@@ -95,7 +96,7 @@ def punycode(label: str) -> str:
     if len(_ENC) > _CACHE_MAX or len(_ADAPT) > _CACHE_MAX:
         _ENC.clear()
         _ADAPT.clear()
-    nb = [(i, ord(c)) for i, c in enumerate(label) if c > "\x7f"]
+    nb = [(m.start(), ord(m.group())) for m in _NON_ASCII.finditer(label)]
     size = len(label)
     b = h = size - len(nb)
     out = label.encode("ascii", "ignore").decode("ascii") + "-" if b else ""

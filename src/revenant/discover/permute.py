@@ -15,7 +15,7 @@ from importlib import resources
 from typing import NamedTuple
 
 from revenant.discover import idn
-from revenant.discover.glyphs import CYRILLIC, homoglyphs, keyboard_neighbours
+from revenant.discover.glyphs import CYRILLIC, homoglyphs_for, keyboard_neighbours
 from revenant.discover.suffixes import public_suffixes, split
 from revenant.errors import UsageError
 
@@ -93,8 +93,8 @@ def _mix(label: str, glyphs: dict[str, tuple[str, ...]]) -> Iterator[str]:
                 yield label[:i] + g + g + label[i + 2 :]
 
 
-def _homoglyph(label: str) -> Iterator[str]:
-    glyphs = homoglyphs()
+def _homoglyph(label: str, suffix: str = "") -> Iterator[str]:
+    glyphs = homoglyphs_for(suffix)
     first = set(_mix(label, glyphs))
     second = set(first)
     for once in first:
@@ -248,20 +248,40 @@ def permutations(
     original = idn.to_ascii(domain.strip().lower().rstrip("."))
     if original is None or "." not in original:
         raise UsageError(f"domain {domain!r} is not a valid hostname with a suffix")
-    sub, alabel, suffix = split(original)
-    label = idn.to_unicode(alabel)
     chosen = set(FUZZERS if fuzzers is None else fuzzers)
     unknown = chosen - set(FUZZERS)
     if unknown:
         raise UsageError(f"unknown fuzzer(s): {', '.join(sorted(unknown))}")
     words = default_affixes() if affixes is None else tuple(a.lower() for a in affixes)
     suffixes = _all_suffixes() if tlds is None else sorted(_ascii_all(tlds))
+    brand_words = [_brand_word(b) for b in brands]
+    return _generate(original, words, suffixes, brand_words, affix_tlds, chosen)
+
+
+def _brand_word(raw: str) -> str:
+    brand = raw.strip().lower()
+    if idn.label_to_ascii(brand) is None:
+        raise UsageError(f"brand word {raw!r} is not a valid DNS label")
+    return brand
+
+
+def _generate(
+    original: str,
+    words: Sequence[str],
+    suffixes: Sequence[str],
+    brands: Sequence[str],
+    affix_tlds: Sequence[str],
+    chosen: set[str],
+) -> Iterator[Permutation]:
+    sub, alabel, suffix = split(original)
+    label = idn.to_unicode(alabel)
     sink = _Sink(original)
     name = sink.name
 
     for fname, fuzz in LABEL_FUZZERS.items():
         if fname in chosen:
-            for new in fuzz(label):
+            made = _homoglyph(label, suffix) if fuzz is _homoglyph else fuzz(label)
+            for new in made:
                 n = name(sub, new, suffix)
                 if n:
                     yield Permutation(n, fname)
@@ -297,10 +317,7 @@ def _brand_permutations(
     sink: _Sink,
 ) -> Iterator[Permutation]:
     targets = (suffix, *affix_tlds)
-    for raw in brands:
-        brand = raw.strip().lower()
-        if idn.label_to_ascii(brand) is None:
-            raise UsageError(f"brand word {raw!r} is not a valid DNS label")
+    for brand in brands:
         for s in targets:
             n = sink.name("", brand, s)
             if n:

@@ -47,6 +47,7 @@ class _Target(NamedTuple):
     word: str  # the known domain or brand word, as the analyst typed it
     flat: str  # its skeleton without hyphens
     near: str  # its character-folded form without hyphens, for edit distance
+    label: str  # as typed, lower-case, hyphens kept
 
 
 class Triage:
@@ -58,6 +59,10 @@ class Triage:
         self._targets: list[_Target] = []
         self._by_flat: dict[str, int] = {}
         self._suffix2 = {s for s in public_suffixes().all if s.count(".") == 1}
+        self._second_by_tld: dict[str, set[str]] = {}  # folded: "uk" -> {"co", "org", ...}
+        for suffix in self._suffix2:
+            second, _, tld = fold(suffix).partition(".")
+            self._second_by_tld.setdefault(tld, set()).add(second)
         auto = ahocorasick.Automaton()
         for case in cases:
             for domain in case.domains:
@@ -81,7 +86,7 @@ class Triage:
         if not flat or flat in self._by_flat:
             return
         self._by_flat[flat] = len(self._targets)
-        self._targets.append(_Target(case, word, flat, near))
+        self._targets.append(_Target(case, word, flat, near, label.lower()))
         if len(flat) >= MIN_TOKEN:
             auto.add_word(flat, (len(self._targets) - 1, flat))
 
@@ -128,7 +133,7 @@ class Triage:
         if token in reg:
             why = f"contains {token!r} ({target.word}) in its name"
             return 0.55 + 0.35 * len(token) / max(len(reg), 1), why
-        stem = _split([name], self._suffix2)[0][0]
+        stem = _stem(name, self._suffix2)
         labels = [fold_multi(fold(idn.to_unicode(x))).replace("-", "") for x in stem.split(".")]
         if any(token in label for label in labels):
             return SUBDOMAIN_TOKEN, f"contains {token!r} ({target.word}) in a subdomain"
@@ -143,11 +148,11 @@ class Triage:
         how = [""] * count
         if not count or not self._targets:
             return best, which, how
-        raw = _clean_all(names)
-        _stems, regs = _split(raw, self._suffix2)
-        reg_near_blob = _fold_blob(regs)
+        raw, blob = _clean_all(names)
+        folded = _fold_blob(raw, blob)  # one translate for the batch; dots and hyphens kept
+        regs = _registrable(folded.split("\n"), self._second_by_tld)
+        reg_near_blob = "\n".join(regs).replace("-", "")
         reg_near = reg_near_blob.split("\n")
-        reg_flat = fold_multi(reg_near_blob).split("\n")
 
         # edit distance on the registrable label, one matrix per chunk
         sims = process.cdist(
@@ -167,30 +172,33 @@ class Triage:
         for i in np.flatnonzero(hit).tolist():
             target = self._targets[int(arg[i])]
             how[i] = f"near {target.word} (edit similarity {top[i]:.2f})"
-            j = self._by_flat.get(reg_flat[i])
+            flat = fold_multi(reg_near[i])
+            j = self._by_flat.get(flat)
             if j is None:
                 continue
             target = self._targets[j]  # same skeleton: a look-alike or the same label
             which[i] = j
             if raw[i] in self._known or any(raw[i].endswith("." + k) for k in self._known):
                 best[i], how[i] = KNOWN, f"known domain of case {target.case}"
-            elif "-" in regs[i] and regs[i].replace("-", "") == reg_flat[i]:
-                best[i], how[i] = HYPHENATED, f"hyphenated {target.word}"
-            elif regs[i] == reg_flat[i]:
+                continue
+            reg = idn.to_unicode(_stem(raw[i], self._suffix2).rpartition(".")[2])
+            if reg == target.label:
                 best[i], how[i] = LOOKALIKE, f"same name as {target.word}, other suffix"
+            elif reg.replace("-", "") == target.label.replace("-", ""):
+                best[i], how[i] = HYPHENATED, f"hyphenated {target.word}"
             else:
                 best[i], how[i] = LOOKALIKE, f"looks like {target.word} (confusable characters)"
 
         # brand tokens anywhere in the name, dots and hyphens ignored: one automaton pass
         # over the batch; the few hits are then placed (name, subdomain, split by a dot)
         if self._auto is not None:
-            text = fold_multi(_fold_blob(raw)).replace(".", "")
+            text = fold_multi(folded).replace("-", "").replace(".", "")
             line_starts: np.ndarray | None = None
             for end, (t, token) in self._auto.iter(text):
                 if line_starts is None:
                     line_starts = _starts(text)
                 i = int(np.searchsorted(line_starts, end, side="right")) - 1
-                s, why = self._place_token(raw[i], reg_flat[i], t, token)
+                s, why = self._place_token(raw[i], fold_multi(reg_near[i]), t, token)
                 if s > best[i]:
                     best[i], which[i], how[i] = s, t, why
         return best, which, how
@@ -207,23 +215,30 @@ def _starts(blob: str) -> np.ndarray:
     return np.asarray(offsets)
 
 
-def _split(raw: list[str], suffix2: set[str]) -> tuple[list[str], list[str]]:
-    """(stem, registrable label) of every name; the stem is the name without its public
-    suffix (one- or two-label suffixes, which covers all but a handful of PSL rules)."""
-    stems: list[str] = []
-    regs: list[str] = []
-    for n in raw:
-        parts = n.rsplit(".", 2)
-        if len(parts) == 3 and f"{parts[1]}.{parts[2]}" in suffix2:
-            stems.append(parts[0])
-            regs.append(parts[0].rpartition(".")[2])
-        elif len(parts) > 1:
-            stems.append(n[: -len(parts[-1]) - 1])
-            regs.append(parts[-2])
+def _registrable(names: list[str], second_by_tld: dict[str, set[str]]) -> list[str]:
+    """The registrable label of every name: the label before its public suffix (one- or
+    two-label suffixes, which covers all but a handful of PSL rules)."""
+    out: list[str] = []
+    add = out.append
+    get = second_by_tld.get
+    for n in names:
+        head, _, tld = n.rpartition(".")
+        rest, dot, second = head.rpartition(".")
+        seconds = get(tld)
+        if dot and seconds and second in seconds:
+            add(rest.rpartition(".")[2])
         else:
-            stems.append(n)
-            regs.append(n)
-    return stems, regs
+            add(second or tld)
+    return out
+
+
+def _stem(name: str, suffix2: set[str]) -> str:
+    """The name without its public suffix."""
+    head, _, tld = name.rpartition(".")
+    rest, dot, second = head.rpartition(".")
+    if dot and f"{second}.{tld}" in suffix2:
+        return rest
+    return head or tld
 
 
 def _clean(name: str) -> str:
@@ -231,8 +246,9 @@ def _clean(name: str) -> str:
     return n[2:] if n.startswith("*.") else n
 
 
-def _clean_all(names: Sequence[str]) -> list[str]:
-    """`_clean` of every name; one lower() over the joined batch when names are plain."""
+def _clean_all(names: Sequence[str]) -> tuple[list[str], str]:
+    """`_clean` of every name, and the names joined by newlines; one lower() over the
+    joined batch when the names are plain."""
     blob = "\n".join(names).lower()
     if (
         blob.count("\n") == len(names) - 1
@@ -243,17 +259,18 @@ def _clean_all(names: Sequence[str]) -> list[str]:
         and "\t" not in blob
         and "\r" not in blob
     ):
-        return blob.split("\n")
-    return [_clean(n) for n in names]
+        return blob.split("\n"), blob
+    cleaned = [_clean(n) for n in names]
+    return cleaned, "\n".join(cleaned)
 
 
-def _fold_blob(lines: list[str]) -> str:
-    """`fold` of many names, hyphens removed, joined by newlines: one translate over the
-    whole batch, then the few IDN or non-ASCII names one by one."""
-    blob = "\n".join(lines)
+def _fold_blob(lines: list[str], blob: str | None = None) -> str:
+    """`fold` of many names joined by newlines: one translate over the whole batch, then
+    the few IDN or non-ASCII names one by one."""
+    blob = "\n".join(lines) if blob is None else blob
     if blob.isascii():
         if "xn--" not in blob:
-            return fold(blob).replace("-", "")
+            return fold(blob)
         out = fold(blob).split("\n")
         starts = _starts(blob)
         pos = blob.find("xn--")
@@ -261,9 +278,9 @@ def _fold_blob(lines: list[str]) -> str:
             i = int(np.searchsorted(starts, pos, side="right")) - 1
             out[i] = fold(idn.to_unicode(lines[i]))
             pos = blob.find("xn--", pos + 4)
-        return "\n".join(out).replace("-", "")
+        return "\n".join(out)
     out = fold(blob.encode("ascii", "replace").decode("ascii")).split("\n")
     for i, x in enumerate(lines):
         if "xn--" in x or not x.isascii():
             out[i] = fold(idn.to_unicode(x).replace("\n", " "))
-    return "\n".join(out).replace("-", "")
+    return "\n".join(out)

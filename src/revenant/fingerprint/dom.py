@@ -1,8 +1,10 @@
 """One pass over a parsed page: visible text, DOM tag paths, and the elements other
 features need (scripts, styles, icons, forms, links, generator, title).
 
-Traversal happens in Lexbor's C code and is bounded (`MAX_NODES`), so hostile markup (a
-million nested divs) costs a bounded time and never overflows a Python stack. Hidden
+Traversal happens in Lexbor's C code and every Python loop over nodes is bounded
+(`MAX_PATH_NODES`, `MAX_ELEMENTS`), so hostile markup (a million links) costs a bounded
+time and never overflows a Python stack. (Deep nesting is cut before parsing, in
+extract.py.) Hidden
 content (script, style, template, `hidden`, `display:none`) is not visible text.
 """
 
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-MAX_NODES = 50_000
+MAX_PATH_NODES = 4_000  # the structure sketch reads the first nodes only
+MAX_ELEMENTS = 20_000  # scripts, links, forms... read from one page at most
 _SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -59,20 +62,22 @@ def walk(tree: LexborHTMLParser) -> Page:
     paths = page.paths
     for node in root.traverse():
         page.nodes += 1
-        if page.nodes > MAX_NODES:
+        if page.nodes > MAX_PATH_NODES:
             break
         parent = node.parent
         paths.append(f"{parent.tag if parent is not None else ''}>{node.tag}")
     classes: set[str] = set()
-    for node in root.css("[class]"):
+    for count, node in enumerate(root.css("[class]")):
+        if count >= MAX_ELEMENTS or len(classes) > 5000:
+            break
         cls = node.attrs.get("class")
         if cls:
             classes.update(cls.split()[:20])
-        if len(classes) > 5000:
-            break
     paths.extend("." + c[:60] for c in classes)
     forms: list[LexborNode] = []
-    for node in root.css(_ELEMENTS):
+    for count, node in enumerate(root.css(_ELEMENTS)):
+        if count >= MAX_ELEMENTS:
+            break
         _collect(page, node, node.tag or "", node.attributes)
         if node.tag == "form":
             forms.append(node)
@@ -82,7 +87,9 @@ def walk(tree: LexborHTMLParser) -> Page:
             if name and len(form.fields) < 200:
                 form.fields.append(name.strip()[:100])
     # visible text: drop what a visitor never sees, then one C-level text() call
-    for hidden in root.css(_HIDDEN):
+    for count, hidden in enumerate(root.css(_HIDDEN)):
+        if count >= MAX_ELEMENTS:
+            break
         style = hidden.attributes.get("style")
         if style is None or _DISPLAY_NONE.search(style) or "hidden" in hidden.attributes:
             hidden.decompose()
@@ -121,10 +128,10 @@ def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None
             elif rel in ("modulepreload", "preload") and href.endswith((".js", ".css")):
                 (page.scripts if href.endswith(".js") else page.styles).append(href)
     elif tag == "a":
-        href = attrs.get("href")
-        if href:
-            page.links.append(href.strip())
-            page.attr_text.append(href)
+        link = attrs.get("href")
+        if link:
+            page.links.append(link.strip())
+            page.attr_text.append(link)
     elif tag == "meta":
         content = attrs.get("content")
         if content:

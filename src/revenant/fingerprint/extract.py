@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint.assets import (
@@ -40,14 +41,23 @@ _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGN
 def decode(body: bytes, content_type: str | None) -> str:
     """Bytes to text: charset from Content-Type, else a <meta> charset, else UTF-8;
     undecodable bytes are replaced, never fatal."""
+    return decode_page(body, content_type)[0]
+
+
+def decode_page(body: bytes, content_type: str | None) -> tuple[str, bool]:
+    """(text, whether the encoding keeps ASCII bytes as they are) of at most MAX_HTML
+    bytes of a page."""
+    body = body[:MAX_HTML]
     for source in (content_type.encode("latin-1", "replace") if content_type else b"", body[:2048]):
         m = _CHARSET.search(source)
         if m:
+            name = m.group(1).decode("ascii").lower()
             try:
-                return body.decode(m.group(1).decode("ascii"), "replace")
+                text = body.decode(name, "replace")
             except LookupError:
                 break
-    return body.decode("utf-8", "replace")
+            return text, not name.startswith(("utf-16", "utf16", "utf-32", "utf32", "ucs"))
+    return body.decode("utf-8", "replace"), True
 
 
 def _ok(e: Exchange | None) -> bool:
@@ -79,9 +89,9 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         if e.role == "script"
     ]
     if page_ex is not None and _ok(page_ex):
-        html = decode(page_ex.content, page_ex.header("content-type"))[:MAX_HTML]
+        html, ascii_compatible = decode_page(page_ex.content, page_ex.header("content-type"))
         base = page_ex.url or capture.target
-        page = _parse(html)
+        page = _parse(html, page_ex.content[:MAX_HTML] if ascii_compatible else None)
         title = normalize_title(page.title)
         if title:
             feats.add(("title", title))
@@ -130,27 +140,79 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     )
 
 
-def _parse(html: str) -> Page:
+MAX_DEPTH = 2000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})")
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
+def bound_nesting(html: str, raw: bytes | None = None, max_depth: int = MAX_DEPTH) -> str:
+    """Cut the markup where elements would nest deeper than `max_depth`.
+
+    Lexbor's parse time grows with the square of the nesting depth (200,000 nested
+    <div> take minutes), so a hostile page is cut before it is parsed. A vectorized
+    upper bound over the raw bytes (every "<x" opens, every "</" closes) clears
+    ordinary pages in a fraction of a millisecond; only pages over it get the exact
+    scan, which knows void tags. `raw` is the page as received when its encoding is
+    ASCII-compatible (saves re-encoding `html`).
+    """
+    data = np.frombuffer(raw if raw is not None else html.encode("utf-8", "ignore"), dtype=np.uint8)
+    lt = np.flatnonzero(data[:-1] == 60)  # "<"
+    if lt.size <= max_depth:
+        return html
+    nxt = data[lt + 1] | 32
+    steps = ((nxt >= 97) & (nxt <= 122)).astype(np.int32) - (data[lt + 1] == 47).astype(np.int32)
+    if int(np.cumsum(steps).max()) <= max_depth:
+        return html
+    depth = 0
+    for m in _TAG.finditer(html):
+        if m.group(1):
+            depth = max(0, depth - 1)
+        elif m.group(2).lower() not in _VOID:
+            depth += 1
+            if depth > max_depth:
+                return html[: m.start()]
+    return html
+
+
+def _parse(html: str, raw: bytes | None) -> Page:
     try:
-        return walk(LexborHTMLParser(html))
+        return walk(LexborHTMLParser(bound_nesting(html, raw)))
     except (ValueError, RuntimeError, MemoryError):
         return Page()
+
+
+_ABS_HOST = re.compile(r"(?:https?:)?//([A-Za-z0-9.-]{1,253})(?:[:/?#]|$)")
 
 
 def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, str]]:
     """Registrable domains an operator links to (its channels, partners, old domains)."""
     out: set[tuple[str, str]] = set()
+    hosts: set[str] = set()
     for href in links:
-        if len(out) >= MAX_LINK_HOSTS:
-            break
-        if not href.startswith(("http://", "https://", "//")):
-            continue
-        try:
-            h = urlsplit(href if not href.startswith("//") else "http:" + href).hostname
-        except ValueError:
-            continue
-        if h:
-            reg = registrable(h.lower())
-            if reg and reg != site:
-                out.add(("link_host", reg))
+        m = _ABS_HOST.match(href)
+        if m:
+            hosts.add(m.group(1).lower().rstrip("."))
+    for host in hosts:
+        reg = registrable(host)
+        if reg and reg != site:
+            out.add(("link_host", reg))
+            if len(out) >= MAX_LINK_HOSTS:
+                break
     return out

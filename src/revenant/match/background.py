@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from revenant.errors import BadInput
 from revenant.fingerprint.text import hamming, jaccard
@@ -35,8 +36,29 @@ _PRIOR_JACCARD_TAIL = ((0.9, 1e-4), (0.7, 1e-3), (0.5, 1e-2), (0.3, 0.05), (0.1,
 _MIN_EMPIRICAL = 200
 
 IDENTIFIER_KINDS = frozenset(
-    "ga gtm gads adsense ym matomo fbpixel hotjar email telegram discord signal whatsapp "
-    "btc eth xmr ltc trx onion pgp phone".split()
+    [
+        "ga",
+        "gtm",
+        "gads",
+        "adsense",
+        "ym",
+        "matomo",
+        "fbpixel",
+        "hotjar",
+        "email",
+        "telegram",
+        "discord",
+        "signal",
+        "whatsapp",
+        "btc",
+        "eth",
+        "xmr",
+        "ltc",
+        "trx",
+        "onion",
+        "pgp",
+        "phone",
+    ]
 )
 """Kinds whose values belong to one operator by construction (an account id, a wallet)."""
 
@@ -103,14 +125,14 @@ class Background:
 
     def __init__(
         self,
-        counts: Mapping[Feature | str | tuple[str, str], int]
-        | Iterable[tuple[Feature | str | tuple[str, str], int]] = (),
+        counts: Mapping[Any, int] | Iterable[tuple[Any, int]] = (),
         n: int = 0,
         *,
         calibration: Calibration | None = None,
         with_seed: bool = True,
     ) -> None:
-        """`counts`: feature -> number of unrelated captures showing it; `n`: how many
+        """`counts`: feature -> number of unrelated captures showing it, keyed by
+        `Feature`, "kind:value" or (kind, value); `n`: how many
         captures were counted. The shipped seed is added unless `with_seed=False`."""
         self.df: Counter[Feature] = Counter()
         items = counts.items() if isinstance(counts, Mapping) else counts

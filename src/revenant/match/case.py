@@ -32,17 +32,19 @@ def build_case_fingerprint(case: Case, fingerprints: Sequence[Fingerprint]) -> C
     )
 
 
-def _edit(cf: CaseFingerprint, feature: Feature, **changes: bool) -> CaseFingerprint:
+def _edit(
+    cf: CaseFingerprint, feature: Feature, *, pinned: bool, excluded: bool
+) -> CaseFingerprint:
     found = False
     out = []
     for item in cf.features:
         if item.feature == feature:
-            item = dataclasses.replace(item, **changes)
+            item = dataclasses.replace(item, pinned=pinned, excluded=excluded)
             found = True
         out.append(item)
     if not found:
-        if changes.get("pinned"):
-            out.append(CaseFeature(feature=feature, stability=1.0, **changes))
+        if pinned:
+            out.append(CaseFeature(feature=feature, stability=1.0, pinned=True, excluded=excluded))
         else:
             raise UsageError(f"case {cf.case}: feature {feature} is not in its fingerprint")
     return dataclasses.replace(cf, features=tuple(out))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from revenant.fingerprint.names import brand_label, brand_tokens
+from revenant.fingerprint.names import brand_label, brand_tokens, registrable
 from revenant.fingerprint.text import hamming, jaccard
 from revenant.match.background import MIN_WORDS, Background
 from revenant.match.explain import feature_why, sentence, similarity_why
@@ -31,7 +31,10 @@ WEAK_BITS = 6.0
 """Observations worth less than this (seen on more than 1 site in 64) are pooled into
 one group, whatever their kind: common things co-occur for reasons the model does not
 see (one hosting stack, one software bundle), so many weak hints add up to at most
-about twice the strongest of them instead of to a false alarm."""
+about twice the strongest of them, and never more than COMMON_MAX_BITS, instead of
+to a false alarm."""
+
+COMMON_MAX_BITS = 8.0
 
 GROUPS: dict[str, str] = {
     **dict.fromkeys(
@@ -116,10 +119,8 @@ def _discrete(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list
         p, df, n = bg.evidence(f)
         raw = -math.log2(p)
         cap = KIND_MAX_BITS.get(f.kind, math.inf)
-        if (
-            f.kind in ("asset_url", "endpoint")
-            and f.value.startswith(("//", "http"))
-            or (f.kind == "asset_url" and not f.value.startswith("/"))
+        if (f.kind in ("asset_url", "endpoint") and f.value.startswith(("//", "http"))) or (
+            f.kind == "asset_url" and not f.value.startswith("/")
         ):
             cap = THIRD_PARTY_MAX_BITS
         bits = min(raw, cap)
@@ -180,7 +181,8 @@ def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> 
 
 
 def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:
-    """A few bits when the host name resembles the case's domains or brand words.
+    """A few bits when the host name resembles the case's domains or brand words, or the
+    page links to one of the case's domains (a "we moved" notice, an old footer).
 
     Look-alike names are cheap to register and typosquatters are not the operator, so
     this is capped low (SIMILARITY_MAX_BITS["name"]); it ranks, it cannot convict.
@@ -207,6 +209,10 @@ def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:
                     bits,
                     f"host name {fp.host} resembles the case's '{cl}' ({sim:.0%} similar)",
                 )
+    case_sites = {registrable(d) for d in case_fp.domains if d}
+    for f in fp.features:
+        if f.kind == "link_host" and f.value in case_sites and best < 8.0:
+            best, why = 8.0, f"{fp.host} links to the case's domain {f.value}"
     if best < MIN_BITS:
         return None
     bits = min(best, SIMILARITY_MAX_BITS["name"])
@@ -214,7 +220,8 @@ def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:
 
 
 def _combine(items: list[_Item]) -> tuple[list[Contribution], float]:
-    """Group items, weight the k-th strongest of a group by DISCOUNT**(k-1), sum."""
+    """Group items, weight the k-th strongest of a group by DISCOUNT**(k-1), sum; the
+    common pool stops at COMMON_MAX_BITS (min(cap, sum) keeps the total monotone)."""
     groups: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
         if item.pinned:
@@ -228,9 +235,11 @@ def _combine(items: list[_Item]) -> tuple[list[Contribution], float]:
     total = 0.0
     for group, members in groups.items():
         members.sort(key=lambda i: (-i.bits, i.feature))
+        budget = COMMON_MAX_BITS if group == "common" else math.inf
         for rank, item in enumerate(members):
             weight = DISCOUNT**rank
-            bits = item.bits * weight
+            bits = min(item.bits * weight, budget)
+            budget -= bits
             total += bits
             if bits < MIN_BITS:
                 continue

@@ -10,6 +10,7 @@ It writes nothing: evidence/ records what it returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from types import TracebackType
 
@@ -19,7 +20,7 @@ from yarl import URL
 from revenant.errors import UsageError
 from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
 from revenant.probe.config import ProbeConfig
-from revenant.probe.dns import PolicyResolver, ascii_host, make_resolver
+from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, make_resolver
 from revenant.probe.fetch import (
     CertificateInvalid,
     Fetched,
@@ -30,6 +31,8 @@ from revenant.probe.fetch import (
 from revenant.probe.links import page_links
 from revenant.probe.tls import recording_context, verifying_context
 
+_ADDRESS_TYPES = ("A", "AAAA")
+_OTHER_TYPES = tuple(t for t in RECORD_TYPES if t not in _ADDRESS_TYPES)
 _FALLBACK = (Outcome.CONNECT_ERROR, Outcome.TLS_ERROR, Outcome.PROTOCOL_ERROR)
 _ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -91,7 +94,10 @@ class Prober:
         c = self.config
         kwargs: dict[str, object] = {
             "resolver": self._resolver,
-            "limit": max(c.concurrency.targets * 2, 10),
+            "limit": max(c.concurrency.targets, 10),
+            # A site's connection serves its favicon and assets, then is rarely wanted
+            # again: idle sockets (each with its TLS buffers) are closed quickly.
+            "keepalive_timeout": 2.0,
             "limit_per_host": c.concurrency.per_host,
             "use_dns_cache": False,
             "enable_cleanup_closed": False,
@@ -162,13 +168,28 @@ class Prober:
             )
 
     async def _probe(self, run: _Run, host: str, urls: list[str]) -> tuple[Outcome, str]:
-        if not _is_literal(host) and not (self.config.proxy and host.endswith(".onion")):
-            answers = await self._resolver.records(host)
-            run.dns = answers.records
-            if answers.error:
-                return Outcome.DNS_ERROR, answers.error
-            if not answers.addresses:
-                return Outcome.DNS_ERROR, f"{host}: no A or AAAA record"
+        if _is_literal(host) or (self.config.proxy and host.endswith(".onion")):
+            return await self._pages(run, urls)
+        answers = await self._resolver.records(host, _ADDRESS_TYPES)
+        run.dns = answers.records
+        if answers.error:
+            return Outcome.DNS_ERROR, answers.error
+        if not answers.addresses:
+            return Outcome.DNS_ERROR, f"{host}: no A or AAAA record"
+        # The other records are evidence only: asked while the pages are fetched.
+        others = asyncio.ensure_future(self._resolver.records(host, _OTHER_TYPES))
+        try:
+            result = await self._pages(run, urls)
+        except BaseException:
+            others.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await others
+            raise
+        more = await others  # within the capture's total bound, like everything else
+        run.dns = tuple(dict.fromkeys(run.dns + more.records))
+        return result
+
+    async def _pages(self, run: _Run, urls: list[str]) -> tuple[Outcome, str]:
         page: Exchange | None = None
         for i, url in enumerate(urls):
             page, outcome, reason = await self._follow(run, url)

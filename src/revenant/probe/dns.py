@@ -159,9 +159,10 @@ class PolicyResolver(AbstractResolver):
         self._size = size
         self._held: dict[str, tuple[float, tuple[str, ...]]] = {}
 
-    async def records(self, host: str) -> Answers:
-        """Every recorded type for `host` (A, AAAA, CNAME, NS, MX); the addresses are held."""
-        answers = await lookup(self._r, host, RECORD_TYPES, self._gate)
+    async def records(self, host: str, types: tuple[str, ...] = RECORD_TYPES) -> Answers:
+        """The records of `types` for `host` (a CNAME chain comes with A/AAAA); any
+        addresses among them are held for the connections that follow."""
+        answers = await lookup(self._r, host, types, self._gate)
         self._remember(host, answers)
         return answers
 

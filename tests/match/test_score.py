@@ -1,0 +1,142 @@
+"""Scores in bits: values, verdict bands, explanations, groups, monotonicity."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from revenant.match import Background, build_case_fingerprint, exclude, pin, score
+from revenant.match.score import DISCOUNT
+from revenant.model import Case, Feature, Fingerprint, Verdict
+
+CASE = Case("papoti", ("papoti.fr",), ("papoti",))
+GA = Feature("ga", "UA-1234567-1")
+TG = Feature("telegram", "papotichat")
+FAV = Feature("favicon_mmh3", "-123456")
+FAV2 = Feature("favicon_sha256", "ab" * 32)
+JQ = Feature("asset_url", "code.jquery.com/jquery-3.6.0.min.js")
+
+
+def _fp(*features: Feature, host: str = "other.net") -> Fingerprint:
+    return Fingerprint(f"https://{host}/", frozenset(features), host=host)
+
+
+def _bg() -> Background:
+    return Background({JQ: 4000}, 48_211)
+
+
+def test_unseen_identifier_is_worth_about_log2_n() -> None:
+    s = score(build_case_fingerprint(CASE, [_fp(GA)]), _fp(GA), _bg())
+    assert s.bits == math.log2(65_536)
+    why = s.contributions[0].why
+    assert why.startswith(
+        "shares Google Analytics property UA-1234567-1 — seen on 0 of 65,534 unrelated sites: +16.0 bits"
+    )
+    assert s.verdict is Verdict.PROBABLE
+
+
+def test_common_library_is_worth_almost_nothing() -> None:
+    s = score(build_case_fingerprint(CASE, [_fp(JQ)]), _fp(JQ), _bg())
+    assert s.bits < 4 and s.verdict is Verdict.UNRELATED
+
+
+def test_verdict_bands_and_thresholds() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(GA, TG, FAV)])
+    strong = score(cf, _fp(GA, TG, FAV), _bg())
+    assert strong.verdict is Verdict.REEMERGENCE
+    assert (
+        score(cf, _fp(GA, TG, FAV), _bg(), thresholds=(1000.0, 999.0)).verdict is Verdict.UNRELATED
+    )
+    assert score(cf, _fp(), _bg()).verdict is Verdict.UNRELATED
+    assert "times more probable if other.net is operated by those behind papoti" in strong.sentence
+
+
+def test_contributions_sorted_and_groups_discounted() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(GA, FAV, FAV2)])
+    s = score(cf, _fp(GA, FAV, FAV2), _bg())
+    bits = [c.bits for c in s.contributions]
+    assert bits == sorted(bits, reverse=True)
+    fav = [c for c in s.contributions if c.feature.startswith("favicon")]
+    assert fav[1].bits == fav[0].bits * DISCOUNT  # one file, two hashes: counted once and a half
+    assert "counted at 50%" in fav[1].why
+    assert abs(s.bits - sum(c.bits for c in s.contributions)) < 1e-9
+
+
+def test_excluded_features_do_not_count_and_pinned_ones_count_in_full() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(GA, FAV, FAV2)])
+    base = score(cf, _fp(GA, FAV, FAV2), _bg()).bits
+    assert score(exclude(cf, GA), _fp(GA, FAV, FAV2), _bg()).bits < base
+    assert score(pin(cf, FAV2), _fp(GA, FAV, FAV2), _bg()).bits > base
+
+
+def test_unstable_features_weigh_less() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(GA), _fp(), _fp(TG)])
+    stable = build_case_fingerprint(CASE, [_fp(GA)])
+    assert score(cf, _fp(GA), _bg()).bits < score(stable, _fp(GA), _bg()).bits
+
+
+def test_name_resemblance_adds_a_few_bits_only() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(GA)])
+    s = score(
+        cf,
+        Fingerprint(
+            "https://papoti-tchat.net/",
+            frozenset(),
+            host="papoti-tchat.net",
+            brand_tokens=("papoti", "tchat"),
+        ),
+        _bg(),
+    )
+    assert 0 < s.bits <= 8 and "brand word 'papoti'" in s.contributions[0].why
+
+
+POOL = [
+    GA,
+    TG,
+    FAV,
+    FAV2,
+    JQ,
+    Feature("cookie", "PHPSESSID"),
+    Feature("server", "nginx"),
+    Feature("asset_url", "/js/app.js"),
+    Feature("build_asset", "app.3f9a1c7e.js"),
+    Feature("ip", "198.51.100.7"),
+    Feature("net", "198.51.100.0/24"),
+    Feature("link_host", "t.me"),
+    Feature("text", "le tchat gratuit et anonyme"),
+    Feature("title", "papoti"),
+    Feature("endpoint", "/ws/chat"),
+    Feature("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=st.sets(st.sampled_from(POOL), min_size=1),
+    shared=st.sets(st.sampled_from(POOL)),
+    extra=st.sampled_from(POOL),
+    pinned=st.sets(st.sampled_from(POOL), max_size=3),
+    counts=st.dictionaries(st.sampled_from(POOL), st.integers(0, 5000), max_size=6),
+)
+def test_score_never_drops_when_shared_evidence_is_added(
+    case: set[Feature],
+    shared: set[Feature],
+    extra: Feature,
+    pinned: set[Feature],
+    counts: dict[Feature, int],
+) -> None:
+    cf = build_case_fingerprint(CASE, [_fp(*case), _fp(*list(case)[:1])])
+    for f in pinned & case:
+        cf = pin(cf, f)
+    bg = Background(counts, 10_000)
+    before = score(cf, _fp(*shared), bg).bits
+    after = score(cf, _fp(*(shared | {extra})), bg).bits
+    assert after >= before - 1e-9
+
+
+def test_link_to_the_case_domain_counts() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(GA)])
+    s = score(cf, _fp(Feature("link_host", "papoti.fr")), _bg())
+    assert s.bits == 8.0 and "links to the case's domain papoti.fr" in s.contributions[0].why
