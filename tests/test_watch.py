@@ -125,7 +125,7 @@ def test_sigkill_mid_run_loses_no_candidate_and_duplicates_no_alert(
             .where(CandidateRow.state == "leased")
             .values(lease_until=CandidateRow.first_seen)
         )
-    rerun = subprocess.run(args + ["--json"], env=env, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run([*args, "--json"], env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     # Every name of the feed is done (pivots may have added more, also done).
     assert set(queue.counts(store)) == {"done"}
@@ -168,7 +168,7 @@ def test_sigterm_stops_cleanly_and_gives_leases_back(
     while time.monotonic() < deadline and queue.counts(store).get("done", 0) < 5:
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "leased" not in queue.counts(store)
     # Not a TTY: the log is JSON lines.

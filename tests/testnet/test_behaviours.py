@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import brotli
 import pytest
-from tests.testnet.rawhttp import RawGet, connect
 
 from revenant.testnet import Hostile, Testnet
 from revenant.testnet import behaviours as b
 from revenant.testnet.hostile import hostile_name, hostile_sites
+from tests.testnet.rawhttp import RawGet, connect
 
 
 @pytest.fixture(scope="module")

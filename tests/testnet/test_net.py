@@ -14,11 +14,11 @@ from collections.abc import Iterator
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from tests.testnet.rawhttp import RawGet, connect
 
 from revenant.errors import UsageError
 from revenant.testnet import CertSpec, Page, Record, SiteSpec, Testnet
 from revenant.testnet.sites import CSS
+from tests.testnet.rawhttp import RawGet, connect
 
 ICON = b"\x00\x00\x01\x00fake-icon"
 HOME = (

@@ -9,12 +9,12 @@ import re
 from collections import Counter
 
 import pytest
-from tests.testnet.rawhttp import RawGet
 
 from revenant.model import Case
 from revenant.testnet import SiteSpec, Testnet, assets
 from revenant.testnet.identifiers import bech32_valid
 from revenant.testnet.scenario import Scenario, generate
+from tests.testnet.rawhttp import RawGet
 
 SEEDS = (1, 2, 3, 17, 2026)
 _generated = functools.cache(generate)  # one build per seed: generation is deterministic
