@@ -29,6 +29,7 @@ from revenant.testnet.scenario import Scenario, generate
 
 CASE = "coco"
 _MAX_ROUNDS = 4
+_WATCH_BUDGET = 200  # low-priority CT names the demo's watch probes besides urgent ones
 _MARKER = ".revenant-demo"
 
 
@@ -43,13 +44,35 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """What the watch found on its own, from the CT replay and the pivots it followed."""
+
+    ct_entries: int
+    ct_host: str  # the re-emergence whose certificate the replay carries
+    probed: int
+    alerted: tuple[str, ...]  # hosts the watch raised alerts for, highest score first
+    queued: int  # names left queued (probed as capacity allows, never dropped)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "ct_entries": self.ct_entries,
+            "ct_host": self.ct_host,
+            "probed": self.probed,
+            "alerted": list(self.alerted),
+            "queued": self.queued,
+        }
+
+
+@dataclass(frozen=True)
 class DemoResult:
     ranking: tuple[Ranked, ...]
     alerts: int
     references: int
+    discovery: Discovery | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
+            "discovery": self.discovery.as_json() if self.discovery else None,
             "ranking": [
                 {
                     "target": r.target,
@@ -58,7 +81,7 @@ class DemoResult:
                     "truth": r.truth,
                 }
                 for r in self.ranking
-            ]
+            ],
         }
 
 
@@ -86,35 +109,88 @@ def probe_config_for(net: Testnet) -> ProbeConfig:
     )
 
 
-async def _capture_all(
-    pipe: Pipeline, scenario: Scenario, net: Testnet, progress: Callable[[int, int], None]
-) -> tuple[int, list[Stored]]:
+async def _references(pipe: Pipeline, scenario: Scenario, net: Testnet) -> int:
+    """Capture the seized site's pages and build the case fingerprint from them."""
     seized = scenario.seized
+    paths = [p.path for p in seized.pages if p.content_type.startswith("text/html")][:3]
     async with Prober(pipe.probe_config, clock=pipe.clock) as prober:
-        reference_paths = [p.path for p in seized.pages if p.content_type.startswith("text/html")]
         refs = [
             await pipe.capture(prober, net.url(seized.name, path=path), case=CASE, background=False)
-            for path in reference_paths[:3]
+            for path in paths
         ]
-        pipe.fingerprint_case(CASE, [r.capture_id for r in refs if r.capture.responded])
-        targets = [s for s in scenario.sites if s.name != seized.name]
-        done = 0
+    pipe.fingerprint_case(CASE, [r.capture_id for r in refs if r.capture.responded])
+    return len(refs)
+
+
+async def _sweep(
+    pipe: Pipeline, scenario: Scenario, net: Testnet, progress: Callable[[int, int], None]
+) -> list[Stored]:
+    """Capture every other scenario site (the ranking's ground truth is the scenario's)."""
+    targets = [s for s in scenario.sites if s.name != scenario.seized.name]
+    done = 0
+    async with Prober(pipe.probe_config, clock=pipe.clock) as prober:
 
         async def one(host: str) -> Stored:
             nonlocal done
             stored = await pipe.capture(prober, net.url(host), case=None)
+            # As the watch does: a match leaves the background as soon as it is seen, so
+            # the next mirror's shared features still look as rare as they are.
+            if _confident(pipe, stored):
+                set_background(pipe.store, [stored.capture_id], False)
             done += 1
             progress(done, len(targets))
             return stored
 
-        stored = await asyncio.gather(*(one(s.name) for s in targets))
-    return len(refs), list(stored)
+        return list(await asyncio.gather(*(one(s.name) for s in targets)))
+
+
+def _discover(
+    pipe: Pipeline, scenario: Scenario, settings: Settings, *, seed: int, ct_entries: int
+) -> Discovery:
+    """Write a CT replay carrying the first re-emergence's certificate among `ct_entries`
+    unrelated ones, and let one pass of the watch find it (and follow its pivots)."""
+    from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
+    from revenant.store import queue
+    from revenant.store.alerts import list_alerts
+    from revenant.testnet.certstream import write_replay
+    from revenant.testnet.ctlog import CertFactory
+    from revenant.watch import Watch, WatchConfig
+
+    mirror = scenario.hosts("re-emergence")[0]
+    site = next(s for s in scenario.sites if mirror in s.names)
+    feeds = settings.data_dir / "feeds"
+    feeds.mkdir(parents=True, exist_ok=True)
+    replay = write_replay(
+        feeds / "ct-replay.jsonl.gz",
+        [CertFactory().issue(list(site.names))],
+        unrelated=ct_entries,
+        seed=seed,
+        avoid=tuple(scenario.case_brands),
+    )
+    sources = build_sources(pipe.store, ct_replays=[replay.path], permutations=False, follow=False)
+    watch = Watch(
+        pipe=pipe,
+        sources=sources,
+        prioritise=case_prioritiser(pipe.store),
+        pivot=capture_pivots,
+        config=WatchConfig(batch=100, budget=_WATCH_BUDGET),
+    )
+    stats = watch.run_once()
+    alerted = tuple(a.host for a in list_alerts(pipe.store, case=CASE))
+    return Discovery(
+        ct_entries=replay.entries,
+        ct_host=mirror,
+        probed=stats.probed,
+        alerted=alerted,
+        queued=queue.counts(pipe.store).get("queued", 0),
+    )
 
 
 def run_demo(
     settings: Settings,
     *,
     seed: int,
+    ct_entries: int = 100_000,
     progress: Callable[[int, int], None] = lambda d, t: None,
     after: Callable[[DemoResult, Testnet], None] | None = None,
 ) -> DemoResult:
@@ -127,11 +203,19 @@ def run_demo(
     with Testnet(scenario.sites, seed=seed) as net:
         pipe = Pipeline(settings=settings, store=store, probe_config=probe_config_for(net))
         try:
-            n_refs, stored = asyncio.run(_capture_all(pipe, scenario, net, progress))
+            n_refs = asyncio.run(_references(pipe, scenario, net))
+            discovery = (
+                _discover(pipe, scenario, settings, seed=seed, ct_entries=ct_entries)
+                if ct_entries
+                else None
+            )
+            stored = asyncio.run(_sweep(pipe, scenario, net, progress))
             ranking, alerts = _rank(pipe, scenario, stored)
         finally:
             pipe.close()
-        result = DemoResult(ranking=tuple(ranking), alerts=alerts, references=n_refs)
+        result = DemoResult(
+            ranking=tuple(ranking), alerts=alerts, references=n_refs, discovery=discovery
+        )
         if after is not None:
             after(result, net)
     return result
@@ -142,16 +226,16 @@ def _rank(pipe: Pipeline, scenario: Scenario, stored: list[Stored]) -> tuple[lis
 
     A site that matches the case is not an unrelated site: its features must not count
     in the background that measures how common they are. So scoring repeats, taking
-    matches out of the background, until the set of matches stops changing.
+    confident matches out of the background, until that set stops changing.
     """
     from revenant.store.cases import get_case
 
     case = get_case(pipe.store, CASE)
-    related: set[int] = set()
+    related = {s.capture_id for s in stored if not _in_background(pipe, s.capture_id)}
     results: dict[int, Score] = {}
     for _ in range(_MAX_ROUNDS):
         results = {s.capture_id: pipe.score(CASE, s.fingerprint) for s in stored}
-        now_related = {i for i, r in results.items() if r.verdict is not Verdict.UNRELATED}
+        now_related = {i for i, r in results.items() if r.verdict is Verdict.REEMERGENCE}
         if now_related == related:
             break
         set_background(pipe.store, related - now_related, True)
@@ -168,6 +252,20 @@ def _rank(pipe: Pipeline, scenario: Scenario, stored: list[Stored]) -> tuple[lis
             pipe.alert(case, result, capture_id=s.capture_id)
     ranking.sort(key=lambda r: (-r.score.bits, r.host))
     return ranking, len(related)
+
+
+def _confident(pipe: Pipeline, stored: Stored) -> bool:
+    """Only a confident match leaves the background: letting "probable" ones out too
+    would make what they share with the case look rarer, and cascade."""
+    if not stored.capture.responded:
+        return False
+    return pipe.score(CASE, stored.fingerprint).verdict is Verdict.REEMERGENCE
+
+
+def _in_background(pipe: Pipeline, capture_id: int) -> bool:
+    from revenant.store.captures import capture_row
+
+    return bool(capture_row(pipe.store, capture_id).background)
 
 
 def wait_for_interrupt(net: Testnet, announce: Callable[[str], None]) -> None:

@@ -239,7 +239,9 @@ class Watch:
                 session,
                 capture,
                 fingerprint,
-                background=not alerted,  # a match is no unrelated site
+                # A confident match is no unrelated site; "probable" ones stay, or what
+                # they share with the case would look rarer with each one (a cascade).
+                background=not any(s.verdict is Verdict.REEMERGENCE for _, s in scores),
             )
             for case, result in scores:
                 if result.verdict is Verdict.UNRELATED:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -19,10 +21,17 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Print the results and exit."),
     as_json: bool = typer.Option(False, "--json", help="Print the ranking as JSON."),
     top: int = typer.Option(10, "--top", help="How many alerts to explain."),
+    ct_entries: int = typer.Option(
+        100_000,
+        "--ct-entries",
+        help="Unrelated entries in the CT replay the watch reads (0: no watch).",
+    ),
 ) -> None:
     """Run Revenant on the simulated internet: case, captures, scores, alerts."""
     settings = settings_of(ctx)
     console = Console(stderr=as_json)
+    # The demo reports the watch's findings itself; its log lines would only interleave.
+    logging.getLogger("revenant").setLevel(logging.ERROR)
     bar = Progress(
         TextColumn("capturing the scenario"),
         BarColumn(),
@@ -46,6 +55,7 @@ def demo(
         run_demo(
             settings,
             seed=seed,
+            ct_entries=ct_entries,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             after=after,
         )
@@ -70,6 +80,15 @@ def _print(console: Console, result: DemoResult, top: int) -> None:
         )
     console.print(table)
     console.print(f"{result.alerts} alert(s) recorded; {len(result.ranking)} sites scored.\n")
+    found = result.discovery
+    if found is not None:
+        hit = "found it" if found.ct_host in found.alerted else "DID NOT find it"
+        console.print(
+            f"Watch: a CT replay of {found.ct_entries:,} entries carried {found.ct_host}'s "
+            f"certificate; the watch probed {found.probed} names and {hit}. Alerts it raised: "
+            f"{', '.join(found.alerted) or 'none'}; {found.queued:,} low-ranked names left "
+            "queued (probed as capacity allows, never dropped).\n"
+        )
     for r in result.ranking[:top]:
         if str(r.score.verdict) == "unrelated":
             break
