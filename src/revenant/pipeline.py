@@ -15,7 +15,14 @@ from pathlib import Path
 from revenant.errors import UsageError
 from revenant.evidence import EvidenceLog, read_captures
 from revenant.fingerprint import extract
-from revenant.match import Background, Calibration, build_case_fingerprint, score
+from revenant.match import (
+    Background,
+    Calibration,
+    NearDuplicateIndex,
+    build_case_fingerprint,
+    score,
+)
+from revenant.match.background import IDENTIFIER_KINDS
 from revenant.model import (
     Capture,
     Case,
@@ -32,6 +39,8 @@ from revenant.store import Store
 from revenant.store.alerts import raise_alert
 from revenant.store.captures import (
     background_size,
+    capture_row,
+    captures_with,
     feature_counts,
     iter_fingerprints,
     load_fingerprint,
@@ -51,8 +60,20 @@ from revenant.store.ledger import mirror_entry
 _CALIBRATE_ON = 2000
 """Background captures sampled to calibrate similarity scores."""
 
+_IDENTIFYING = IDENTIFIER_KINDS | {"favicon_mmh3", "spki", "endpoint"}
+"""Feature kinds an exact lookup is worth making for (one operator's, not a template's)."""
+
 UNASSIGNED = "_unassigned"
 """Evidence directory for captures taken for no particular case (the watch, ad-hoc)."""
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A stored capture that looks like another one, and why."""
+
+    capture_id: int
+    host: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -196,6 +217,30 @@ class Pipeline:
                 scores.append(self.score(case.name, fingerprint))
         return scores
 
+    def similar(self, capture_id: int, *, limit: int = 50) -> list[Similar]:
+        """Which stored captures look like this one: near-duplicate text or DOM sketches
+        (SimHash index rebuilt from the store) and exact shared identifying features."""
+        target = load_fingerprint(self.store, capture_id)
+        index = NearDuplicateIndex()
+        index.rebuild((fp.capture_id, fp) for fp in iter_fingerprints(self.store))
+        found: dict[int, Similar] = {}
+        for match in index.query(target):
+            if isinstance(match.key, int) and match.key != capture_id:
+                row = capture_row(self.store, match.key)
+                found.setdefault(
+                    match.key,
+                    Similar(
+                        match.key, row.host, f"{match.sketch} sketch {match.distance} bits apart"
+                    ),
+                )
+        for feature in sorted(target.features):
+            if feature.kind not in _IDENTIFYING:
+                continue
+            for other, host in captures_with(self.store, feature, limit=limit):
+                if other != capture_id and other not in found:
+                    found[other] = Similar(other, host, f"shares {feature}")
+        return sorted(found.values(), key=lambda s: s.capture_id)[:limit]
+
     def alert(self, case: Case, result: Score, *, capture_id: int | None) -> tuple[int, bool]:
         """Record a score that is not "unrelated" as an alert; (alert id, is new)."""
         assert case.id is not None
@@ -223,6 +268,8 @@ def default_probe_config(
     for port in (http_port, https_port):
         if not 0 < port < 65536:
             raise UsageError(f"port {port}: must be 1 to 65535")
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise UsageError(f"--ca-file {ca_file}: no such file")
     return ProbeConfig(
         allow=parse_allow(list(allow)),
         resolver=resolver,

@@ -112,3 +112,22 @@ def test_score_without_fingerprint_says_what_to_do(run) -> None:
     result = run("score", "coco", "--warc", "whatever.warc.gz")
     assert result.exit_code == 2
     assert "revenant fingerprint coco" in result.stderr
+
+
+def test_similar_finds_the_mirror_and_says_why(run, scenario: Scenario, net: Testnet) -> None:
+    _case(run, scenario, net)
+    (mirror,) = scenario.hosts("re-emergence")[:1]
+    assert run("capture", net.url(mirror), network=True).exit_code == 0
+    background = scenario.hosts("background")[0]
+    assert run("capture", net.url(background), network=True).exit_code == 0
+    result = run("similar", "1", "--json")
+    assert result.exit_code == 0, result.output
+    found = {s["host"]: s["why"] for s in json.loads(result.stdout)}
+    assert mirror in found and found[mirror]
+    assert background not in found
+
+
+def test_missing_ca_file_is_a_usage_error(run, tmp_path: Path) -> None:
+    result = run("capture", "https://x.test/", "--ca-file", str(tmp_path / "nope.pem"))
+    assert result.exit_code == 2
+    assert "nope.pem: no such file" in result.stderr

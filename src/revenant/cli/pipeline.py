@@ -220,3 +220,20 @@ def decide_alert(
 
     alert = decide(open_store(settings_of(ctx).db_url), alert_id, decision, now=utcnow())
     typer.echo(f"alert #{alert.id} {alert.host}: {alert.state}")
+
+
+@app.command()
+def similar(
+    ctx: typer.Context,
+    capture_id: int = typer.Argument(..., help="A stored capture's id."),
+    limit: int = typer.Option(50, "--limit", help="At most this many."),
+    as_json: bool = _JSON,
+) -> None:
+    """Which stored captures look like this one (near-duplicate sketches, shared ids)."""
+    pipe = _pipeline(ctx, [], None, None)
+    found = pipe.similar(capture_id, limit=limit)
+    if as_json:
+        emit_json([{"capture": s.capture_id, "host": s.host, "why": s.why} for s in found])
+        return
+    for s in found:
+        typer.echo(f"#{s.capture_id}\t{s.host}\t{s.why}")

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
@@ -113,8 +115,28 @@ def watch(
     }
     status = threading.Thread(target=_status_line, args=(runner, tty), daemon=True)
     status.start()
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn(
+            "pulled {task.fields[pulled]:,}  probed {task.completed:,.0f}  alerts {task.fields[alerts]}"
+        ),
+        TimeElapsedColumn(),
+        disable=not tty,
+        transient=True,
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("watching", total=None, pulled=0, alerts=0)
+
+    def refresh() -> None:
+        while not runner.stop.wait(0.5):
+            stats = runner.stats
+            bar.update(task, completed=stats.probed, pulled=stats.pulled, alerts=stats.alerts)
+
+    threading.Thread(target=refresh, daemon=True).start()
     try:
-        stats = runner.run_once() if once else runner.run_forever()
+        with bar:
+            stats = runner.run_once() if once else runner.run_forever()
     finally:
         runner.stop.set()
         pipe.close()
