@@ -76,10 +76,11 @@ def _register() -> None:
     # Imported here so each command module can import `app` helpers from this one.
     from revenant.cli import case, demo, pipeline, watch  # noqa: F401
     from revenant.cli.discover import register
-    from revenant.cli.evidence import export_wacz_command, verify_command
+    from revenant.cli.evidence import export_wacz_command, timestamp_command, verify_command
 
     register(app)
     app.command("verify")(verify_command)
+    app.command("timestamp")(timestamp_command)
     export = typer.Typer(no_args_is_help=True, help="Export a case's evidence.")
     export.command("wacz")(export_wacz_command)
     app.add_typer(export, name="export")

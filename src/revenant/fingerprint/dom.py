@@ -35,7 +35,7 @@ class Page:
     """What the walk collected from one page."""
 
     title: str = ""
-    text: list[str] = field(default_factory=list)  # visible text, one chunk per text node
+    text: list[str] = field(default_factory=list)  # visible text, one line per text node
     paths: list[str] = field(default_factory=list)  # tag paths and ".class" tokens
     scripts: list[str] = field(default_factory=list)  # src attributes
     inline_scripts: list[str] = field(default_factory=list)  # executable inline code
@@ -57,15 +57,29 @@ def walk(tree: LexborHTMLParser) -> Page:
     if root is None:
         return page
     # DOM shingles: tag paths (parent>tag) for structure, plus the class vocabulary
-    # (".nav-main"), which is what a theme or a framework really shares. Both loops run
-    # over Lexbor's C-level traversal and touch as few node properties as possible.
-    paths = page.paths
+    # (".nav-main"), which is what a theme or a framework really shares. Only distinct
+    # paths matter to the sketch, so nodes are keyed by Lexbor's integer tag ids and
+    # names are read once per id (ids of custom tags are per document, names too).
+    names: dict[int, str] = {}
+    pairs: dict[tuple[int, int], None] = {}
     for node in root.traverse():
         page.nodes += 1
         if page.nodes > MAX_PATH_NODES:
             break
+        tid = node.tag_id
+        if tid not in names:
+            names[tid] = f"{node.tag}"
         parent = node.parent
-        paths.append(f"{parent.tag if parent is not None else ''}>{node.tag}")
+        if parent is None:
+            pairs[(-1, tid)] = None
+            continue
+        ptid = parent.tag_id
+        if ptid not in names:
+            names[ptid] = f"{parent.tag}"
+        pairs[(ptid, tid)] = None
+    names[-1] = ""
+    paths = page.paths
+    paths.extend(f"{names[p]}>{names[t]}" for p, t in pairs)
     classes: set[str] = set()
     for count, node in enumerate(root.css("[class]")):
         if count >= MAX_ELEMENTS or len(classes) > 5000:
@@ -86,22 +100,29 @@ def walk(tree: LexborHTMLParser) -> Page:
             name = fnode.attributes.get("name")
             if name and len(form.fields) < 200:
                 form.fields.append(name.strip()[:100])
-    # visible text: drop what a visitor never sees, then one C-level text() call
-    for count, hidden in enumerate(root.css(_HIDDEN)):
+    # visible text: drop what a visitor never sees (one selector, one C-level
+    # traversal; nodes are unlinked, never freed, so a match nested in an already
+    # removed one stays safe to touch), then one C-level text() call
+    for count, node in enumerate(root.css(_INVISIBLE)):
         if count >= MAX_ELEMENTS:
             break
-        style = hidden.attributes.get("style")
-        if style is None or _DISPLAY_NONE.search(style) or "hidden" in hidden.attributes:
-            hidden.decompose()
-    root.strip_tags(list(_SKIP_TEXT - {"head"}))
+        if node.tag not in _SKIP_TEXT:
+            attrs = node.attributes
+            style = attrs.get("style")
+            if not (style is None or _DISPLAY_NONE.search(style) or "hidden" in attrs):
+                continue
+        node.decompose(recursive=False)
     body = tree.body
     if body is not None:
-        page.text.extend(body.text(separator="\n").split("\n"))
+        # whitespace-only text nodes would only add blank lines
+        page.text.append(body.text(separator="\n", skip_empty=True))
     return page
 
 
 _ELEMENTS = "script,link,a,meta,form,title,input,iframe"
-_HIDDEN = "[hidden],[style*=display],[style*=visibility]"
+_INVISIBLE = ",".join(
+    [*sorted(_SKIP_TEXT - {"head"}), "[hidden]", "[style*=display]", "[style*=visibility]"]
+)
 
 
 def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:

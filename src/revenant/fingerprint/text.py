@@ -57,12 +57,14 @@ def _mix64(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(31))
 
 
-def shingle_hashes(tokens: Sequence[str], k: int = SHINGLE) -> np.ndarray:
-    """Distinct 64-bit hashes of the k-token shingles (one shingle when fewer tokens)."""
+def shingle_hashes(tokens: Sequence[str | bytes], k: int = SHINGLE) -> np.ndarray:
+    """Distinct 64-bit hashes of the k-token shingles (one shingle when fewer tokens).
+
+    A token hashes the same as text or as its UTF-8 bytes (mmh3 hashes the UTF-8)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
     table = {t: mmh3.hash64(t, 0x5EED, signed=False)[0] for t in set(tokens)}
-    ids = np.fromiter((table[t] for t in tokens), dtype=np.uint64, count=len(tokens))
+    ids = np.fromiter(map(table.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
     if len(ids) < k:
         k = len(ids)
     combined = np.zeros(len(ids) - k + 1, dtype=np.uint64)
@@ -123,9 +125,42 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
+# ASCII word characters kept (upper case lowered), every other ASCII byte a separator;
+# bytes of multi-byte UTF-8 characters are kept and sorted out by `_WORD` afterwards.
+_WORD_BYTES = bytes(
+    (b | 32 if 65 <= b <= 90 else b)
+    if b >= 128 or chr(b).isalnum() or b == 95
+    else 32
+    for b in range(256)
+)
+
+
+def word_tokens(folded: str) -> list[bytes]:
+    """`_WORD.findall(folded)`, UTF-8 encoded, found with C-level bytes operations.
+
+    Runs between ASCII separators are split by `bytes.split`; only the runs holding
+    non-ASCII characters (which may contain non-word symbols such as "–" or a
+    no-break space) go through the regex."""
+    data = folded.encode("utf-8", "surrogatepass")
+    runs = data.translate(_WORD_BYTES).split()
+    if data.isascii():
+        return runs
+    out: list[bytes] = []
+    for run in runs:
+        if run.isascii():
+            out.append(run)
+        else:
+            out.extend(w.encode("utf-8", "surrogatepass") for w in _WORD.findall(run.decode("utf-8", "surrogatepass")))
+    return out
+
+
+def _fold_fast(text: str) -> str:
+    return text.lower() if text.isascii() else fold(text)
+
+
 def text_sketches(chunks: Iterable[str]) -> tuple[int | None, tuple[int, ...], int]:
     """(SimHash, MinHash, word count) of visible text given as chunks."""
-    tokens = _WORD.findall(fold(" ".join(chunks)))
+    tokens = word_tokens(_fold_fast(" ".join(chunks)))
     hashes = shingle_hashes(tokens)
     return simhash(hashes), minhash(hashes), len(tokens)
 
@@ -142,8 +177,8 @@ class TextSketch:
 
 def sketch_text(chunks: Sequence[str]) -> TextSketch:
     """SimHash, MinHash, word count and text blocks of visible text chunks."""
-    folded = fold("\n".join(chunks))
-    tokens = _WORD.findall(folded)
+    folded = _fold_fast("\n".join(chunks))
+    tokens = word_tokens(folded)
     hashes = shingle_hashes(tokens)
     return TextSketch(simhash(hashes), minhash(hashes), len(tokens), _blocks(folded))
 
