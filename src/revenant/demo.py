@@ -268,18 +268,23 @@ def _in_background(pipe: Pipeline, capture_id: int) -> bool:
     return bool(capture_row(pipe.store, capture_id).background)
 
 
-def wait_for_interrupt(net: Testnet, announce: Callable[[str], None]) -> None:
+def wait_for_interrupt(
+    net: Testnet, announce: Callable[[str], None], *, data_dir: Path, example: str
+) -> None:
     """Keep the simulated internet up until Ctrl-C, saying how to reach it."""
+    options = f"--resolver {net.resolver} --allow {net.allow} --ca-file {net.ca_pem}"
     announce(
         "The simulated internet stays up; try, in another shell:\n"
-        f"  revenant --data-dir {Path('data/demo')} score {CASE} {net.url(next(iter(net.sites)).name)}"
-        f" --resolver {net.resolver} --allow {net.allow} --ca-file {net.ca_pem}\n"
+        f"  revenant --data-dir {data_dir} score {CASE} {net.url(example)} {options}\n"
+        f"  revenant --data-dir {data_dir} case show {CASE}\n"
         "Ctrl-C stops it. (The dashboard arrives with the web/ issue.)"
     )
     stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    handlers = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         stop.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)

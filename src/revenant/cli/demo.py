@@ -49,7 +49,8 @@ def demo(
         else:
             _print(console, result, top)
         if not no_serve:
-            wait_for_interrupt(net, console.print)
+            top_mirror = next((r.host for r in result.ranking), net.sites[0].name)
+            wait_for_interrupt(net, console.print, data_dir=settings.data_dir, example=top_mirror)
 
     with bar:
         run_demo(

@@ -35,7 +35,7 @@ class Page:
     """What the walk collected from one page."""
 
     title: str = ""
-    text: list[str] = field(default_factory=list)  # visible text, one line per text node
+    text: list[str] = field(default_factory=list)  # visible text, text nodes separated by newlines
     paths: list[str] = field(default_factory=list)  # tag paths and ".class" tokens
     scripts: list[str] = field(default_factory=list)  # src attributes
     inline_scripts: list[str] = field(default_factory=list)  # executable inline code
@@ -105,6 +105,7 @@ def walk(tree: LexborHTMLParser) -> Page:
     # removed one stays safe to touch), then one C-level text() call
     for count, node in enumerate(root.css(_INVISIBLE)):
         if count >= MAX_ELEMENTS:
+            root.strip_tags(_STRIP)  # the rest of the non-visible tags, in C
             break
         if node.tag not in _SKIP_TEXT:
             attrs = node.attributes
@@ -120,9 +121,8 @@ def walk(tree: LexborHTMLParser) -> Page:
 
 
 _ELEMENTS = "script,link,a,meta,form,title,input,iframe"
-_INVISIBLE = ",".join(
-    [*sorted(_SKIP_TEXT - {"head"}), "[hidden]", "[style*=display]", "[style*=visibility]"]
-)
+_STRIP = sorted(_SKIP_TEXT - {"head"})
+_INVISIBLE = ",".join([*_STRIP, "[hidden]", "[style*=display]", "[style*=visibility]"])
 
 
 def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:

@@ -8,6 +8,7 @@ features could be read (possibly none).
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -48,16 +49,25 @@ def decode_page(body: bytes, content_type: str | None) -> tuple[str, bool]:
     """(text, whether the encoding keeps ASCII bytes as they are) of at most MAX_HTML
     bytes of a page."""
     body = body[:MAX_HTML]
+    name = _charset(body, content_type)
+    return body.decode(name, "replace"), not name.startswith(_NOT_ASCII)
+
+
+_NOT_ASCII = ("utf-16", "utf16", "utf-32", "utf32", "ucs")
+
+
+def _charset(body: bytes, content_type: str | None) -> str:
+    """The page's declared encoding if Python knows it, else "utf-8"."""
     for source in (content_type.encode("latin-1", "replace") if content_type else b"", body[:2048]):
         m = _CHARSET.search(source)
         if m:
             name = m.group(1).decode("ascii").lower()
             try:
-                text = body.decode(name, "replace")
+                b"x".decode(name, "replace")  # LookupError: unknown or not a text codec
             except LookupError:
                 break
-            return text, not name.startswith(("utf-16", "utf16", "utf-32", "utf32", "ucs"))
-    return body.decode("utf-8", "replace"), True
+            return name
+    return "utf-8"
 
 
 def _ok(e: Exchange | None) -> bool:
@@ -89,9 +99,8 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         if e.role == "script"
     ]
     if page_ex is not None and _ok(page_ex):
-        html, ascii_compatible = decode_page(page_ex.content, page_ex.header("content-type"))
         base = page_ex.url or capture.target
-        page = _parse(html, page_ex.content[:MAX_HTML] if ascii_compatible else None)
+        page = _parse_page(page_ex.content[:MAX_HTML], page_ex.header("content-type"))
         title = normalize_title(page.title)
         if title:
             feats.add(("title", title))
@@ -172,13 +181,7 @@ def bound_nesting(html: str, raw: bytes | None = None, max_depth: int = MAX_DEPT
     scan, which knows void tags. `raw` is the page as received when its encoding is
     ASCII-compatible (saves re-encoding `html`).
     """
-    data = np.frombuffer(raw if raw is not None else html.encode("utf-8", "ignore"), dtype=np.uint8)
-    lt = np.flatnonzero(data[:-1] == 60)  # "<"
-    if lt.size <= max_depth:
-        return html
-    nxt = data[lt + 1] | 32
-    steps = ((nxt >= 97) & (nxt <= 122)).astype(np.int32) - (data[lt + 1] == 47).astype(np.int32)
-    if int(np.cumsum(steps).max()) <= max_depth:
+    if _shallow(raw if raw is not None else html.encode("utf-8", "ignore"), max_depth):
         return html
     depth = 0
     for m in _TAG.finditer(html):
@@ -189,6 +192,32 @@ def bound_nesting(html: str, raw: bytes | None = None, max_depth: int = MAX_DEPT
             if depth > max_depth:
                 return html[: m.start()]
     return html
+
+
+def _shallow(raw: bytes, max_depth: int) -> bool:
+    """True when elements in `raw` cannot nest deeper than `max_depth` (an upper bound
+    that knows no void tags: every "<x" opens, every "</" closes)."""
+    if raw.count(b"<") <= max_depth:
+        return True
+    data = np.frombuffer(raw, dtype=np.uint8)
+    lt = np.flatnonzero(data[:-1] == 60)  # "<"
+    nxt = data[lt + 1] | 32
+    steps = ((nxt >= 97) & (nxt <= 122)).astype(np.int32) - (data[lt + 1] == 47).astype(np.int32)
+    return int(np.cumsum(steps).max()) <= max_depth
+
+
+def _parse_page(raw: bytes, content_type: str | None) -> Page:
+    """Parse at most MAX_HTML bytes of a page. UTF-8 (and undeclared) pages go to
+    Lexbor as bytes, its own encoding, saving a decode and a re-encode; others are
+    decoded first."""
+    name = _charset(raw, content_type)
+    if codecs.lookup(name).name == "utf-8" and _shallow(raw, MAX_DEPTH):
+        try:
+            return walk(LexborHTMLParser(raw))
+        except (ValueError, RuntimeError, MemoryError):
+            return Page()
+    html = raw.decode(name, "replace")
+    return _parse(html, None if name.startswith(_NOT_ASCII) else raw)
 
 
 def _parse(html: str, raw: bytes | None) -> Page:

@@ -145,12 +145,15 @@ def word_tokens(folded: str) -> list[bytes]:
     runs = data.translate(_WORD_BYTES).split()
     if data.isascii():
         return runs
+    ascii_runs = np.fromiter(map(bytes.isascii, runs), dtype=bool, count=len(runs))
     out: list[bytes] = []
-    for run in runs:
-        if run.isascii():
-            out.append(run)
-        else:
-            out.extend(w.encode("utf-8", "surrogatepass") for w in _WORD.findall(run.decode("utf-8", "surrogatepass")))
+    start = 0
+    for i in np.flatnonzero(~ascii_runs).tolist():
+        out += runs[start:i]
+        words = _WORD.findall(runs[i].decode("utf-8", "surrogatepass"))
+        out += [w.encode("utf-8", "surrogatepass") for w in words]
+        start = i + 1
+    out += runs[start:]
     return out
 
 
