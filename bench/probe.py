@@ -43,7 +43,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from revenant.evidence import open_case_log
 from revenant.probe import Bounds, Concurrency, ProbeConfig, Prober, parse_allow
-from revenant.probe.dns import lookup, make_resolver
+from revenant.probe.dns import lookup, make_client
 
 
 def _serve(sites: int, seed: int, conn: Connection) -> None:
@@ -96,7 +96,7 @@ class _DnsResolver(AbstractResolver):
     DNS server on another port without aiodns)."""
 
     def __init__(self, server: str) -> None:
-        self._r = make_resolver(server, 5.0)
+        self._r = make_client(server, 5.0)
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -108,7 +108,7 @@ class _DnsResolver(AbstractResolver):
         ]
 
     async def close(self) -> None:
-        return None
+        await self._r.close()
 
 
 async def _bounded(n: int, items: list[str], job: Callable[[str], Any]) -> list[Any]:
@@ -142,6 +142,7 @@ async def bare_loop(
                 seen[type(exc).__name__] += 1
 
         await _bounded(inflight, names, get)
+    await resolver.close()  # a resolver passed in is the caller's to close
     return seen
 
 

@@ -42,6 +42,7 @@ from revenant.store.captures import (
     capture_row,
     captures_with,
     feature_counts,
+    hosts_sharing,
     iter_fingerprints,
     load_fingerprint,
     save_capture,
@@ -59,6 +60,16 @@ from revenant.store.ledger import mirror_entry
 
 _CALIBRATE_ON = 2000
 """Background captures sampled to calibrate similarity scores."""
+
+
+def _operator_kind(kind: str) -> str | None:
+    """The operator identifier group of a feature kind, or None for template features."""
+    if kind.startswith("favicon"):
+        return "favicon"
+    if kind in IDENTIFIER_KINDS or kind == "spki":
+        return kind
+    return None
+
 
 _IDENTIFYING = IDENTIFIER_KINDS | {"favicon_mmh3", "spki", "endpoint"}
 """Feature kinds an exact lookup is worth making for (one operator's, not a template's)."""
@@ -185,10 +196,33 @@ class Pipeline:
     def background(self, case_fp: CaseFingerprint, *, exclude_host: str = "") -> Background:
         """How common the case's features are among everything else Revenant has seen
         (the target itself left out)."""
+        related = self.related_hosts(case_fp) - {exclude_host}
         counts = feature_counts(
-            self.store, (cf.feature for cf in case_fp.features), exclude_host=exclude_host
+            self.store,
+            (cf.feature for cf in case_fp.features),
+            exclude_host=exclude_host,
+            exclude_hosts=related,
         )
-        return Background(counts, background_size(self.store), calibration=self.calibration())
+        size = max(0, background_size(self.store) - len(related))
+        return Background(counts, size, calibration=self.calibration())
+
+    def related_hosts(self, case_fp: CaseFingerprint) -> set[str]:
+        """Stored hosts that share two or more independent operator identifiers with the
+        case (its favicon and its Telegram handle, say). Whatever their score, they are
+        not unrelated sites, so they never count in the case's background. A template or
+        chat software shared with decoys is one kind of evidence, never two identifiers,
+        so decoys stay in the background: no cascade."""
+        operator = [
+            cf.feature
+            for cf in case_fp.features
+            if not cf.excluded and _operator_kind(cf.feature.kind) is not None
+        ]
+        if not operator:
+            return set()
+        # favicon_mmh3 and favicon_sha256 are one favicon: kinds count by operator group.
+        return hosts_sharing(
+            self.store, operator, min_kinds=2, group=lambda kind: _operator_kind(kind) or kind
+        )
 
     def calibration(self) -> Calibration:
         """How similar unrelated pages happen to be, measured on stored background

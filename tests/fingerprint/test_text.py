@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+from datasketch import MinHash
+from hypothesis import given
+from hypothesis import strategies as st
+
 from revenant.fingerprint.text import (
+    MINHASH_SAMPLE,
+    NUM_PERM,
+    fold,
     hamming,
     jaccard,
+    minhash,
     normalize_title,
     path_simhash,
     sketch_text,
     text_blocks,
+    word_tokens,
 )
 
 BASE = (
@@ -52,3 +64,20 @@ def test_path_simhash_deterministic_and_order_free() -> None:
     paths = ["html>body", "body>div", ".nav", ".footer"]
     assert path_simhash(paths) == path_simhash(list(reversed(paths)))
     assert path_simhash([]) is None
+
+
+def test_minhash_equals_datasketch() -> None:
+    rng = np.random.default_rng(5)
+    for size in (1, 7, 300, 5000):
+        hashes = np.unique(rng.integers(0, 2**64, size, dtype=np.uint64))
+        sample = np.sort(hashes)[:MINHASH_SAMPLE]
+        ref = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int)
+        ref.update_batch((sample & np.uint64(0xFFFFFFFF)).tolist())
+        assert minhash(hashes) == tuple(int(v) for v in ref.hashvalues)
+
+
+@given(st.text(max_size=300))
+def test_word_tokens_are_the_regex_words(text: str) -> None:
+    folded = fold(text)
+    expected = [w.encode("utf-8", "surrogatepass") for w in re.findall(r"\w+", folded)]
+    assert word_tokens(folded) == expected

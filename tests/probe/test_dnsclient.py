@@ -61,9 +61,7 @@ async def _serving(
 ) -> None:
     loop = asyncio.get_running_loop()
     server = _Server(behave)
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: server, local_addr=("127.0.0.1", 0)
-    )
+    transport, _ = await loop.create_datagram_endpoint(lambda: server, local_addr=("127.0.0.1", 0))
     port = transport.get_extra_info("sockname")[1]
     tcp_server = None
     if tcp:
@@ -175,9 +173,7 @@ def test_reply_with_another_id_is_ignored() -> None:
 
 
 def test_reply_to_another_question_is_ignored() -> None:
-    def other_question(
-        server: _Server, query: dns.message.Message, addr: tuple[str, int]
-    ) -> None:
+    def other_question(server: _Server, query: dns.message.Message, addr: tuple[str, int]) -> None:
         other = dns.message.make_query("elsewhere.test", "A")
         other.id = query.id
         forged = _answer(other, FORGED)

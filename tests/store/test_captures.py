@@ -62,3 +62,19 @@ def test_feature_counts_are_per_distinct_background_host(store, clock) -> None:
     assert feature_counts(store, [ga, jq], exclude_host="a.fr") == {ga: 0, jq: 1}
     assert background_size(store) == 3
     assert {h for _, h in captures_with(store, ga)} == {"a.fr", "seized.fr"}
+
+
+def test_hosts_sharing_two_kinds_of_identifier_but_not_one(store, clock) -> None:
+    from revenant.store.captures import hosts_sharing
+
+    fav = Feature("favicon_mmh3", "1")
+    fav_sha = Feature("favicon_sha256", "ab")
+    tg = Feature("telegram", "coco_news")
+    save_capture(store, _capture("mirror.fr", clock()), _fp("mirror.fr", fav, tg))
+    save_capture(store, _capture("clone.fr", clock()), _fp("clone.fr", fav, fav_sha))
+    save_capture(store, _capture("other.fr", clock()), _fp("other.fr", tg))
+
+    def group(kind: str) -> str:
+        return "favicon" if kind.startswith("favicon") else kind
+
+    assert hosts_sharing(store, [fav, fav_sha, tg], group=group) == {"mirror.fr"}

@@ -84,7 +84,7 @@ def walk(tree: LexborHTMLParser) -> Page:
     for count, node in enumerate(root.css("[class]")):
         if count >= MAX_ELEMENTS or len(classes) > 5000:
             break
-        cls = node.attrs.get("class")
+        cls = node.attrs["class"]  # present: the selector says so
         if cls:
             classes.update(cls.split()[:20])
     paths.extend("." + c[:60] for c in classes)

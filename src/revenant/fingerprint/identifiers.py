@@ -14,8 +14,9 @@ import binascii
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import numpy as np
 import phonenumbers
 
 from revenant.fingerprint.wallets import find_onions, find_wallets
@@ -113,15 +114,46 @@ _RE_PGP = re.compile(
 _RE_PHONE = re.compile(r"\+(\d[\d .()-]{6,20}\d)")
 
 
-def find_trackers(text: str) -> Iterator[tuple[str, str]]:
-    """Analytics, tag-manager, ad and pixel account ids."""
+MIN_FILTERED = 8192  # characters; shorter texts are searched for each literal directly
+
+
+@functools.cache
+def _bigrams(literal: str) -> np.ndarray:
+    data = np.frombuffer(literal.encode("utf-8"), dtype=np.uint8).astype(np.intp)
+    return (data[:-1] << 8) | data[1:]
+
+
+def literal_filter(text: str) -> Callable[[str], bool]:
+    """`lambda literal: literal in text`, faster when asked about many literals.
+
+    Each substring search reads the whole text (~40 µs for the ~100 KB of code of a
+    typical page, times some thirty literals). One vectorised pass records which byte
+    pairs occur; a literal with a pair that never occurs is absent without a search."""
+    if len(text) < MIN_FILTERED:
+        return text.__contains__
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    seen = np.zeros(65536, dtype=bool)
+    seen[(data[:-1].astype(np.intp) << 8) | data[1:]] = True
+
+    def contains(literal: str) -> bool:
+        return bool(seen[_bigrams(literal)].all()) and literal in text
+
+    return contains
+
+
+def find_trackers(
+    text: str, contains: Callable[[str], bool] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Analytics, tag-manager, ad and pixel account ids. `contains` is the text's
+    `literal_filter`, when the caller already has it."""
+    contains = contains or text.__contains__
     for kind, pattern, group in _SIMPLE:
-        if _literal(pattern) not in text:
+        if not contains(_literal(pattern)):
             continue  # substring search is ~20x faster than a regex scan
         for m in pattern.finditer(text):
             if group or _bounded(text, m):
                 yield kind, m.group(group)
-    if "_paq" in text:
+    if contains("_paq"):
         url = _RE_MATOMO_URL.search(text)
         site = _RE_MATOMO_SITE.search(text)
         if url and site:
@@ -148,10 +180,13 @@ def find_emails(text: str) -> Iterator[str]:
         yield value
 
 
-def find_messengers(text: str) -> Iterator[tuple[str, str]]:
+def find_messengers(
+    text: str, contains: Callable[[str], bool] | None = None
+) -> Iterator[tuple[str, str]]:
     """Telegram, Discord, Signal and WhatsApp handles and invite links."""
+    contains = contains or text.__contains__
     for kind, pattern, exact in _MESSENGERS:
-        if _literal(pattern) not in text:
+        if not contains(_literal(pattern)):
             continue
         for m in pattern.finditer(text):
             if _word_at(text, m.start() - 1):
@@ -235,8 +270,9 @@ def find_identifiers(markup: str, text: str) -> Iterator[tuple[str, str]]:
     (including base58 forms, which have no literal anchor and are slow to look for in
     code), onion addresses, PGP keys and phone numbers are searched in both.
     """
-    yield from find_trackers(markup)
-    yield from find_messengers(markup)
+    in_markup = literal_filter(markup)
+    yield from find_trackers(markup, in_markup)
+    yield from find_messengers(markup, in_markup)
     for hay in (markup, text):
         for email in find_emails(hay):
             yield "email", email
@@ -244,7 +280,7 @@ def find_identifiers(markup: str, text: str) -> Iterator[tuple[str, str]]:
             yield "onion", onion
         for fp in find_pgp(hay):
             yield "pgp", fp
-    yield from find_wallets(markup, anchored_only=True)
+    yield from find_wallets(markup, anchored_only=True, contains=in_markup)
     yield from find_wallets(text)
     for phone in find_phones(text):
         yield "phone", phone

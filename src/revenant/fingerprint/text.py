@@ -25,6 +25,8 @@ _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
 _MASK32 = np.uint64(0xFFFFFFFF)
+assert _TEMPLATE.scheme == "affine32"  # what `minhash` computes
+_PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32) for p in _TEMPLATE.permutations)
 
 
 def fold(text: str) -> str:
@@ -71,7 +73,18 @@ def shingle_hashes(tokens: Sequence[str | bytes], k: int = SHINGLE) -> np.ndarra
     with np.errstate(over="ignore"):
         for j in range(k):
             combined = combined * np.uint64(0x9E3779B97F4A7C15) + ids[j : len(ids) - k + 1 + j]
-    return np.unique(_mix64(combined))
+    return _distinct(_mix64(combined))
+
+
+def _distinct(h: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique, but several times faster on small arrays)."""
+    h = np.sort(h)
+    if h.size < 2:
+        return h
+    keep = np.empty(h.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(h[1:], h[:-1], out=keep[1:])
+    return h[keep]
 
 
 def simhash(hashes: np.ndarray) -> int | None:
@@ -97,20 +110,24 @@ def minhash(hashes: np.ndarray) -> tuple[int, ...]:
     """MinHash signature (datasketch, NUM_PERM permutations) of a set of feature hashes.
 
     Long texts are first reduced to their MINHASH_SAMPLE smallest shingle hashes (a
-    bottom-k sample, consistent across documents), which bounds the cost per page."""
+    bottom-k sample, consistent across documents), which bounds the cost per page.
+    The values are datasketch's (`MinHash.update_batch` of the low 32 bits, "affine32"
+    scheme: MurmurHash3 finalizer, then `a * h + b` modulo 2**32), computed here in
+    one vectorised step instead of a Python call per value (a test checks the two
+    agree)."""
     if hashes.size == 0:
         return ()
     if hashes.size > MINHASH_SAMPLE:
         hashes = np.partition(hashes, MINHASH_SAMPLE - 1)[:MINHASH_SAMPLE]
-    m = MinHash(
-        num_perm=NUM_PERM,
-        seed=_MINHASH_SEED,
-        hashfunc=int,
-        permutations=_TEMPLATE.permutations,
-        scheme=_TEMPLATE.scheme,
-    )
-    m.update_batch((hashes & _MASK32).tolist())
-    return tuple(int(v) for v in m.hashvalues)
+    hv = (hashes & _MASK32).astype(np.uint32)
+    with np.errstate(over="ignore"):
+        hv ^= hv >> np.uint32(16)
+        hv *= np.uint32(0x85EBCA6B)
+        hv ^= hv >> np.uint32(13)
+        hv *= np.uint32(0xC2B2AE35)
+        hv ^= hv >> np.uint32(16)
+        phv = hv[:, None] * _PERM_A + _PERM_B
+    return tuple(phv.min(axis=0).tolist())
 
 
 def hamming(a: int, b: int) -> int:
@@ -128,9 +145,7 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
 # ASCII word characters kept (upper case lowered), every other ASCII byte a separator;
 # bytes of multi-byte UTF-8 characters are kept and sorted out by `_WORD` afterwards.
 _WORD_BYTES = bytes(
-    (b | 32 if 65 <= b <= 90 else b)
-    if b >= 128 or chr(b).isalnum() or b == 95
-    else 32
+    (b | 32 if 65 <= b <= 90 else b) if b >= 128 or chr(b).isalnum() or b == 95 else 32
     for b in range(256)
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import base58
 
@@ -269,20 +269,24 @@ def _has_run(text: str, n: int) -> bool:
     return max(map(len, runs), default=0) >= n
 
 
-def find_wallets(text: str, *, anchored_only: bool = False) -> Iterator[tuple[str, str]]:
+def find_wallets(
+    text: str, *, anchored_only: bool = False, contains: Callable[[str], bool] | None = None
+) -> Iterator[tuple[str, str]]:
     """(kind, address) for every checksum-valid address in `text`; ETH lower-cased.
 
     `anchored_only` skips base58 forms (BTC/LTC legacy, TRX, XMR), which have no literal
-    prefix and are slow to look for in megabytes of minified script.
+    prefix and are slow to look for in megabytes of minified script. `contains` answers
+    `literal in text` (identifiers.literal_filter), when the caller has one.
     """
+    contains = contains or text.__contains__
     for prefix, pattern in zip(("bc1", "BC1", "ltc1", "LTC1"), _RE_BECH, strict=True):
-        if prefix not in text:
+        if not contains(prefix):
             continue
         for m in pattern.finditer(text):
             kind = segwit_address(m.group()) if _bounded(text, m) else None
             if kind:
                 yield kind, m.group().lower()
-    for m in _RE_ETH.finditer(text) if "0x" in text else ():
+    for m in _RE_ETH.finditer(text) if contains("0x") else ():
         if _bounded(text, m) and eth_address(m.group()):
             yield "eth", m.group().lower()
     if anchored_only or not _has_run(text, 26):

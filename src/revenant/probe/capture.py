@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import ssl
 from types import TracebackType
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -20,7 +21,7 @@ from yarl import URL
 from revenant.errors import UsageError
 from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
 from revenant.probe.config import ProbeConfig
-from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, make_resolver
+from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, make_client
 from revenant.probe.fetch import (
     CertificateInvalid,
     Fetched,
@@ -82,8 +83,8 @@ class Prober:
     def __init__(self, config: ProbeConfig, *, clock: Clock = utcnow) -> None:
         self.config = config
         self._clock = clock
-        self._dns = make_resolver(config.resolver, config.bounds.dns)
-        self._resolver = PolicyResolver(self._dns, config.allow, in_flight=config.concurrency.dns)
+        self._dns = make_client(config.resolver, config.bounds.dns, config.concurrency.dns)
+        self._resolver = PolicyResolver(self._dns, config.allow)
         self._limits = Limits(config.concurrency.per_host, config.concurrency.per_ip)
         self._targets = asyncio.Semaphore(config.concurrency.targets)
         self._verifying: ssl.SSLContext = verifying_context(config.ca_file)
@@ -140,6 +141,7 @@ class Prober:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self._resolver.close()
 
     async def capture(self, target: str) -> Capture:
         """Probe `target` (URL or bare hostname); never raises for what the server does."""
@@ -170,20 +172,19 @@ class Prober:
     async def _probe(self, run: _Run, host: str, urls: list[str]) -> tuple[Outcome, str]:
         if _is_literal(host) or (self.config.proxy and host.endswith(".onion")):
             return await self._pages(run, urls)
-        answers = await self._resolver.records(host, _ADDRESS_TYPES)
-        run.dns = answers.records
-        if answers.error:
-            return Outcome.DNS_ERROR, answers.error
-        if not answers.addresses:
-            return Outcome.DNS_ERROR, f"{host}: no A or AAAA record"
-        # The other records are evidence only: asked while the pages are fetched.
+        # The other records are evidence only: asked at once with the addresses, and
+        # awaited after the pages.
         others = asyncio.ensure_future(self._resolver.records(host, _OTHER_TYPES))
         try:
+            answers = await self._resolver.records(host, _ADDRESS_TYPES)
+            run.dns = answers.records
+            error = answers.error or ("" if answers.addresses else f"{host}: no A or AAAA record")
+            if error:
+                await _dropped(others)
+                return Outcome.DNS_ERROR, error
             result = await self._pages(run, urls)
         except BaseException:
-            others.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await others
+            await _dropped(others)
             raise
         more = await others  # within the capture's total bound, like everything else
         run.dns = tuple(dict.fromkeys(run.dns + more.records))
@@ -265,6 +266,12 @@ class Prober:
             verify_error=run.bad_cert[host],
             **common,  # type: ignore[arg-type]
         )
+
+
+async def _dropped(task: asyncio.Future[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _as_redirect(exchange: Exchange) -> Exchange:

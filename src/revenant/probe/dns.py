@@ -1,5 +1,6 @@
 """DNS for the prober: the answers recorded as evidence (A, AAAA, CNAME, NS, MX) and the
 resolver aiohttp connects through, which hands out only addresses the policy allows.
+Queries go through `dnsclient.DnsClient` (one shared UDP socket, TCP on truncation).
 
 It must never return an address the policy refuses: the address aiohttp connects to
 comes from here (or is re-checked after connecting), so a rebinding answer cannot
@@ -14,8 +15,8 @@ import socket
 import time
 from dataclasses import dataclass
 
-import dns.asyncresolver
-import dns.exception
+import dns.message
+import dns.rcode
 import dns.rdatatype
 import dns.resolver
 import idna
@@ -24,6 +25,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from revenant.errors import UsageError
 from revenant.model import DnsRecord
 from revenant.probe.config import IPNetwork
+from revenant.probe.dnsclient import DnsClient, QueryFailed, QueryTimeout
 from revenant.probe.policy import address_refusal
 
 RECORD_TYPES = ("A", "AAAA", "NS", "MX")
@@ -64,34 +66,39 @@ def ascii_host(host: str) -> str:
         raise UsageError(f"hostname {host!r} is not a valid IDN ({exc})") from None
 
 
-def make_resolver(resolver: str | None, timeout: float) -> dns.asyncresolver.Resolver:
-    """A dnspython resolver against "IP:PORT" (or the system's name servers)."""
+def make_client(resolver: str | None, timeout: float, in_flight: int = 100) -> DnsClient:
+    """A DNS client asking "IP:PORT" (None: the system's first configured name server)."""
     if resolver is None:
-        r = dns.asyncresolver.Resolver()
+        servers = dns.resolver.Resolver().nameservers
+        if not servers:
+            raise UsageError("no name server configured; pass a resolver IP:PORT")
+        ip, port = str(servers[0]), 53
     else:
-        ip, sep, port = resolver.rpartition(":")
-        if not sep or not port.isdigit():
+        ip, sep, text = resolver.rpartition(":")
+        if not sep or not text.isdigit():
             raise UsageError(f"resolver {resolver!r}: expected IP:PORT")
-        r = dns.asyncresolver.Resolver(configure=False)
-        r.nameservers = [ip.strip("[]")]
-        r.port = int(port)
-    r.lifetime = timeout
+        ip, port = ip.strip("[]"), int(text)
     # Several tries within the lifetime: a busy resolver drops UDP queries.
-    r.timeout = max(0.5, timeout / 4)
-    r.cache = dns.resolver.LRUCache(4096)
-    return r
+    return DnsClient(ip, port, timeout=timeout, attempt=max(0.5, timeout / 4), in_flight=in_flight)
 
 
-async def _query(
-    r: dns.asyncresolver.Resolver, name: str, rtype: str, gate: asyncio.Semaphore | None
-) -> list[DnsRecord]:
-    if gate is None:
-        answer = await r.resolve(name, rtype, raise_on_no_answer=False)
-    else:
-        async with gate:
-            answer = await r.resolve(name, rtype, raise_on_no_answer=False)
+class _NxDomain(Exception):
+    pass
+
+
+async def _query(client: DnsClient, name: str, rtype: str) -> list[DnsRecord]:
+    reply = await client.query(name, rtype)
+    rcode = reply.rcode()
+    if rcode == dns.rcode.NXDOMAIN:
+        raise _NxDomain(name)
+    if rcode != dns.rcode.NOERROR:
+        raise QueryFailed(f"server answered {dns.rcode.to_text(rcode)}")
+    return _records(reply, rtype)
+
+
+def _records(reply: dns.message.Message, rtype: str) -> list[DnsRecord]:
     out: list[DnsRecord] = []
-    for rrset in answer.response.answer:
+    for rrset in reply.answer:
         rt = dns.rdatatype.to_text(rrset.rdtype)
         if rt != rtype and rt != "CNAME":  # a CNAME chain is recorded with any type
             continue
@@ -104,26 +111,21 @@ async def _query(
     return out
 
 
-async def lookup(
-    r: dns.asyncresolver.Resolver,
-    host: str,
-    types: tuple[str, ...] = RECORD_TYPES,
-    gate: asyncio.Semaphore | None = None,
-) -> Answers:
-    """Every record of `types` for `host`, deduplicated, in a stable order; `gate`
-    bounds the queries in flight."""
+async def lookup(client: DnsClient, host: str, types: tuple[str, ...] = RECORD_TYPES) -> Answers:
+    """Every record of `types` for `host` (asked at once), deduplicated, in a stable
+    order."""
     results = await asyncio.gather(
-        *(_query(r, host, t, gate) for t in types), return_exceptions=True
+        *(_query(client, host, t) for t in types), return_exceptions=True
     )
     records: list[DnsRecord] = []
     errors: list[str] = []
     for rtype, res in zip(types, results, strict=True):
-        if isinstance(res, dns.resolver.NXDOMAIN):
+        if isinstance(res, _NxDomain):
             return Answers((), f"{host}: NXDOMAIN")
-        if isinstance(res, dns.exception.Timeout):
+        if isinstance(res, QueryTimeout):
             errors.append(f"{rtype} timed out")
-        elif isinstance(res, dns.resolver.NoNameservers):
-            errors.append(f"{rtype}: no name server answered")
+        elif isinstance(res, QueryFailed):
+            errors.append(f"{rtype}: {res}")
         elif isinstance(res, BaseException):
             if not isinstance(res, Exception):
                 raise res
@@ -137,7 +139,7 @@ async def lookup(
 
 
 class PolicyResolver(AbstractResolver):
-    """The resolver aiohttp connects through: dnspython answers filtered by the policy.
+    """The resolver aiohttp connects through: DNS answers filtered by the policy.
 
     It keeps each name's addresses for at most `hold` seconds (bounded by their TTL and
     by `size` names), so the addresses checked are the addresses connected to.
@@ -145,16 +147,14 @@ class PolicyResolver(AbstractResolver):
 
     def __init__(
         self,
-        r: dns.asyncresolver.Resolver,
+        client: DnsClient,
         allow: tuple[IPNetwork, ...],
         *,
-        in_flight: int = 100,
         hold: float = 30.0,
         size: int = 20000,
     ) -> None:
-        self._r = r
+        self._client = client
         self._allow = allow
-        self._gate = asyncio.Semaphore(in_flight)
         self._hold = hold
         self._size = size
         self._held: dict[str, tuple[float, tuple[str, ...]]] = {}
@@ -162,7 +162,7 @@ class PolicyResolver(AbstractResolver):
     async def records(self, host: str, types: tuple[str, ...] = RECORD_TYPES) -> Answers:
         """The records of `types` for `host` (a CNAME chain comes with A/AAAA); any
         addresses among them are held for the connections that follow."""
-        answers = await lookup(self._r, host, types, self._gate)
+        answers = await lookup(self._client, host, types)
         self._remember(host, answers)
         return answers
 
@@ -184,7 +184,7 @@ class PolicyResolver(AbstractResolver):
         elif held is not None and held[0] > time.monotonic():
             found = list(held[1])
         else:
-            answers = await lookup(self._r, host, ("A", "AAAA"), self._gate)
+            answers = await lookup(self._client, host, ("A", "AAAA"))
             if answers.error:
                 raise NameNotResolved(answers.error)
             self._remember(host, answers)
@@ -211,7 +211,7 @@ class PolicyResolver(AbstractResolver):
         return out
 
     async def close(self) -> None:
-        return None
+        await self._client.close()
 
 
 def _is_ip(host: str) -> bool:

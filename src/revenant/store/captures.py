@@ -7,9 +7,9 @@ what the matcher and the dashboard need to query (features, sketches, outcome).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from revenant.errors import UsageError
@@ -181,11 +181,44 @@ def background_size(store: Store) -> int:
         )
 
 
+def hosts_sharing(
+    store: Store,
+    features: Iterable[Feature],
+    *,
+    min_kinds: int = 2,
+    group: Callable[[str], str] = str,
+) -> set[str]:
+    """Background hosts whose captures show features of at least `min_kinds` different
+    kinds (as `group` maps kinds) among `features`, e.g. a case's favicon and its
+    Telegram handle."""
+    wanted = sorted(set(features))
+    kinds: dict[str, set[str]] = {}
+    with store.session() as session:
+        for start in range(0, len(wanted), 200):
+            chunk = wanted[start : start + 200]
+            clauses = [(FeatureRow.kind == f.kind) & (FeatureRow.value == f.value) for f in chunk]
+            rows = session.execute(
+                select(CaptureRow.host, FeatureRow.kind)
+                .join(FeatureRow, CaptureRow.id == FeatureRow.capture_id)
+                .where(CaptureRow.background.is_(True), or_(*clauses))
+                .distinct()
+            )
+            for host, kind in rows:
+                kinds.setdefault(str(host), set()).add(group(str(kind)))
+    return {host for host, seen in kinds.items() if len(seen) >= min_kinds}
+
+
 def feature_counts(
-    store: Store, features: Iterable[Feature], *, exclude_host: str | None = None
+    store: Store,
+    features: Iterable[Feature],
+    *,
+    exclude_host: str | None = None,
+    exclude_hosts: Iterable[str] = (),
 ) -> dict[Feature, int]:
     """Document frequency of each feature among background captures (distinct hosts),
-    leaving out `exclude_host`: a target never counts as its own background."""
+    leaving out `exclude_host` (a target never counts as its own background) and
+    `exclude_hosts`."""
+    left_out = sorted({*exclude_hosts, *([exclude_host] if exclude_host else [])})
     wanted = sorted(set(features))
     counts: dict[Feature, int] = dict.fromkeys(wanted, 0)
     by_kind: dict[str, list[str]] = {}
@@ -202,7 +235,7 @@ def feature_counts(
                         FeatureRow.kind == kind,
                         FeatureRow.value.in_(chunk),
                         CaptureRow.background.is_(True),
-                        CaptureRow.host != (exclude_host or ""),
+                        CaptureRow.host.not_in(left_out),
                     )
                     .group_by(FeatureRow.value)
                 )
