@@ -15,6 +15,7 @@ from revenant.fingerprint.identifiers import (
     find_pgp,
     find_phones,
     find_trackers,
+    literal_filter,
 )
 
 
@@ -134,3 +135,18 @@ def test_find_identifiers_never_raises(markup: str, text: str) -> None:
 )
 def test_find_identifiers_on_adversarial_alphabet(text: str) -> None:
     list(find_identifiers(text, text))
+
+
+@settings(max_examples=200)
+@given(
+    st.text(alphabet="abUA-G0x.t/me_pq\u00e9", max_size=12_000),
+    st.sampled_from(["UA-", "G-", "t.me/", "0x", "_paq", "bc1", "é-x", "q"]),
+)
+def test_literal_filter_answers_like_in(text: str, literal: str) -> None:
+    assert literal_filter(text)(literal) == (literal in text)
+
+
+def test_literal_filter_on_long_text() -> None:
+    text = "var x = 1;" * 2000 + "gtag('config', 'UA-1234567-2')"
+    contains = literal_filter(text)
+    assert contains("UA-") and contains("gtag") and not contains("t.me/")
