@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -151,3 +152,40 @@ def test_extract_never_raises_on_arbitrary_bytes(page: bytes) -> None:
 )
 def test_extract_never_raises_on_markup_soup(parts: list[str]) -> None:
     extract(_capture("".join(parts).encode()))
+
+
+def test_utf8_bytes_and_decoded_text_give_one_fingerprint() -> None:
+    # UTF-8 pages are parsed from their bytes, other encodings from decoded text
+    html = (
+        "<html><head><title>Tchat gratuit été</title></head>"
+        "<body><p>Rencontrez des gens de votre région ce soir</p></body></html>"
+    )
+    utf8 = _capture(html.encode("utf-8"))
+    page = utf8.exchanges[0]
+    latin = replace(
+        utf8,
+        exchanges=(
+            replace(
+                page,
+                headers=(("Content-Type", "text/html; charset=iso-8859-1"),),
+                content=html.encode("latin-1"),
+            ),
+            *utf8.exchanges[1:],
+        ),
+    )
+    a, b = extract(utf8), extract(latin)
+    assert a.title == b.title == "tchat gratuit été"
+    assert a.text_simhash == b.text_simhash and a.text_minhash == b.text_minhash
+    assert a.dom_simhash == b.dom_simhash
+
+
+def test_non_text_codec_in_charset_falls_back_to_utf8() -> None:
+    fp = extract(_capture(b'<meta charset="rot13"><title>Papoti</title><p>x</p>'))
+    assert fp.title == "papoti"
+
+
+def test_link_hosts_over_the_cap_are_the_first_in_page_order() -> None:
+    links = "".join(f'<a href="https://site{i}.org/">x</a>' for i in range(150))
+    fp = extract(_capture(f"<html><body>{links}</body></html>".encode()))
+    hosts = {f.value for f in fp.features if f.kind == "link_host"}
+    assert hosts == {f"site{i}.org" for i in range(100)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 from datasketch import MinHash
@@ -81,3 +82,22 @@ def test_word_tokens_are_the_regex_words(text: str) -> None:
     folded = fold(text)
     expected = [w.encode("utf-8", "surrogatepass") for w in re.findall(r"\w+", folded)]
     assert word_tokens(folded) == expected
+
+
+_MIXED = st.text(
+    alphabet=st.sampled_from(list("aZ é_1\u00a0\u2019\u2014\u2026\u00ab\u00bb\u0301ß\ufb01\n"))
+    | st.characters(),
+    max_size=200,
+)
+
+
+@given(_MIXED)
+def test_word_tokens_are_the_regex_words_around_punctuation(text: str) -> None:
+    folded = fold(text)
+    expected = [w.encode("utf-8", "surrogatepass") for w in re.findall(r"\w+", folded)]
+    assert word_tokens(folded) == expected
+
+
+@given(_MIXED)
+def test_fold_is_nfkc_then_casefold(text: str) -> None:
+    assert fold(text) == unicodedata.normalize("NFKC", text).casefold()

@@ -231,13 +231,15 @@ _ABS_HOST = re.compile(r"(?:https?:)?//([A-Za-z0-9.-]{1,253})(?:[:/?#]|$)")
 
 
 def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, str]]:
-    """Registrable domains an operator links to (its channels, partners, old domains)."""
+    """Registrable domains an operator links to (its channels, partners, old domains),
+    the first MAX_LINK_HOSTS in page order (a set's order would change from run to run
+    with Python's string hashing)."""
     out: set[tuple[str, str]] = set()
-    hosts: set[str] = set()
+    hosts: dict[str, None] = {}
     for href in links:
         m = _ABS_HOST.match(href)
         if m:
-            hosts.add(m.group(1).lower().rstrip("."))
+            hosts[m.group(1).lower().rstrip(".")] = None
     for host in hosts:
         reg = registrable(host)
         if reg and reg != site:

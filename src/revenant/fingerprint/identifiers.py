@@ -117,26 +117,41 @@ _RE_PHONE = re.compile(r"\+(\d[\d .()-]{6,20}\d)")
 MIN_FILTERED = 8192  # characters; shorter texts are searched for each literal directly
 
 
+_TRIGRAM_BITS = 18  # a table of 2**18 flags: few collisions for ~100 KB of code
+
+
+def _trigram_keys(data: np.ndarray) -> np.ndarray:
+    """Table slots of every 3-byte window of `data` (a multiplicative hash)."""
+    d = data.astype(np.uint32)
+    words = d[:-2] << np.uint32(16)
+    words |= d[1:-1] << np.uint32(8)
+    words |= d[2:]
+    with np.errstate(over="ignore"):
+        words *= np.uint32(0x9E3779B1)
+    words >>= np.uint32(32 - _TRIGRAM_BITS)
+    return words
+
+
 @functools.cache
-def _bigrams(literal: str) -> np.ndarray:
-    data = np.frombuffer(literal.encode("utf-8"), dtype=np.uint8).astype(np.intp)
-    return (data[:-1] << 8) | data[1:]
+def _literal_keys(literal: str) -> np.ndarray:
+    return _trigram_keys(np.frombuffer(literal.encode("utf-8"), dtype=np.uint8))
 
 
 def literal_filter(text: str) -> Callable[[str], bool]:
     """`lambda literal: literal in text`, faster when asked about many literals.
 
     Each substring search reads the whole text (~40 µs for the ~100 KB of code of a
-    typical page, times some thirty literals). One vectorised pass records which byte
-    pairs occur; a literal with a pair that never occurs is absent without a search."""
+    typical page, times some thirty literals). One vectorised pass flags the 3-byte
+    windows that occur (hashed into a table); a literal with a window that never
+    occurs is absent without a search. Flags only err towards "maybe present", which
+    the substring search then settles."""
     if len(text) < MIN_FILTERED:
         return text.__contains__
-    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    seen = np.zeros(65536, dtype=bool)
-    seen[(data[:-1].astype(np.intp) << 8) | data[1:]] = True
+    seen = np.zeros(1 << _TRIGRAM_BITS, dtype=bool)
+    seen[_trigram_keys(np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8))] = True
 
     def contains(literal: str) -> bool:
-        return bool(seen[_bigrams(literal)].all()) and literal in text
+        return bool(seen[_literal_keys(literal)].all()) and literal in text
 
     return contains
 
@@ -239,9 +254,9 @@ def _pgp_fingerprint(armor: str) -> str | None:
     return hashlib.sha1(b"\x99" + length.to_bytes(2, "big") + body).hexdigest().upper()
 
 
-def find_pgp(text: str) -> Iterator[str]:
+def find_pgp(text: str, contains: Callable[[str], bool] | None = None) -> Iterator[str]:
     """Fingerprints of armored PGP public keys."""
-    if "BEGIN PGP" not in text:
+    if not (contains or text.__contains__)("BEGIN PGP"):
         return
     for m in _RE_PGP.finditer(text):
         fp = _pgp_fingerprint(m.group(1))
@@ -273,12 +288,12 @@ def find_identifiers(markup: str, text: str) -> Iterator[tuple[str, str]]:
     in_markup = literal_filter(markup)
     yield from find_trackers(markup, in_markup)
     yield from find_messengers(markup, in_markup)
-    for hay in (markup, text):
+    for hay, contains in ((markup, in_markup), (text, text.__contains__)):
         for email in find_emails(hay):
             yield "email", email
-        for onion in find_onions(hay):
+        for onion in find_onions(hay, contains):
             yield "onion", onion
-        for fp in find_pgp(hay):
+        for fp in find_pgp(hay, contains):
             yield "pgp", fp
     yield from find_wallets(markup, anchored_only=True, contains=in_markup)
     yield from find_wallets(text)

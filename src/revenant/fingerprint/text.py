@@ -25,14 +25,18 @@ _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
 _MASK32 = np.uint64(0xFFFFFFFF)
-assert _TEMPLATE.scheme == "affine32"  # what `minhash` computes
+if _TEMPLATE.scheme != "affine32":  # the scheme `minhash` computes
+    raise ImportError(f"datasketch MinHash scheme {_TEMPLATE.scheme!r}; minhash() needs affine32")
 _PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32) for p in _TEMPLATE.permutations)
 
 
 def fold(text: str) -> str:
     """NFKC and case-folded (whitespace kept as it is)."""
     if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+        # a no-break space is the usual reason, and NFKC maps it to a space anyway
+        text = text.replace("\xa0", " ")
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
     return text.casefold()
 
 
@@ -142,12 +146,18 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
-# ASCII word characters kept (upper case lowered), every other ASCII byte a separator;
-# bytes of multi-byte UTF-8 characters are kept and sorted out by `_WORD` afterwards.
-_WORD_BYTES = bytes(
-    (b | 32 if 65 <= b <= 90 else b) if b >= 128 or chr(b).isalnum() or b == 95 else 32
-    for b in range(256)
-)
+# ASCII word characters kept, every other ASCII byte a separator; bytes of multi-byte
+# UTF-8 characters are kept and sorted out by `_WORD` afterwards.
+_WORD_BYTES = bytes(b if b >= 128 or chr(b).isalnum() or b == 95 else 32 for b in range(256))
+
+
+# common non-ASCII separators (quotes, dashes, ellipsis, bullets), replaced by a space
+# first so that "don’t" or "—" do not send a run through the regex
+_SEPARATORS = [
+    ch.encode("utf-8")
+    for ch in "\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u2022\u00a9"
+    if not _WORD.fullmatch(ch)
+]
 
 
 def word_tokens(folded: str) -> list[bytes]:
@@ -157,6 +167,9 @@ def word_tokens(folded: str) -> list[bytes]:
     non-ASCII characters (which may contain non-word symbols such as "–" or a
     no-break space) go through the regex."""
     data = folded.encode("utf-8", "surrogatepass")
+    if not data.isascii():
+        for sep in _SEPARATORS:
+            data = data.replace(sep, b" ")
     runs = data.translate(_WORD_BYTES).split()
     if data.isascii():
         return runs

@@ -300,9 +300,11 @@ def find_wallets(
             yield "xmr", m.group()
 
 
-def find_onions(text: str) -> Iterator[str]:
-    """Every v3 onion address (lower-case, with ".onion") whose checksum holds."""
-    if ".onion" not in text and ".ONION" not in text and ".Onion" not in text:
+def find_onions(text: str, contains: Callable[[str], bool] | None = None) -> Iterator[str]:
+    """Every v3 onion address (lower-case, with ".onion") whose checksum holds.
+    `contains` answers `literal in text`, when the caller has one."""
+    contains = contains or text.__contains__
+    if not (contains(".onion") or contains(".ONION") or contains(".Onion")):
         return
     for m in _RE_ONION.finditer(text):
         start = m.start() - 56
