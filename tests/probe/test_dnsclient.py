@@ -56,26 +56,42 @@ def _answer(query: dns.message.Message, address: str = GOOD, ttl: int = 60) -> d
     return reply
 
 
+def _tcp_answer(
+    server: _Server,
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        size = int.from_bytes(await reader.readexactly(2), "big")
+        query = dns.message.from_wire(await reader.readexactly(size))
+        server.tcp_queries += 1
+        wire = _answer(query).to_wire()
+        writer.write(len(wire).to_bytes(2, "big") + wire)
+        await writer.drain()
+        writer.close()
+
+    return handle
+
+
 async def _serving(
     behave: Behaviour, test: Callable[[_Server, int], Awaitable[None]], *, tcp: bool = False
 ) -> None:
     loop = asyncio.get_running_loop()
     server = _Server(behave)
-    transport, _ = await loop.create_datagram_endpoint(lambda: server, local_addr=("127.0.0.1", 0))
-    port = transport.get_extra_info("sockname")[1]
-    tcp_server = None
-    if tcp:
-
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            size = int.from_bytes(await reader.readexactly(2), "big")
-            query = dns.message.from_wire(await reader.readexactly(size))
-            server.tcp_queries += 1
-            wire = _answer(query).to_wire()
-            writer.write(len(wire).to_bytes(2, "big") + wire)
-            await writer.drain()
-            writer.close()
-
-        tcp_server = await asyncio.start_server(handle, "127.0.0.1", port)
+    for _ in range(20):  # a free UDP port whose TCP twin is free too
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: server, local_addr=("127.0.0.1", 0)
+        )
+        port = transport.get_extra_info("sockname")[1]
+        if not tcp:
+            tcp_server = None
+            break
+        try:
+            tcp_server = await asyncio.start_server(_tcp_answer(server), "127.0.0.1", port)
+        except OSError:
+            transport.close()
+            continue
+        break
+    else:
+        pytest.skip("no UDP port with a free TCP twin on 127.0.0.1")
     try:
         await test(server, port)
     finally:

@@ -10,10 +10,8 @@ It writes nothing: evidence/ records what it returns.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from types import TracebackType
-from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -172,23 +170,19 @@ class Prober:
     async def _probe(self, run: _Run, host: str, urls: list[str]) -> tuple[Outcome, str]:
         if _is_literal(host) or (self.config.proxy and host.endswith(".onion")):
             return await self._pages(run, urls)
-        # The other records are evidence only: asked at once with the addresses, and
-        # awaited after the pages.
-        others = asyncio.ensure_future(self._resolver.records(host, _OTHER_TYPES))
-        try:
-            answers = await self._resolver.records(host, _ADDRESS_TYPES)
-            run.dns = answers.records
-            error = answers.error or ("" if answers.addresses else f"{host}: no A or AAAA record")
-            if error:
-                await _dropped(others)
-                return Outcome.DNS_ERROR, error
-            result = await self._pages(run, urls)
-        except BaseException:
-            await _dropped(others)
-            raise
-        more = await others  # within the capture's total bound, like everything else
+        # All four types asked at once, and all answered before any page is fetched: a
+        # capture then never holds its bodies while it waits on the evidence-only NS/MX.
+        answers, more = await asyncio.gather(
+            self._resolver.records(host, _ADDRESS_TYPES),
+            self._resolver.records(host, _OTHER_TYPES),
+        )
+        run.dns = answers.records
+        if answers.error:
+            return Outcome.DNS_ERROR, answers.error
+        if not answers.addresses:
+            return Outcome.DNS_ERROR, f"{host}: no A or AAAA record"
         run.dns = tuple(dict.fromkeys(run.dns + more.records))
-        return result
+        return await self._pages(run, urls)
 
     async def _pages(self, run: _Run, urls: list[str]) -> tuple[Outcome, str]:
         page: Exchange | None = None
@@ -266,12 +260,6 @@ class Prober:
             verify_error=run.bad_cert[host],
             **common,  # type: ignore[arg-type]
         )
-
-
-async def _dropped(task: asyncio.Future[Any]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 def _as_redirect(exchange: Exchange) -> Exchange:

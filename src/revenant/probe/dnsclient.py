@@ -2,9 +2,10 @@
 query ids mapped to waiting futures, TCP when an answer is truncated, and a small
 TTL-bound cache. dnspython only builds and parses the messages.
 
-dnspython's own async resolver opens a socket per query; with hundreds of captures in
-flight that, not the network, was the prober's bottleneck. Here every query shares one
-connected datagram endpoint, so a query costs one `sendto` and one parse.
+dnspython's own async resolver opens, binds and closes a socket per query, and the
+prober asks four per capture; here every query shares one connected UDP socket,
+so a query costs one `send` and one parse, and a late reply to an earlier try of the
+same query still counts (a busy server is not asked the same thing over and over).
 
 It must never accept a reply that does not answer the question asked: a datagram is
 taken only if it comes from the server, carries an id we are waiting on, and echoes
@@ -16,6 +17,7 @@ wait longer than its lifetime per query.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import time
@@ -34,6 +36,7 @@ import dns.rdatatype
 _TC = 0x0200  # the truncation bit of the header's flags
 _EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no IP fragmentation
 _RCVBUF = 1 << 20  # replies to a burst of queries must not overflow the socket
+_BATCH = 256  # datagrams read per wake-up, so DNS cannot starve the other sockets
 
 
 class QueryTimeout(OSError):
@@ -42,21 +45,6 @@ class QueryTimeout(OSError):
 
 class QueryFailed(OSError):
     """The server could not be asked (socket error, unusable TCP answer)."""
-
-
-class _Endpoint(asyncio.DatagramProtocol):
-    def __init__(self, client: DnsClient) -> None:
-        self._client = client
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self._client._received(data, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        # ICMP port unreachable and the like: the waiting queries time out and retry.
-        return None
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._client._lost()
 
 
 class DnsClient:
@@ -93,8 +81,8 @@ class DnsClient:
         self._pending: dict[
             int, tuple[dns.message.Message, asyncio.Future[dns.message.Message | None]]
         ] = {}
-        self._transport: asyncio.DatagramTransport | None = None
-        self._opening: asyncio.Lock | None = None
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._peer: tuple[str, int] | None = None
 
     async def query(self, name: str, rtype: str) -> dns.message.Message:
@@ -113,9 +101,12 @@ class DnsClient:
 
     async def close(self) -> None:
         """Close the socket; queries still waiting fail."""
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        sock, loop = self._sock, self._loop
+        self._sock = self._loop = None
+        if sock is not None:
+            if loop is not None and not loop.is_closed():
+                loop.remove_reader(sock.fileno())
+            sock.close()
         self._fail_pending(QueryFailed(f"DNS client for {self.server}:{self.port} closed"))
 
     # --- one query, UDP tries then TCP ---
@@ -123,32 +114,36 @@ class DnsClient:
     async def _ask(
         self, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType, deadline: float
     ) -> dns.message.Message:
-        transport = await self._open()
+        sock = self._open()
+        future: asyncio.Future[dns.message.Message | None]
+        future = asyncio.get_running_loop().create_future()
+        sent: list[dns.message.Message] = []
         wait = self._attempt
-        while True:
-            left = deadline - self._clock()
-            if left <= 0:
-                raise QueryTimeout(
-                    f"{qname.to_text(omit_final_dot=True)} "
-                    f"{dns.rdatatype.to_text(rdtype)}: no reply within {self.timeout} s"
-                )
-            query = dns.message.make_query(qname, rdtype, use_edns=0, payload=_EDNS_PAYLOAD)
-            query.id = self._new_id()
-            future: asyncio.Future[dns.message.Message | None]
-            future = asyncio.get_running_loop().create_future()
-            self._pending[query.id] = (query, future)
-            try:
-                transport.sendto(query.to_wire())
-                async with asyncio.timeout(min(wait, left)):
-                    reply = await future
-            except TimeoutError:
+        try:
+            while not future.done():
+                left = deadline - self._clock()
+                if left <= 0:
+                    raise QueryTimeout(
+                        f"{qname.to_text(omit_final_dot=True)} "
+                        f"{dns.rdatatype.to_text(rdtype)}: no reply within {self.timeout} s"
+                    )
+                # A fresh id per try; a late reply to an earlier try still counts.
+                query = dns.message.make_query(qname, rdtype, use_edns=0, payload=_EDNS_PAYLOAD)
+                query.id = self._new_id()
+                self._pending[query.id] = (query, future)
+                sent.append(query)
+                with contextlib.suppress(OSError):  # full buffer, ICMP error: try again
+                    sock.send(query.to_wire())
+                await asyncio.wait((future,), timeout=min(wait, left))
                 wait *= 2
-                continue
-            finally:
-                self._pending.pop(query.id, None)
-            if reply is None:  # truncated: the whole answer over TCP
-                return await self._tcp(query, deadline)
-            return reply
+        finally:
+            for asked in sent:
+                self._pending.pop(asked.id, None)
+            future.cancel()  # no-op once it has a result
+        reply = future.result()
+        if reply is None:  # truncated: the whole answer over TCP
+            return await self._tcp(sent[-1], deadline)
+        return reply
 
     async def _tcp(self, query: dns.message.Message, deadline: float) -> dns.message.Message:
         left = deadline - self._clock()
@@ -173,17 +168,9 @@ class DnsClient:
 
     # --- the shared socket ---
 
-    async def _open(self) -> asyncio.DatagramTransport:
-        if self._transport is not None:
-            return self._transport
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:
-            if self._transport is None:
-                self._transport = await self._connect()
-        return self._transport
-
-    async def _connect(self) -> asyncio.DatagramTransport:
+    def _open(self) -> socket.socket:
+        if self._sock is not None:
+            return self._sock
         family = socket.AF_INET6 if ":" in self.server else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
@@ -193,13 +180,29 @@ class DnsClient:
             # Connected: the kernel drops datagrams from any other address or port.
             sock.connect((self.server, self.port))
             self._peer = cast(tuple[str, int], sock.getpeername()[:2])
-            transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
-                lambda: _Endpoint(self), sock=sock
-            )
+            loop = asyncio.get_running_loop()
+            # Not a datagram transport: that reads one datagram per turn of the event
+            # loop, and a loop busy with hundreds of connections turns slowly.
+            loop.add_reader(sock.fileno(), self._readable)
         except OSError as exc:
             sock.close()
             raise QueryFailed(f"DNS server {self.server}:{self.port}: {exc}") from None
-        return transport
+        self._sock, self._loop = sock, loop
+        return sock
+
+    def _readable(self) -> None:
+        """Drain the socket: every datagram waiting, up to a bound per turn."""
+        sock = self._sock
+        for _ in range(_BATCH):
+            if sock is None:
+                return
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # an ICMP error reported on the connected socket
+                continue
+            self._received(data, addr)
 
     def _received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         if len(data) < 12 or tuple(addr[:2]) != self._peer:
@@ -211,10 +214,6 @@ class DnsClient:
         accepted, reply = _reply_to(query, data)
         if accepted:  # a forged or garbled datagram must not end the wait
             future.set_result(reply)
-
-    def _lost(self) -> None:
-        self._transport = None
-        self._fail_pending(QueryFailed(f"DNS socket to {self.server}:{self.port} closed"))
 
     def _fail_pending(self, exc: Exception) -> None:
         for _, future in self._pending.values():
