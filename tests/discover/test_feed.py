@@ -21,7 +21,7 @@ def test_check_name_normalises_and_explains() -> None:
     assert check_name("bad\x07name.com")[1] == "name 'bad\\x07name.com' contains control characters"
     assert "not a valid IDNA hostname" in (check_name("-x-.com")[1] or "")
     assert "not a valid IDNA hostname" in (check_name("a..b")[1] or "")
-    assert check_name("192.0.2.1")[1] == "name '192.0.2.1' is an IP address, not a hostname"
+    assert check_name("127.0.0.1")[1] == "name '127.0.0.1' is an IP address, not a hostname"
 
 
 def test_skip_message_names_feed_and_line(caplog: pytest.LogCaptureFixture) -> None:

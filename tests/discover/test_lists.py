@@ -56,7 +56,7 @@ $TTL 3600
 coco IN NS ns1.host.net.
  IN NS ns2.host.net.
 ancien 3600 IN NS ns.other.
-ns1.coco IN A 192.0.2.1
+ns1.coco IN A 127.0.9.1
 """
 NEW = """$ORIGIN fr.
 @ IN NS ns1.nic.fr.
@@ -64,7 +64,7 @@ coco IN NS ns1.host.net.
 ancien 3600 IN NS ns.other.
 coco-chat 300 IN NS ns1.bullet.example. ; the new one
 nouveau.fr. IN NS ns.q.example.
-glue IN A 192.0.2.9
+glue IN A 127.0.9.9
 """
 
 

@@ -61,7 +61,7 @@ def _capture() -> Capture:
         outcome=Outcome.OK,
         status=200,
         content=PAGE.encode(),
-        peer="192.0.2.7",
+        peer="127.0.9.7",
     )
     cert = Certificate(
         subject="CN=coco.example",
@@ -80,7 +80,7 @@ def _capture() -> Capture:
         finished=NOW,
         outcome=Outcome.OK,
         dns=(
-            DnsRecord("old.example", "A", "192.0.2.7"),
+            DnsRecord("old.example", "A", "127.0.9.7"),
             DnsRecord("old.example", "NS", "NS1.Bullet.example."),
         ),
         tls=TlsInfo("TLSv1.3", "TLS_AES_128_GCM_SHA256", True, chain=(cert,)),
@@ -130,11 +130,11 @@ def test_from_capture_keeps_the_strongest_provenance() -> None:
 
 def test_same_ip_and_same_ns() -> None:
     cap = _capture()
-    assert addresses(cap) == {"192.0.2.7"}
+    assert addresses(cap) == {"127.0.9.7"}
     assert nameservers(cap) == {"ns1.bullet.example"}
-    by_ip = {"192.0.2.7": ["old.example", "sister.example"], "192.0.2.8": ["x.example"]}
+    by_ip = {"127.0.9.7": ["old.example", "sister.example"], "127.0.9.8": ["x.example"]}
     got = same_ip(addresses(cap), by_ip, exclude=["old.example"], clock=clock)
-    assert [(c.name, c.detail) for c in got] == [("sister.example", "shares IP address 192.0.2.7")]
+    assert [(c.name, c.detail) for c in got] == [("sister.example", "shares IP address 127.0.9.7")]
     crowded = {"ns1.bullet.example": [f"n{i}.example" for i in range(100)]}
     assert same_ns(nameservers(cap), crowded) == []  # a big provider says nothing
     small = {"NS1.bullet.example.": ["a.example", "b.example"]}

@@ -54,7 +54,7 @@ def make_capture(n: int = 0, *, body: bytes | None = None) -> Capture:
         url="https://elsewhere.test/a.js",
         started=T0,
         outcome=Outcome.REFUSED,
-        reason="address refused: 10.0.0.1 is private",
+        reason="address refused: 127.0.0.2 is loopback (127.0.0.0/8)",
     )
     return Capture(
         target=f"https://coco{n}.test/",

@@ -20,8 +20,8 @@ import pytest
 from revenant.probe.dnsclient import DnsClient, QueryTimeout
 from revenant.testnet import Testnet
 
-GOOD = "192.0.2.10"
-FORGED = "192.0.2.66"
+GOOD = "127.0.9.10"
+FORGED = "127.0.9.66"
 
 Behaviour = Callable[["_Server", dns.message.Message, tuple[str, int]], None]
 
