@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from revenant.errors import UsageError
@@ -131,11 +131,15 @@ class Pipeline:
 
     # ------------------------------------------------------------------ capture
 
+    def preserve(self, capture: Capture, *, case: str | None) -> tuple[Capture, Fingerprint]:
+        """Write a capture to the case's evidence and fingerprint it (not yet stored)."""
+        warc = self.evidence(case).write(capture)
+        capture = replace(capture, warc_file=str(warc) if warc is not None else None)
+        return capture, extract(capture)
+
     def record(self, capture: Capture, *, case: str | None, background: bool = True) -> Stored:
         """Write a capture to evidence, fingerprint it and store both."""
-        warc = self.evidence(case).write(capture)
-        capture = _with_warc(capture, warc)
-        fingerprint = extract(capture)
+        capture, fingerprint = self.preserve(capture, case=case)
         case_id = get_case(self.store, case).id if case else None
         capture_id = save_capture(
             self.store, capture, fingerprint, case_id=case_id, background=background
@@ -280,12 +284,6 @@ class Pipeline:
         assert case.id is not None
         with self.store.session() as session:
             return raise_alert(session, case.id, result, capture_id=capture_id, now=self.clock())
-
-
-def _with_warc(capture: Capture, warc: Path | str | None) -> Capture:
-    from dataclasses import replace
-
-    return replace(capture, warc_file=str(warc) if warc is not None else None)
 
 
 def default_probe_config(

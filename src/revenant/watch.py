@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from revenant.fingerprint import extract
 from revenant.match import score as score_against
 from revenant.model import (
     Candidate,
@@ -224,9 +223,7 @@ class Watch:
         self, claim: queue.Claim, capture: Capture, cases: list[tuple[Case, CaseFingerprint]]
     ) -> None:
         pipe = self.pipe
-        warc = pipe.evidence(None).write(capture)
-        capture = replace(capture, warc_file=str(warc) if warc else None)
-        fingerprint = extract(capture)
+        capture, fingerprint = pipe.preserve(capture, case=None)
         scores: list[tuple[Case, Score]] = []
         if capture.responded:
             for case, case_fp in cases:

@@ -4,10 +4,12 @@ ordinary sites, and a probe configuration that may reach only that testnet."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
-from revenant.probe import Bounds, ProbeConfig, parse_allow
+from revenant.demo import probe_config_for
+from revenant.probe import Bounds, ProbeConfig
 from revenant.testnet import Page, Record, SiteSpec, Testnet
 from revenant.testnet.hostile import hostile_sites
 
@@ -49,14 +51,7 @@ def config_for(net: Testnet, **bounds: float) -> ProbeConfig:
     """A configuration reaching only `net`, with short bounds so tests stay quick."""
     defaults: dict[str, float] = {"connect": 3, "read": 3, "exchange": 5, "total": 15}
     defaults.update(bounds)
-    return ProbeConfig(
-        allow=parse_allow([net.allow]),
-        resolver=net.resolver,
-        http_port=net.http_port,
-        https_port=net.https_port,
-        ca_file=str(net.ca_pem),
-        bounds=Bounds(**defaults),  # type: ignore[arg-type]
-    )
+    return replace(probe_config_for(net), bounds=Bounds(**defaults))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

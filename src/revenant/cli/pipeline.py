@@ -9,7 +9,7 @@ import typer
 
 from revenant.cli import app, emit_json, settings_of
 from revenant.errors import FetchFailed, UsageError
-from revenant.model import Capture, Score
+from revenant.model import Capture, Score, utcnow
 from revenant.pipeline import Pipeline, Stored, default_probe_config
 from revenant.probe import Prober
 from revenant.store import open_store
@@ -216,8 +216,6 @@ def decide_alert(
     decision: str = typer.Argument(..., help="confirmed, dismissed or open."),
 ) -> None:
     """Confirm or dismiss an alert (the dashboard does the same)."""
-    from revenant.model import utcnow
-
     alert = decide(open_store(settings_of(ctx).db_url), alert_id, decision, now=utcnow())
     typer.echo(f"alert #{alert.id} {alert.host}: {alert.state}")
 

@@ -33,6 +33,9 @@ class Finding:
     def __str__(self) -> str:
         return f"{self.file} offset {self.offset}: {self.problem}"
 
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.file, "offset": self.offset, "problem": self.problem}
+
 
 @dataclass(frozen=True)
 class VerifyReport:
@@ -57,9 +60,7 @@ class VerifyReport:
             "records": self.records,
             "ledger_entries": self.entries,
             "ledger_head": self.head,
-            "findings": [
-                {"file": f.file, "offset": f.offset, "problem": f.problem} for f in self.findings
-            ],
+            "findings": [f.as_json() for f in self.findings],
         }
 
 

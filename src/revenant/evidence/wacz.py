@@ -45,7 +45,6 @@ _DAMAGED = (
     EOFError,
     zlib.error,
     ValueError,
-    NotImplementedError,
     KeyError,
     UnicodeError,
     RuntimeError,
@@ -243,9 +242,7 @@ class WaczReport:
             "ok": self.ok,
             "public_key": self.public_key,
             "resources": self.resources,
-            "findings": [
-                {"file": f.file, "offset": f.offset, "problem": f.problem} for f in self.findings
-            ],
+            "findings": [f.as_json() for f in self.findings],
         }
 
 

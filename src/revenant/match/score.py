@@ -139,6 +139,13 @@ def _bits(p: float, cap: float) -> float:
     return min(cap, -math.log2(p)) if p > 0 else cap
 
 
+def _stronger(best: _Item | None, group: str, name: str, bits: float, why: str) -> _Item:
+    """The stronger of the best so far and a new similarity observation."""
+    if best is not None and best.bits >= bits:
+        return best
+    return _Item(group, name, bits, why)
+
+
 def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list[_Item]:
     out: list[_Item] = []
     cal = bg.calibration
@@ -150,29 +157,22 @@ def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> 
                 d = hamming(ref.text_simhash, fp.text_simhash)
                 p, k, m = cal.hamming_tail("text_hamming", d)
                 bits = _bits(p, SIMILARITY_MAX_BITS["text"])
-                if best_text is None or bits > best_text.bits:
-                    why = similarity_why(
-                        "visible text", f"{d} of 64 SimHash bits apart", k, m, p, bits
-                    )
-                    best_text = _Item("content", "similarity:text", bits, why)
+                why = similarity_why("visible text", f"{d} of 64 SimHash bits apart", k, m, p, bits)
+                best_text = _stronger(best_text, "content", "similarity:text", bits, why)
             j = jaccard(ref.text_minhash, fp.text_minhash)
             if j > 0:
                 p, k, m = cal.jaccard_tail("text_jaccard", j)
                 bits = _bits(p, SIMILARITY_MAX_BITS["text"])
-                if best_text is None or bits > best_text.bits:
-                    why = similarity_why(
-                        "visible text", f"shares {j:.0%} of its word shingles", k, m, p, bits
-                    )
-                    best_text = _Item("content", "similarity:text", bits, why)
+                why = similarity_why(
+                    "visible text", f"shares {j:.0%} of its word shingles", k, m, p, bits
+                )
+                best_text = _stronger(best_text, "content", "similarity:text", bits, why)
         if ref.dom_simhash is not None and fp.dom_simhash is not None:
             d = hamming(ref.dom_simhash, fp.dom_simhash)
             p, k, m = cal.hamming_tail("dom_hamming", d)
             bits = _bits(p, SIMILARITY_MAX_BITS["dom"])
-            if best_dom is None or bits > best_dom.bits:
-                why = similarity_why(
-                    "page structure", f"{d} of 64 SimHash bits apart", k, m, p, bits
-                )
-                best_dom = _Item("template", "similarity:dom", bits, why)
+            why = similarity_why("page structure", f"{d} of 64 SimHash bits apart", k, m, p, bits)
+            best_dom = _stronger(best_dom, "template", "similarity:dom", bits, why)
     out.extend(item for item in (best_text, best_dom) if item is not None)
     name = _name_item(case_fp, fp)
     if name is not None:
