@@ -7,15 +7,20 @@ loop runs in its own fresh process (so each peak RSS is its own); all pay for th
 server. Certificates are issued lazily by the testnet, so a warm-up
 bare pass runs first (untimed); then bare and full are timed on warm servers.
 
-Two ceilings: the bare loop with names looked up in a table (no DNS at all), and with
-one A query per name to the testnet DNS (what any client must do). The full prober
-asks A, AAAA, NS and MX per name.
+Three ceilings: the bare loop with names looked up in a table (no DNS at all: the
+issue's ceiling), with one A query per name to the testnet DNS (what any client must
+do), and a bare loop making the same requests as the prober (page, favicon, assets, one
+after another on one connection, URLs taken from the full run): the cost of the HTTP
+alone, so the last ratio is the prober's own overhead. The full prober asks A, AAAA,
+NS and MX per name.
 
 Last lines:
   bare:  N targets in S s = R targets/s (names from a table) ...
   bare+dns: N targets in S s = R targets/s (one A query per name) ...
+  bare-same: N targets in S s = R targets/s (the prober's K requests, names from a table)
   full:  N targets in S s = R targets/s, M MB of WARC, outcomes {...}
-  ratio: full/bare = X, full/bare+dns = Y (goal >= 0.5); full peak RSS M MB (goal < 400)
+  ratio: full/bare = X, full/bare+dns = Y (goal >= 0.5), full/bare-same = Z;
+         full peak RSS M MB (goal < 400)
 """
 
 from __future__ import annotations
@@ -146,9 +151,35 @@ async def bare_loop(
     return seen
 
 
+async def same_requests_loop(
+    info: dict[str, Any], requests: dict[str, list[str]], inflight: int
+) -> Counter[str]:
+    """Per site, the prober's own GETs (page, favicon, assets) one after another, as
+    bare aiohttp calls with names from a table: what the HTTP alone costs."""
+    ctx = ssl.create_default_context(cafile=info["ca_pem"])
+    resolver = _StaticResolver(info["addresses"])
+    connector = aiohttp.TCPConnector(resolver=resolver, limit=inflight, ssl=ctx)
+    timeout = aiohttp.ClientTimeout(total=30)
+    seen: Counter[str] = Counter()
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def site(name: str) -> None:
+            for url in requests[name]:
+                try:
+                    async with session.get(url, allow_redirects=False) as resp:
+                        await resp.read()
+                        seen[str(resp.status)] += 1
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    seen[type(exc).__name__] += 1
+
+        await _bounded(inflight, sorted(requests), site)
+    await resolver.close()
+    return seen
+
+
 async def full_loop(
     info: dict[str, Any], names: list[str], inflight: int, data_dir: Path
-) -> tuple[Counter[str], int]:
+) -> tuple[Counter[str], int, dict[str, list[str]]]:
     config = ProbeConfig(
         allow=parse_allow([info["allow"]]),
         resolver=info["resolver"],
@@ -159,6 +190,7 @@ async def full_loop(
         concurrency=Concurrency(targets=inflight),
     )
     seen: Counter[str] = Counter()
+    requests: dict[str, list[str]] = {}
     with open_case_log(data_dir, "bench", max_bytes=256 * 1024 * 1024) as log:
         async with Prober(config) as prober:
 
@@ -166,10 +198,11 @@ async def full_loop(
                 capture = await prober.capture(name)
                 log.write(capture)
                 seen[str(capture.outcome)] += 1
+                requests[name] = [e.url for e in capture.exchanges]
 
             await asyncio.gather(*(one(n) for n in names))
         written = sum(p.stat().st_size for p in log.directory.glob("*.warc.gz"))
-    return seen, written
+    return seen, written, requests
 
 
 class _PeakRss:
@@ -196,31 +229,45 @@ class _PeakRss:
 
 
 def _measured(
-    kind: str, info: dict[str, Any], names: list[str], inflight: int, conn: Connection
+    kind: str,
+    info: dict[str, Any],
+    names: list[str],
+    inflight: int,
+    conn: Connection,
+    requests: dict[str, list[str]] | None,
 ) -> None:
-    """Child process: run one loop, send back (seconds, counts, WARC bytes, peak RSS)."""
+    """Child process: run one loop, send back (seconds, counts, WARC bytes, peak RSS,
+    the URLs each site was asked for)."""
     data_dir = Path(tempfile.mkdtemp(prefix="revenant-bench-"))
     try:
         with _PeakRss() as rss:
             t0 = time.perf_counter()
             written = 0
+            asked: dict[str, list[str]] = {}
             if kind == "full":
-                seen, written = asyncio.run(full_loop(info, names, inflight, data_dir))
+                seen, written, asked = asyncio.run(full_loop(info, names, inflight, data_dir))
+            elif kind == "bare-same":
+                assert requests is not None
+                seen = asyncio.run(same_requests_loop(info, requests, inflight))
             else:
                 seen = asyncio.run(bare_loop(info, names, inflight, dns=kind == "bare+dns"))
             took = time.perf_counter() - t0
-        conn.send((took, dict(seen), written, rss.peak))
+        conn.send((took, dict(seen), written, rss.peak, asked))
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _run(
-    kind: str, info: dict[str, Any], names: list[str], inflight: int
-) -> tuple[float, dict[str, int], int, int]:
+    kind: str,
+    info: dict[str, Any],
+    names: list[str],
+    inflight: int,
+    requests: dict[str, list[str]] | None = None,
+) -> tuple[float, dict[str, int], int, int, dict[str, list[str]]]:
     """One loop in a fresh process, so each peak RSS is its own."""
     parent, child = mp.Pipe()
     proc = mp.get_context("fork").Process(
-        target=_measured, args=(kind, info, names, inflight, child)
+        target=_measured, args=(kind, info, names, inflight, child, requests)
     )
     proc.start()
     result = parent.recv()
@@ -248,14 +295,16 @@ def main() -> None:
         t0 = time.perf_counter()
         _run("bare", info, names, args.inflight)
         print(f"warm-up: {time.perf_counter() - t0:.1f} s (certificates issued)", flush=True)
-        bare_s, bare, _, bare_rss = _run("bare", info, names, args.inflight)
-        bare_dns_s, bare_dns, _, _ = _run("bare+dns", info, names, args.inflight)
-        full_s, full, written, full_rss = _run("full", info, names, args.inflight)
+        bare_s, bare, _, bare_rss, _ = _run("bare", info, names, args.inflight)
+        bare_dns_s, bare_dns, _, _, _ = _run("bare+dns", info, names, args.inflight)
+        full_s, full, written, full_rss, asked = _run("full", info, names, args.inflight)
+        same_s, same, _, _, _ = _run("bare-same", info, names, args.inflight, asked)
     finally:
         parent.send("stop")
         server.join(30)
     n = len(names)
     bare_rate, dns_rate, full_rate = n / bare_s, n / bare_dns_s, n / full_s
+    same_rate, per_site = n / same_s, sum(map(len, asked.values())) / max(1, len(asked))
     mb = 2**20
     print(
         f"bare:  {n} targets in {bare_s:.1f} s = {bare_rate:.0f} targets/s "
@@ -266,12 +315,17 @@ def main() -> None:
         f"(one A query per name), statuses {bare_dns}"
     )
     print(
+        f"bare-same: {n} targets in {same_s:.1f} s = {same_rate:.0f} targets/s "
+        f"(the prober's {per_site:.2f} requests per site, names from a table), statuses {same}"
+    )
+    print(
         f"full:  {n} targets in {full_s:.1f} s = {full_rate:.0f} targets/s, "
         f"{written / mb:.1f} MB of WARC, outcomes {full}"
     )
     print(
         f"ratio: full/bare = {full_rate / bare_rate:.2f}, full/bare+dns = {full_rate / dns_rate:.2f} "
-        f"(goal >= 0.5); full peak RSS {full_rss / mb:.0f} MB (goal < 400)"
+        f"(goal >= 0.5), full/bare-same = {full_rate / same_rate:.2f}; "
+        f"full peak RSS {full_rss / mb:.0f} MB (goal < 400)"
     )
     sys.stdout.flush()
 

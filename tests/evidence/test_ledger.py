@@ -43,3 +43,14 @@ def test_reopened_ledger_continues_the_chain(tmp_path: Path, clock) -> None:
     assert second.seq == 1 and second.prev == first.hash
     entries = [e for _, _, e in read_entries(tmp_path / "ledger.jsonl")]
     assert entries == [first, second]
+
+
+def test_hash_covers_every_field_but_the_hash(tmp_path: Path, clock) -> None:
+    # body() is written out by hand for speed: a field added to LedgerEntry must be
+    # added there too, or it would escape the chain.
+    import json
+    from dataclasses import asdict, fields
+
+    entry = Ledger(tmp_path, clock=clock).append(**_item(0), record_id="<urn:x>", uri="http://a/")
+    assert set(entry.body()) == {f.name for f in fields(LedgerEntry)} - {"hash"}
+    assert json.loads(entry.line()) == asdict(entry)

@@ -14,7 +14,6 @@ into the ledger are exactly the bytes on disk; `warcio check` validates the resu
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 import random
@@ -25,6 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from isal import igzip
 
 from revenant import __version__
 from revenant.errors import UsageError
@@ -193,7 +194,9 @@ class EvidenceLog:
         fields.append(("Content-Length", str(len(block))))
         head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields) + "\r\n"
         raw = head.encode("utf-8") + block + b"\r\n\r\n"
-        member = gzip.compress(raw, compresslevel=6, mtime=0)
+        # ISA-L at level 2: standard gzip members, as small as zlib's level 1 and several
+        # times faster than zlib's default, which cost the prober a tenth of its time.
+        member = igzip.compress(raw, compresslevel=2, mtime=0)
         entry: dict[str, object] = {
             "action": "record",
             "length": len(member),
