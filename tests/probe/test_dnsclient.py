@@ -12,12 +12,14 @@ from typing import Any
 
 import dns.flags
 import dns.message
+import dns.name
+import dns.opcode
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import pytest
 
-from revenant.probe.dnsclient import DnsClient, QueryTimeout
+from revenant.probe.dnsclient import DnsClient, QueryFailed, QueryTimeout
 from revenant.testnet import Testnet
 
 GOOD = "127.0.9.10"
@@ -290,5 +292,72 @@ def test_many_concurrent_queries_share_one_socket() -> None:
         await client.close()
         assert all(_addresses(r) == [GOOD] for r in replies)
         assert len(sources) == 1
+
+    _run(answer, test)
+
+
+def test_query_on_the_wire_is_one_question_with_edns() -> None:
+    def answer(server: _Server, query: dns.message.Message, addr: tuple[str, int]) -> None:
+        server.send(_answer(query), addr)
+
+    async def test(server: _Server, port: int) -> None:
+        client = DnsClient("127.0.0.1", port, timeout=2)
+        await client.query("Wire.Test.", "MX")
+        await client.close()
+        (query,) = server.queries
+        (q,) = query.question
+        assert q.name == dns.name.from_text("wire.test") and q.rdtype == dns.rdatatype.MX
+        assert query.flags & dns.flags.RD and query.edns == 0 and query.payload == 1232
+
+    _run(answer, test)
+
+
+def test_reply_echoing_the_question_in_another_case_is_accepted() -> None:
+    def shout(server: _Server, query: dns.message.Message, addr: tuple[str, int]) -> None:
+        reply = _answer(query)
+        wire = bytearray(reply.to_wire())
+        end = 12 + len(query.question[0].name.to_wire())
+        wire[12:end] = bytes(wire[12:end]).upper()  # as a server using 0x20 might
+        assert server.transport is not None
+        server.transport.sendto(bytes(wire), addr)
+
+    async def test(server: _Server, port: int) -> None:
+        client = DnsClient("127.0.0.1", port, timeout=2)
+        reply = await client.query("mixed.test", "A")
+        await client.close()
+        assert reply.rcode() == dns.rcode.NOERROR
+
+    _run(shout, test)
+
+
+def test_reply_with_another_opcode_is_ignored() -> None:
+    def notify_first(server: _Server, query: dns.message.Message, addr: tuple[str, int]) -> None:
+        odd = _answer(query, FORGED)
+        odd.set_opcode(dns.opcode.NOTIFY)
+        server.send(odd, addr)
+        server.send(_answer(query), addr)
+
+    async def test(server: _Server, port: int) -> None:
+        client = DnsClient("127.0.0.1", port, timeout=2)
+        reply = await client.query("opcode.test", "A")
+        await client.close()
+        assert _addresses(reply) == [GOOD]
+
+    _run(notify_first, test)
+
+
+@pytest.mark.parametrize(
+    "name", ["a" * 64 + ".test", "a..test", ".".join(["abcdefghi"] * 30), "caf\u00e9.test"]
+)
+def test_name_that_cannot_be_asked_fails_without_sending(name: str) -> None:
+    def answer(server: _Server, query: dns.message.Message, addr: tuple[str, int]) -> None:
+        server.send(_answer(query), addr)
+
+    async def test(server: _Server, port: int) -> None:
+        client = DnsClient("127.0.0.1", port, timeout=2)
+        with pytest.raises(QueryFailed, match=r"not a name that can be asked|255 bytes"):
+            await client.query(name, "A")
+        await client.close()
+        assert server.queries == []
 
     _run(answer, test)

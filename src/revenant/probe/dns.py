@@ -178,19 +178,28 @@ class PolicyResolver(AbstractResolver):
 
     async def addresses(self, host: str) -> list[str]:
         """Allowed addresses of `host`; AddressRefused / NameNotResolved otherwise."""
+        known = self.known_addresses(host)
+        if known is not None:
+            return known
+        answers = await lookup(self._client, host, ("A", "AAAA"))
+        if answers.error:
+            raise NameNotResolved(answers.error)
+        self._remember(host, answers)
+        if not answers.addresses:
+            raise NameNotResolved(f"{host}: no A or AAAA record")
+        return self._allowed(host, list(answers.addresses))
+
+    def known_addresses(self, host: str) -> list[str] | None:
+        """`addresses(host)` without asking anyone: for an IP literal or a name whose
+        addresses are held; None when the name must be looked up."""
         held = self._held.get(host)
+        if held is not None and held[0] > time.monotonic():
+            return self._allowed(host, list(held[1]))
         if _is_ip(host):
-            found = [host]
-        elif held is not None and held[0] > time.monotonic():
-            found = list(held[1])
-        else:
-            answers = await lookup(self._client, host, ("A", "AAAA"))
-            if answers.error:
-                raise NameNotResolved(answers.error)
-            self._remember(host, answers)
-            found = list(answers.addresses)
-            if not found:
-                raise NameNotResolved(f"{host}: no A or AAAA record")
+            return self._allowed(host, [host])
+        return None
+
+    def _allowed(self, host: str, found: list[str]) -> list[str]:
         allowed = [a for a in found if address_refusal(a, self._allow) is None]
         if not allowed:
             reasons = "; ".join(filter(None, (address_refusal(a, self._allow) for a in found)))

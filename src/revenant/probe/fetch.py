@@ -11,10 +11,8 @@ connect, read and exchange time, header and body bytes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,26 +65,52 @@ class Fetched:
 
 
 class Limits:
-    """Per-host and per-IP semaphores, created on demand and dropped when idle."""
+    """Per-host and per-IP semaphores, created on demand and dropped when idle.
+
+    `async with limits.hold("host", name):` waits for a slot of that host.
+    """
 
     def __init__(self, per_host: int, per_ip: int) -> None:
         self._size = {"host": per_host, "ip": per_ip}
         self._held: dict[tuple[str, str], tuple[asyncio.Semaphore, int]] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, kind: str, key: str) -> AsyncIterator[None]:
-        slot = (kind, key)
-        sem, users = self._held.get(slot) or (asyncio.Semaphore(self._size[kind]), 0)
+    def hold(self, kind: str, key: str) -> _Slot:
+        return _Slot(self, (kind, key))
+
+    def _enter(self, slot: tuple[str, str]) -> asyncio.Semaphore:
+        sem, users = self._held.get(slot) or (asyncio.Semaphore(self._size[slot[0]]), 0)
         self._held[slot] = (sem, users + 1)
+        return sem
+
+    def _leave(self, slot: tuple[str, str]) -> None:
+        sem, users = self._held[slot]
+        if users <= 1:
+            del self._held[slot]
+        else:
+            self._held[slot] = (sem, users - 1)
+
+
+class _Slot:
+    """One hold on a `Limits` slot (a class, not a generator: every exchange takes two)."""
+
+    def __init__(self, limits: Limits, slot: tuple[str, str]) -> None:
+        self._limits = limits
+        self._slot = slot
+        self._sem: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> None:
+        sem = self._limits._enter(self._slot)
         try:
-            async with sem:
-                yield
-        finally:
-            sem, users = self._held[slot]
-            if users <= 1:
-                del self._held[slot]
-            else:
-                self._held[slot] = (sem, users - 1)
+            await sem.acquire()
+        except BaseException:
+            self._limits._leave(self._slot)
+            raise
+        self._sem = sem
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._sem is not None
+        self._sem.release()
+        self._limits._leave(self._slot)
 
 
 def body_limit(role: str, config: ProbeConfig) -> int:
@@ -169,10 +193,10 @@ async def fetch(
     host = target.raw_host or ""
     proxied = config.proxy is not None
     try:
-        if proxied and host.endswith(".onion"):
-            addresses = [host]
-        else:
-            addresses = await asyncio.wait_for(resolver.addresses(host), config.bounds.dns + 1)
+        known = [host] if proxied and host.endswith(".onion") else resolver.known_addresses(host)
+        if known is None:
+            known = await asyncio.wait_for(resolver.addresses(host), config.bounds.dns + 1)
+        addresses = known
     except AddressRefused as exc:
         return Fetched(note.done(Outcome.REFUSED, f"address refused: {exc}"))
     except NameNotResolved as exc:

@@ -11,6 +11,7 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -150,6 +151,19 @@ def address_refusal(address: str | IPAddress, allow: tuple[IPNetwork, ...] = ())
     An address inside an `allow` network is accepted; otherwise anything that is not a
     plain global unicast address is refused, including IPv6 forms embedding one.
     """
+    if isinstance(address, str):
+        return _refusal_of_text(address, allow)
+    return _refusal(address, allow)
+
+
+@functools.lru_cache(maxsize=65536)
+def _refusal_of_text(address: str, allow: tuple[IPNetwork, ...]) -> str | None:
+    # Every exchange checks its peer, and a site's exchanges share one: the answer is a
+    # pure function of its arguments, so it is kept (the bound keeps memory flat).
+    return _refusal(address, allow)
+
+
+def _refusal(address: str | IPAddress, allow: tuple[IPNetwork, ...]) -> str | None:
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
     except ValueError:
@@ -159,7 +173,7 @@ def address_refusal(address: str | IPAddress, allow: tuple[IPNetwork, ...] = ())
     if isinstance(ip, ipaddress.IPv6Address):
         inner = _embedded_v4(ip)
         if inner is not None:
-            why = address_refusal(inner, allow)
+            why = _refusal(inner, allow)
             return f"{ip} embeds {inner}: {why}" if why else None
     for net, why in _DENY:
         if ip.version == net.version and ip in net:
