@@ -31,7 +31,7 @@ from typing import Any
 from revenant.errors import UsageError
 from revenant.model import Clock, utcnow
 from revenant.testnet.behaviours import brotli_bomb, gzip_bomb
-from revenant.testnet.dns import DnsTcp, DnsUdpThread, build_zone
+from revenant.testnet.dns import DnsTcp, DnsUdp, build_zone
 from revenant.testnet.httpd import HttpConnection
 from revenant.testnet.pki import LocalCA
 from revenant.testnet.sites import CertSpec, Hostile, SiteSpec
@@ -157,7 +157,6 @@ class Testnet:
         self._listeners: list[tuple[socket.socket, SiteSpec, bool]] = []
         self._dns_socks: list[socket.socket] = []
         self._dns_transports: list[asyncio.BaseTransport] = []
-        self._dns_udp: DnsUdpThread | None = None
         self._dns_servers: list[asyncio.Server] = []
         self._dns_conns: set[asyncio.Transport] = set()
         self._live: set[HttpConnection] = set()
@@ -266,9 +265,6 @@ class Testnet:
             loop.close()
         for sock, _, _ in self._listeners:
             sock.close()
-        if self._dns_udp is not None:
-            self._dns_udp.stop()
-            self._dns_udp = None
         for sock in self._dns_socks:
             sock.close()
         self._listeners, self._dns_socks = [], []
@@ -302,8 +298,7 @@ class Testnet:
         for sock, site, tls in self._listeners:
             loop.add_reader(sock.fileno(), self._accept, sock, site, tls)
         udp, tcp = self._dns_socks
-        self._dns_udp = DnsUdpThread(self._zone, udp)
-        self._dns_udp.start()
+        loop.add_reader(udp.fileno(), DnsUdp(self._zone, udp).readable)
         server = await loop.create_server(lambda: DnsTcp(self._zone, self._dns_conns), sock=tcp)
         self._dns_servers.append(server)
 
@@ -313,6 +308,8 @@ class Testnet:
         for sock, _, _ in self._listeners:
             loop.remove_reader(sock.fileno())
             sock.close()
+        if self._dns_socks:
+            loop.remove_reader(self._dns_socks[0].fileno())
         for server in self._dns_servers:
             server.close()
         for transport in self._dns_transports:
