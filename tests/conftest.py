@@ -1,7 +1,12 @@
-"""Shared fixtures: real things (a SQLite file in tmp_path, a fixed clock)."""
+"""Shared fixtures: real things (a SQLite file in tmp_path, a fixed clock, a SOCKS5
+proxy on loopback)."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,3 +45,31 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def store_factory(tmp_path: Path) -> Callable[[], Store]:
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     return lambda: open_store(url)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def socks() -> Iterator[str]:
+    port = _free_port()
+    pproxy = str(Path(sys.executable).parent / "pproxy")
+    proc = subprocess.Popen(
+        [pproxy, "-l", f"socks5://127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"socks5://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)

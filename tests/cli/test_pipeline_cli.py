@@ -131,3 +131,28 @@ def test_missing_ca_file_is_a_usage_error(run, tmp_path: Path) -> None:
     result = run("capture", "https://x.test/", "--ca-file", str(tmp_path / "nope.pem"))
     assert result.exit_code == 2
     assert "nope.pem: no such file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["capture", "https://x.test/", "--proxy", "ftp://127.0.0.1:21"],
+        ["capture", "https://x.test/", "--proxy", "socks5://127.0.0.1"],
+        ["capture", "https://x.test/", "--user-agent", ""],
+        ["watch", "--once", "--inflight", "0"],
+    ],
+)
+def test_bad_proxy_user_agent_or_inflight_is_a_usage_error(run, args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert args[-2] in result.stderr
+
+
+def test_capture_through_a_socks_proxy_from_the_cli(
+    run, net: Testnet, scenario: Scenario, socks: str
+) -> None:
+    address = net.address_of(scenario.seized.name)
+    url = f"http://{address}:{net.http_port}/"
+    result = run("capture", url, "--proxy", socks, "--json", network=True)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outcome"] == "ok"

@@ -166,3 +166,12 @@ def test_total_bound_ends_the_capture_with_what_was_seen(net: Testnet, config: P
     short = replace(config, bounds=replace(config.bounds, total=1.0))
     capture = _probe(short, hostile_name("slow-drip"))
     assert capture.outcome is Outcome.TIMEOUT and "capture" in capture.reason
+
+
+def test_onion_without_a_proxy_is_refused_and_never_asked_of_dns(
+    config: ProbeConfig, flipflop: _FlipFlopDns
+) -> None:
+    onion = "a" * 56 + ".onion"
+    capture = _probe(replace(config, resolver=f"127.0.0.1:{flipflop.port}"), onion)
+    assert capture.outcome is Outcome.REFUSED and "needs a proxy" in capture.reason
+    assert capture.dns == () and capture.exchanges == () and flipflop.count == 0

@@ -2,47 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
-
-import pytest
 
 from revenant.model import Outcome
 from revenant.probe import ProbeConfig, capture_sync
 from revenant.testnet import Testnet
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def socks() -> Iterator[str]:
-    port = _free_port()
-    pproxy = str(Path(sys.executable).parent / "pproxy")
-    proc = subprocess.Popen(
-        [pproxy, "-l", f"socks5://127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"socks5://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_capture_through_socks5_proxy(net: Testnet, config: ProbeConfig, socks: str) -> None:

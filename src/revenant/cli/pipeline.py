@@ -21,6 +21,13 @@ _ALLOW = typer.Option(
 )
 _CA = typer.Option(None, "--ca-file", help="Extra trusted CA (PEM), e.g. the testnet's.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
+_PROXY = typer.Option(
+    None,
+    "--proxy",
+    help="Send every request through this proxy: socks5://HOST:PORT (Tor for .onion) "
+    "or http://HOST:PORT.",
+)
+_USER_AGENT = typer.Option(None, "--user-agent", help="User-Agent header of every request.")
 _HTTP_PORT = typer.Option(80, "--http-port", help="Port for bare hostnames over HTTP (testnet).")
 _HTTPS_PORT = typer.Option(
     443, "--https-port", help="Port for bare hostnames over HTTPS (testnet)."
@@ -28,14 +35,18 @@ _HTTPS_PORT = typer.Option(
 
 
 def _pipeline(
-    ctx: typer.Context, allow: list[str], resolver: str | None, ca: str | None
+    ctx: typer.Context,
+    allow: list[str],
+    resolver: str | None,
+    ca: str | None,
+    proxy: str | None = None,
+    user_agent: str | None = None,
 ) -> Pipeline:
     settings = settings_of(ctx)
-    return Pipeline(
-        settings=settings,
-        store=open_store(settings.db_url),
-        probe_config=default_probe_config(allow=allow, resolver=resolver, ca_file=ca),
+    config = default_probe_config(
+        allow=allow, resolver=resolver, ca_file=ca, proxy=proxy, user_agent=user_agent
     )
+    return Pipeline(settings=settings, store=open_store(settings.db_url), probe_config=config)
 
 
 async def _capture_one(pipe: Pipeline, target: str, case: str | None) -> Stored:
@@ -68,10 +79,12 @@ def capture(
     resolver: str | None = _RESOLVER,
     allow: list[str] = _ALLOW,
     ca_file: str | None = _CA,
+    proxy: str | None = _PROXY,
+    user_agent: str | None = _USER_AGENT,
     as_json: bool = _JSON,
 ) -> None:
     """Probe a target safely, record it as evidence (WARC + ledger) and fingerprint it."""
-    pipe = _pipeline(ctx, allow, resolver, ca_file)
+    pipe = _pipeline(ctx, allow, resolver, ca_file, proxy, user_agent)
     try:
         stored = asyncio.run(_capture_one(pipe, url, case))
     finally:
@@ -153,12 +166,14 @@ def score(
     resolver: str | None = _RESOLVER,
     allow: list[str] = _ALLOW,
     ca_file: str | None = _CA,
+    proxy: str | None = _PROXY,
+    user_agent: str | None = _USER_AGENT,
     as_json: bool = _JSON,
 ) -> None:
     """Score a target (captured now) or a WARC's captures against a case, with reasons."""
     if (url is None) == (warc is None):
         raise UsageError("give a URL or --warc FILE, not both, not neither")
-    pipe = _pipeline(ctx, allow, resolver, ca_file)
+    pipe = _pipeline(ctx, allow, resolver, ca_file, proxy, user_agent)
     try:
         pipe.case_fingerprint(name)  # fail fast on a case without a fingerprint
         if url is not None:

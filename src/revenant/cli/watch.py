@@ -20,7 +20,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
-from revenant.cli.pipeline import _ALLOW, _CA, _HTTP_PORT, _HTTPS_PORT, _JSON, _RESOLVER
+from revenant.cli.pipeline import (
+    _ALLOW,
+    _CA,
+    _HTTP_PORT,
+    _HTTPS_PORT,
+    _JSON,
+    _PROXY,
+    _RESOLVER,
+    _USER_AGENT,
+)
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
 from revenant.pipeline import Pipeline, default_probe_config
 from revenant.store import open_store, queue
@@ -74,6 +83,9 @@ def watch(
     ca_file: str | None = _CA,
     http_port: int = _HTTP_PORT,
     https_port: int = _HTTPS_PORT,
+    proxy: str | None = _PROXY,
+    user_agent: str | None = _USER_AGENT,
+    inflight: int = typer.Option(500, "--inflight", help="Captures in flight at once."),
     as_json: bool = _JSON,
 ) -> None:
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
@@ -88,6 +100,9 @@ def watch(
             ca_file=ca_file,
             http_port=http_port,
             https_port=https_port,
+            proxy=proxy,
+            user_agent=user_agent,
+            inflight=inflight,
         ),
     )
     tty = sys.stderr.isatty()

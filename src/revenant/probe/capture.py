@@ -168,7 +168,16 @@ class Prober:
             )
 
     async def _probe(self, run: _Run, host: str, urls: list[str]) -> tuple[Outcome, str]:
-        if _is_literal(host) or (self.config.proxy and host.endswith(".onion")):
+        if host.endswith(".onion"):
+            if not self.config.proxy:
+                # RFC 7686: an onion name must never reach DNS (it would tell the
+                # resolver which hidden service is being looked at).
+                return (
+                    Outcome.REFUSED,
+                    f"{host}: a .onion needs a proxy (Tor: --proxy socks5://HOST:PORT)",
+                )
+            return await self._pages(run, urls)
+        if _is_literal(host):
             return await self._pages(run, urls)
         # All four types asked at once, and all answered before any page is fetched: a
         # capture then never holds its bodies while it waits on the evidence-only NS/MX.

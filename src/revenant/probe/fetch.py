@@ -192,6 +192,8 @@ async def fetch(
     target = URL(url)
     host = target.raw_host or ""
     proxied = config.proxy is not None
+    if host.endswith(".onion") and not proxied:  # RFC 7686: never asked of DNS
+        return Fetched(note.done(Outcome.REFUSED, f"{host}: a .onion needs a proxy"))
     try:
         known = [host] if proxied and host.endswith(".onion") else resolver.known_addresses(host)
         if known is None:
