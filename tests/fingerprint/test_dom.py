@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from revenant.fingerprint.dom import MAX_ELEMENTS, MAX_PATH_NODES, walk
+from revenant.fingerprint.dom import MAX_CLASSES, MAX_ELEMENTS, MAX_PATH_NODES, walk
 
 HTML = """<html><head><title>Papoti</title><meta name="generator" content="WordPress 6.4.2">
 <link rel="stylesheet" href="/css/style.css"><link rel="icon" href="/favicon.ico">
@@ -44,3 +44,29 @@ def test_many_nodes_are_bounded() -> None:
     page = walk(LexborHTMLParser(html))
     assert page.nodes <= MAX_PATH_NODES + 1
     assert len(page.links) == MAX_ELEMENTS
+
+
+def test_class_vocabulary_reads_20_classes_per_element() -> None:
+    many = " ".join(f"k{i}" for i in range(30))
+    page = walk(LexborHTMLParser(f'<div class="{many}"></div><p class="z"></p>'))
+    classes = {p for p in page.paths if p.startswith(".")}
+    assert classes == {f".k{i}" for i in range(20)} | {".z"}
+
+
+def test_class_vocabulary_is_bounded() -> None:
+    html = "".join(f'<i class="a{i} b{i}"></i>' for i in range(MAX_CLASSES))
+    page = walk(LexborHTMLParser(html))
+    classes = [p for p in page.paths if p.startswith(".")]
+    assert MAX_CLASSES < len(classes) <= MAX_CLASSES + 2
+
+
+def test_elements_past_the_path_nodes_are_read() -> None:
+    html = "<i></i>" * MAX_PATH_NODES + '<a href="/late">x</a><title>Late</title>'
+    page = walk(LexborHTMLParser(html))
+    assert page.links == ["/late"] and page.title == "Late"
+
+
+def test_template_content_is_not_read() -> None:
+    html = '<template><a href="/t">t</a><script src="/t.js"></script></template><a href="/x">x</a>'
+    page = walk(LexborHTMLParser(html))
+    assert page.links == ["/x"] and page.scripts == []

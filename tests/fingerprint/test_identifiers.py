@@ -9,15 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.fingerprint.identifiers import (
-    MIN_FILTERED,
+    _MESSENGERS,
+    _SIMPLE,
+    LITERALS,
+    _literal,
     find_emails,
     find_identifiers,
     find_messengers,
     find_pgp,
     find_phones,
     find_trackers,
-    literal_filter,
 )
+from revenant.fingerprint.literals import MIN_INDEXED, matches_at
 
 
 def test_google_ids() -> None:
@@ -138,17 +141,48 @@ def test_find_identifiers_on_adversarial_alphabet(text: str) -> None:
     list(find_identifiers(text, text))
 
 
-@settings(max_examples=200)
-@given(
-    st.text(alphabet="abUA-G0x.t/me_pq\u00e9\U0001f600", max_size=200),
-    st.sampled_from(["UA-", "G-", "t.me/", "0x", "_paq", "bc1", "é-x", "q", "\U0001f600a"]),
-)
-def test_literal_filter_answers_like_in(tail: str, literal: str) -> None:
-    for text in (tail, "~" * MIN_FILTERED + tail):  # searched directly, then filtered
-        assert literal_filter(text)(literal) == (literal in text)
+def test_trackers_found_in_long_code() -> None:
+    code = "var x = 1;" * 2000 + "gtag('config', 'UA-1234567-2'); t.me/papotichat"
+    assert len(code) > MIN_INDEXED
+    assert ("ga", "UA-1234567-2") in set(find_trackers(code))
+    assert ("telegram", "papotichat") in set(find_messengers(code))
 
 
-def test_literal_filter_on_long_text() -> None:
-    text = "var x = 1;" * 2000 + "gtag('config', 'UA-1234567-2')"
-    contains = literal_filter(text)
-    assert contains("UA-") and contains("gtag") and not contains("t.me/")
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="UAG-0123456789x.é\U0001f600 '", max_size=200))
+def test_trackers_found_after_multibyte_characters(tail: str) -> None:
+    code = "é" * MIN_INDEXED + tail + " UA-1234567-2 "
+    assert ("ga", "UA-1234567-2") in set(find_trackers(code))
+
+
+def test_every_scanner_literal_is_indexed() -> None:
+    assert {"UA-", "GTM-", "pub-", "t.me/", "discord", "@", "0x", "bc1", ".onion"} <= set(
+        LITERALS.literals
+    )
+
+
+_ANCHORED = st.lists(
+    st.sampled_from(
+        [
+            *("UA-", "G-", "GTM-", "AW-", "pub-", "ym(", "fbq(", "hjid", "hotjar-", "yaCounter"),
+            *("t.me/", "telegram.me/", "joinchat/", "+", "discord.gg/", "discordapp.com/invite/"),
+            *("wa.me/", "signal.me/#p/", "'init'", "1234567", "89", "-", "ABC", "x", " ", ", "),
+            ".",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANCHORED)
+def test_patterns_tried_at_their_literal_match_what_finditer_finds(code: str) -> None:
+    found = LITERALS.find(code)
+    for pattern in [p for _, p, _ in _SIMPLE] + [p for _, p, _ in _MESSENGERS]:
+        tried = matches_at(pattern, code, found.get(_literal(pattern), ()))
+        assert [m.span() for m in tried] == [m.span() for m in pattern.finditer(code)]
+
+
+def test_a_handle_that_runs_into_another_link_is_one_match() -> None:
+    # finditer never starts inside the previous match: "telegram" is the handle here
+    assert set(find_messengers("telegram.me/telegram.me/hotjar-")) == {("telegram", "telegram")}

@@ -7,11 +7,12 @@ import unicodedata
 
 import numpy as np
 from datasketch import MinHash
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.fingerprint.text import (
     MINHASH_SAMPLE,
+    NFKC_PIECE,
     NUM_PERM,
     fold,
     hamming,
@@ -101,3 +102,27 @@ def test_word_tokens_are_the_regex_words_around_punctuation(text: str) -> None:
 @given(_MIXED)
 def test_fold_is_nfkc_then_casefold(text: str) -> None:
     assert fold(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_MIXED, min_size=1, max_size=30))
+def test_fold_of_a_long_text_normalizes_piece_by_piece(lines: list[str]) -> None:
+    # longer than a piece, with combining marks and compatibility characters at line
+    # starts and ends, where the pieces are cut
+    body = "\n".join(lines) + "\n"
+    text = body * (NFKC_PIECE // len(body) + 2) + "\u0301x\u2026"
+    assert len(text) > NFKC_PIECE
+    assert fold(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+def test_word_tokens_blank_many_kinds_of_separators() -> None:
+    # more distinct non-word characters than are replaced one by one, of every UTF-8
+    # length, and a lone surrogate
+    folded = "a\u00abb\u2014c\u2019d\U0001f600e\ud800f\u3001g\u00a9h \u00e9t\u00e9 \u65e5\u672c"
+    expected = [w.encode("utf-8", "surrogatepass") for w in re.findall(r"\w+", folded)]
+    assert word_tokens(folded) == expected
+
+
+def test_lower_stands_for_casefold_only_where_they_agree() -> None:
+    for text in ("Straße", "ΣΊΣΥΦΟΣ ΣΑΣ", "ﬁn", "İstanbul", "Ꭰ ꭰ", "Éte"):
+        assert fold(text) == unicodedata.normalize("NFKC", text).casefold()

@@ -8,7 +8,12 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from revenant.fingerprint.literals import matches_at
 from revenant.fingerprint.wallets import (
+    _BECH_PREFIXES,
+    _RE_BECH,
+    _RE_ETH,
+    _SEARCHED,
     base58_address,
     eth_address,
     find_onions,
@@ -152,3 +157,19 @@ def test_find_wallets_never_raises_and_only_yields_valid(text: str) -> None:
 def test_find_wallets_on_arbitrary_text(text: str) -> None:
     list(find_wallets(text))
     list(find_onions(text))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["bc1", "BC1", "ltc1", "LTC1", "0x", "qpzry9", "lt", "c", "0", "x", "a" * 39]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_prefixes_tried_where_they_occur_match_what_finditer_finds(text: str) -> None:
+    found = _SEARCHED.find(text)
+    for prefix, pattern in [*zip(_BECH_PREFIXES, _RE_BECH, strict=True), ("0x", _RE_ETH)]:
+        tried = matches_at(pattern, text, found.get(prefix, ()))
+        assert [m.span() for m in tried] == [m.span() for m in pattern.finditer(text)]

@@ -8,11 +8,13 @@ posts the same form to the same path and opens the same chat socket.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable, Iterator
-from urllib.parse import urljoin, urlsplit
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from revenant.fingerprint.dom import Form
+from revenant.fingerprint.literals import LiteralSet, matches_at
 from revenant.fingerprint.names import registrable
 
 # a file name carrying a build hash: app.3f9a1c7e.js (hex, webpack), index-BfT2x3xA.js
@@ -23,10 +25,16 @@ _BUILD_HASH = re.compile(
     r"(?:\.min)?\.(?:js|mjs|css)$"
 )
 _WS = re.compile(r"""wss?://[^\s"'<>\\`)]{3,200}""")
-# starts with a literal "/" (fast in Python's re); what precedes it is checked by hand
+# what precedes a match is checked by hand
 _API = re.compile(
     r"/(?:api|ws|wss|socket\.io|graphql|rest|ajax|chat|sse|events|stream)(?=[/\"'`?#])[^\"'`\s<>?#]{0,120}"
 )
+# every match of _WS and of _API starts with one of these
+_WS_LITERALS = ("ws://", "wss://")
+_API_NAMES = "api ws socket.io graphql rest ajax chat sse events stream"  # "/ws" covers "/wss"
+_API_LITERALS = tuple(f"/{name}" for name in _API_NAMES.split())
+ENDPOINT_LITERALS = (*_WS_LITERALS, *_API_LITERALS)
+_ENDPOINTS = LiteralSet(ENDPOINT_LITERALS)
 _HOST_BEFORE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]{1,100}$")
 _DIGITS = re.compile(r"\d+")
 MIN_INLINE = 64  # shorter inline scripts are boilerplate ("dataLayer=[]")
@@ -34,14 +42,34 @@ MIN_INLINE = 64  # shorter inline scripts are boilerplate ("dataLayer=[]")
 
 def _resolve(base: str, ref: str) -> tuple[str, str] | None:
     """(host, path) of a reference resolved against the page URL, or None."""
+    ref = ref.strip()
     try:
-        url = urljoin(base, ref.strip())
-        parts = urlsplit(url)
+        parts = _absolute(base, ref) or urlsplit(urljoin(base, ref))
     except ValueError:
         return None
     if parts.scheme not in ("http", "https", "") or not parts.path:
         return None
     return (parts.hostname or "").lower(), parts.path
+
+
+def _absolute(base: str, ref: str) -> SplitResult | None:
+    """`urlsplit(urljoin(base, ref))` without the join when that is what it would give
+    (host and path): most references are absolute URLs, scheme-relative URLs or
+    absolute paths free of dot segments. None for every other reference."""
+    if not ref.isprintable():  # urlsplit drops tabs and newlines, which moves parts
+        return None
+    if ref.startswith(("http://", "https://")):
+        parts = urlsplit(ref)
+        return parts if parts.netloc else None  # "http:///x" takes the page's host
+    page = urlsplit(base)
+    if page.scheme not in ("http", "https"):
+        return None
+    if ref.startswith("//"):
+        parts = urlsplit(ref)
+        return parts._replace(scheme=page.scheme) if parts.netloc else None
+    if ref.startswith("/") and "/." not in ref:
+        return urlsplit(ref)._replace(scheme=page.scheme, netloc=page.netloc)
+    return None
 
 
 def asset_features(
@@ -93,18 +121,37 @@ def form_features(base: str, site: str, forms: Iterable[Form]) -> Iterator[tuple
 def endpoint_features(site: str, texts: Iterable[str]) -> Iterator[tuple[str, str]]:
     """WebSocket URLs and API paths in markup and same-site scripts, numbers folded."""
     for text in texts:
-        if "ws://" in text or "wss://" in text:
-            for m in _WS.finditer(text):
-                yield "endpoint", _fold(m.group(), site)
-        for m in _API.finditer(text):
-            start = m.start()
-            before = text[start - 1] if start else ""
-            if before in "\"'`":
-                yield "endpoint", _fold(m.group(), site)
-            elif before.isalnum() or before in ".-":
-                host = _HOST_BEFORE.search(text, max(0, start - 110), start)
-                if host and text[host.start() - 1 : host.start()] in "\"'`":
-                    yield "endpoint", _fold(host.group() + m.group(), site)
+        yield from endpoints(site, text)
+
+
+def endpoints(
+    site: str, text: str, found: Mapping[str, Sequence[int]] | None = None
+) -> Iterator[tuple[str, str]]:
+    """`endpoint_features` of one text. `found` holds where ENDPOINT_LITERALS occur in
+    it (`literals.LiteralSet.find`), when the caller has it."""
+    found = _ENDPOINTS.find(text) if found is None else found
+    for m in _matches(_WS, text, found, _WS_LITERALS):
+        yield "endpoint", _fold(m.group(), site)
+    for m in _matches(_API, text, found, _API_LITERALS):
+        start = m.start()
+        before = text[start - 1] if start else ""
+        if before in "\"'`":
+            yield "endpoint", _fold(m.group(), site)
+        elif before.isalnum() or before in ".-":
+            host = _HOST_BEFORE.search(text, max(0, start - 110), start)
+            if host and text[host.start() - 1 : host.start()] in "\"'`":
+                yield "endpoint", _fold(host.group() + m.group(), site)
+
+
+def _matches(
+    pattern: re.Pattern[str],
+    text: str,
+    found: Mapping[str, Sequence[int]],
+    literals: tuple[str, ...],
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, given where the literals its matches start with occur."""
+    offsets = sorted(itertools.chain.from_iterable(found.get(lit, ()) for lit in literals))
+    return matches_at(pattern, text, offsets)
 
 
 def _fold(url: str, site: str) -> str:

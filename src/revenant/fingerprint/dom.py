@@ -56,44 +56,15 @@ def walk(tree: LexborHTMLParser) -> Page:
     root = tree.root
     if root is None:
         return page
-    # DOM shingles: tag paths (parent>tag) for structure, plus the class vocabulary
-    # (".nav-main"), which is what a theme or a framework really shares. Only distinct
-    # paths matter to the sketch, so nodes are keyed by Lexbor's integer tag ids and
-    # names are read once per id (ids of custom tags are per document, names too).
-    names: dict[int, str] = {}
-    pairs: dict[tuple[int, int], None] = {}
-    for node in root.traverse():
-        page.nodes += 1
-        if page.nodes > MAX_PATH_NODES:
-            break
-        tid = node.tag_id
-        if tid not in names:
-            names[tid] = f"{node.tag}"
-        parent = node.parent
-        if parent is None:
-            pairs[(-1, tid)] = None
-            continue
-        ptid = parent.tag_id
-        if ptid not in names:
-            names[ptid] = f"{parent.tag}"
-        pairs[(ptid, tid)] = None
-    names[-1] = ""
-    paths = page.paths
-    paths.extend(f"{names[p]}>{names[t]}" for p, t in pairs)
-    classes: set[str] = set()
-    for count, node in enumerate(root.css("[class]")):
-        if count >= MAX_ELEMENTS or len(classes) > 5000:
-            break
-        cls = node.attrs["class"]  # present: the selector says so
-        if cls:
-            classes.update(cls.split()[:20])
-    paths.extend("." + c[:60] for c in classes)
+    elements = _tag_paths(root, page)
+    if elements is None:  # more nodes than the paths read: let Lexbor find them
+        elements = root.css(_ELEMENTS)
+    page.paths.extend("." + c[:60] for c in _classes(root))
     forms: list[LexborNode] = []
-    for count, node in enumerate(root.css(_ELEMENTS)):
-        if count >= MAX_ELEMENTS:
-            break
-        _collect(page, node, node.tag or "", node.attributes)
-        if node.tag == "form":
+    for node in elements[:MAX_ELEMENTS]:
+        tag = _ELEMENT_IDS.get(node.tag_id) or node.tag or ""
+        _collect(page, node, tag, node.attributes)
+        if tag == "form":
             forms.append(node)
     for form_node, form in zip(forms, page.forms, strict=True):
         for fnode in form_node.css("input,select,textarea,button"):
@@ -120,7 +91,81 @@ def walk(tree: LexborHTMLParser) -> Page:
     return page
 
 
+def _tag_paths(root: LexborNode, page: Page) -> list[LexborNode] | None:
+    """Add the DOM shingles (tag paths "parent>tag") of the first MAX_PATH_NODES
+    nodes to `page.paths`; return the elements `_collect` reads, in document order,
+    when the walk saw every node (else None).
+
+    Only distinct paths matter to the sketch, so nodes are keyed by Lexbor's integer
+    tag ids and names are read once per id (ids of custom tags are per document, names
+    too)."""
+    names: dict[int, str] = {-1: ""}
+    pairs: dict[tuple[int, int], None] = {}
+    elements: list[LexborNode] = []
+    complete = True
+    for node in root.traverse():
+        page.nodes += 1
+        if page.nodes > MAX_PATH_NODES:
+            complete = False
+            break
+        tid = node.tag_id
+        if tid not in names:
+            names[tid] = f"{node.tag}"
+        if tid in _ELEMENT_IDS:
+            elements.append(node)
+        parent = node.parent
+        if parent is None:
+            pairs[(-1, tid)] = None
+            continue
+        ptid = parent.tag_id
+        if ptid not in names:
+            names[ptid] = f"{parent.tag}"
+        pairs[(ptid, tid)] = None
+    page.paths.extend(f"{names[p]}>{names[t]}" for p, t in pairs)
+    return elements if complete else None
+
+
+MAX_CLASSES = 5000  # distinct class names read from one page
+CLASSES_PER_NODE = 20
+
+
+def _classes(root: LexborNode) -> set[str]:
+    """The class vocabulary (".nav-main" is what a theme or a framework really shares):
+    the first CLASSES_PER_NODE classes of the first MAX_ELEMENTS elements, until more
+    than MAX_CLASSES are known."""
+    nodes = root.css("[class]")[:MAX_ELEMENTS]
+    try:
+        values = [node.attrs["class"] for node in nodes]
+    except KeyError:  # a prefixed attribute the selector matched by its local name
+        values = [node.attributes.get("class") for node in nodes]
+    # Usually every value is short and the page has few classes: one split of all of
+    # them is then the same set (n words take at least 2n - 1 characters).
+    present = list(filter(None, values))
+    if max(map(len, present), default=0) <= 2 * CLASSES_PER_NODE or not any(
+        len(v.split()) > CLASSES_PER_NODE for v in present if len(v) > 2 * CLASSES_PER_NODE
+    ):
+        classes = set(" ".join(present).split())
+        if len(classes) <= MAX_CLASSES:
+            return classes
+    classes = set()
+    for value in values:
+        if len(classes) > MAX_CLASSES:
+            break
+        if value:
+            classes.update(value.split()[:CLASSES_PER_NODE])
+    return classes
+
+
 _ELEMENTS = "script,link,a,meta,form,title,input,iframe"
+# Lexbor's tag ids of those elements (fixed for standard tags), read from a parse
+_ELEMENT_IDS = {
+    node.tag_id: node.tag or ""
+    for node in LexborHTMLParser(
+        "<script></script><link><a></a><meta><form></form><title></title><input><iframe>"
+    ).css(_ELEMENTS)
+}
+if len(_ELEMENT_IDS) != _ELEMENTS.count(",") + 1:
+    raise ImportError(f"Lexbor tag ids of {_ELEMENTS}: {_ELEMENT_IDS}")
 _STRIP = sorted(_SKIP_TEXT - {"head"})
 _INVISIBLE = ",".join([*_STRIP, "[hidden]", "[style*=display]", "[style*=visibility]"])
 

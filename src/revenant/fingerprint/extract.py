@@ -17,16 +17,18 @@ import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint.assets import (
+    ENDPOINT_LITERALS,
     asset_features,
     body_hash,
-    endpoint_features,
+    endpoints,
     form_features,
     inline_script_features,
 )
 from revenant.fingerprint.dom import Page, walk
 from revenant.fingerprint.favicon import favicon_features
 from revenant.fingerprint.headers import header_features
-from revenant.fingerprint.identifiers import find_identifiers
+from revenant.fingerprint.identifiers import LITERALS, find_identifiers
+from revenant.fingerprint.literals import LiteralSet
 from revenant.fingerprint.names import brand_tokens, registrable
 from revenant.fingerprint.network import AsnTable, network_features
 from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text
@@ -37,6 +39,8 @@ MAX_SCRIPT = 1024 * 1024  # characters of each same-site script scanned
 MAX_VALUE = 300
 MAX_LINK_HOSTS = 100
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+# what identifiers and endpoints start from, found in one pass over each text of code
+_CODE_LITERALS = LiteralSet([*LITERALS.literals, *ENDPOINT_LITERALS])
 
 
 def decode(body: bytes, content_type: str | None) -> str:
@@ -124,16 +128,17 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
             ]
         )
         visible = "\n".join(page.text)
-        feats.update(find_identifiers(code, visible))
-        feats.update(endpoint_features(site, [code, *script_texts]))
+        found = _CODE_LITERALS.find(code)
+        feats.update(find_identifiers(code, visible, found=found))
+        feats.update(endpoints(site, code, found))
         sketch = sketch_text(page.text)
         text_sh, text_mh, words = sketch.simhash, sketch.minhash, sketch.words
         feats.update(("text", block) for block in sketch.blocks)
         dom_sh = path_simhash(page.paths)
-    else:
-        feats.update(endpoint_features(site, script_texts))
     for text in script_texts:
-        feats.update(find_identifiers(text, ""))
+        found = _CODE_LITERALS.find(text)
+        feats.update(find_identifiers(text, "", found=found))
+        feats.update(endpoints(site, text, found))
     return Fingerprint(
         target=capture.target,
         features=frozenset(Feature(k, v[:MAX_VALUE]) for k, v in feats if v),
@@ -197,10 +202,10 @@ def bound_nesting(html: str, raw: bytes | None = None, max_depth: int = MAX_DEPT
 def _shallow(raw: bytes, max_depth: int) -> bool:
     """True when elements in `raw` cannot nest deeper than `max_depth` (an upper bound
     that knows no void tags: every "<x" opens, every "</" closes)."""
-    if raw.count(b"<") <= max_depth:
-        return True
     data = np.frombuffer(raw, dtype=np.uint8)
-    lt = np.flatnonzero(data[:-1] == 60)  # "<"
+    lt = np.flatnonzero(data[:-1] == 60)  # "<" (a last byte opens nothing)
+    if lt.size <= max_depth:
+        return True
     nxt = data[lt + 1] | 32
     steps = ((nxt >= 97) & (nxt <= 122)).astype(np.int32) - (data[lt + 1] == 47).astype(np.int32)
     return int(np.cumsum(steps).max()) <= max_depth

@@ -14,15 +14,15 @@ import binascii
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
-import numpy as np
 import phonenumbers
 
-from revenant.fingerprint.wallets import find_onions, find_wallets
+from revenant.fingerprint.literals import LiteralSet, find_all, matches_at
+from revenant.fingerprint.wallets import WALLET_LITERALS, find_onions, find_wallets
 
-# Patterns start with a literal (fast in Python's re); word boundaries are checked by
-# hand in `_bounded`, since a leading look-behind makes re scan ten times slower.
+# Patterns start with a literal, and are tried only where it occurs (`LITERALS`); word
+# boundaries are checked by hand in `_bounded`, a look-behind would hide the literal.
 _SIMPLE: tuple[tuple[str, re.Pattern[str], int], ...] = (
     # (kind, pattern, group); group 0 values get the boundary check
     ("ga", re.compile(r"UA-\d{4,10}-\d{1,4}"), 0),
@@ -42,10 +42,10 @@ _SIMPLE: tuple[tuple[str, re.Pattern[str], int], ...] = (
 
 @functools.cache
 def _literal(pattern: re.Pattern[str]) -> str:
-    """The literal text a pattern starts with, for a cheap `in` pre-check."""
+    """The literal text every match of a pattern starts with (where it is tried)."""
     out = []
     src = pattern.pattern
-    i = 0
+    i = 1 if src.startswith("(") and not src.startswith("(?") else 0  # a leading group
     while i < len(src):
         ch = src[i]
         if ch == "\\" and i + 1 < len(src) and not src[i + 1].isalnum():
@@ -72,7 +72,6 @@ def _bounded(text: str, m: re.Match[str]) -> bool:
 _RE_MATOMO_URL = re.compile(r"""var\s+u\s*=\s*["']((?:https?:)?//[^"'\s]{3,200})["']""")
 _RE_MATOMO_SITE = re.compile(r"""setSiteId['"]\s*,\s*['"]?(\d{1,6})""")
 
-_RE_AT = re.compile("@")
 _EMAIL_TLD = re.compile(r"[a-z]{2,6}|xn--[a-z0-9-]{2,20}")  # "bylines" in a template is no TLD
 _RE_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
 _RE_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
@@ -114,61 +113,17 @@ _RE_PGP = re.compile(
 _RE_PHONE = re.compile(r"\+(\d[\d .()-]{6,20}\d)")
 
 
-MIN_FILTERED = 8192  # characters; shorter texts are searched for each literal directly
-
-
-_TRIGRAM_BITS = 18  # a table of 2**18 flags: few collisions for ~100 KB of code
-
-
-def _trigram_keys(data: np.ndarray) -> np.ndarray:
-    """Table slots of every 3-byte window of `data` (a multiplicative hash)."""
-    d = data.astype(np.uint32)
-    words = d[:-2] << np.uint32(16)
-    words |= d[1:-1] << np.uint32(8)
-    words |= d[2:]
-    with np.errstate(over="ignore"):
-        words *= np.uint32(0x9E3779B1)
-    words >>= np.uint32(32 - _TRIGRAM_BITS)
-    return words
-
-
-@functools.cache
-def _literal_keys(literal: str) -> np.ndarray:
-    return _trigram_keys(np.frombuffer(literal.encode("utf-8"), dtype=np.uint8))
-
-
-def literal_filter(text: str) -> Callable[[str], bool]:
-    """`lambda literal: literal in text`, faster when asked about many literals.
-
-    Each substring search reads the whole text (~40 µs for the ~100 KB of code of a
-    typical page, times some thirty literals). One vectorised pass flags the 3-byte
-    windows that occur (hashed into a table); a literal with a window that never
-    occurs is absent without a search. Flags only err towards "maybe present", which
-    the substring search then settles."""
-    if len(text) < MIN_FILTERED:
-        return text.__contains__
-    seen = np.zeros(1 << _TRIGRAM_BITS, dtype=bool)
-    seen[_trigram_keys(np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8))] = True
-
-    def contains(literal: str) -> bool:
-        return bool(seen[_literal_keys(literal)].all()) and literal in text
-
-    return contains
-
-
 def find_trackers(
-    text: str, contains: Callable[[str], bool] | None = None
+    text: str, found: Mapping[str, Sequence[int]] | None = None
 ) -> Iterator[tuple[str, str]]:
-    """Analytics, tag-manager, ad and pixel account ids. `contains` is the text's
-    `literal_filter`, when the caller already has it."""
-    contains = contains or text.__contains__
+    """Analytics, tag-manager, ad and pixel account ids. `found` is `LITERALS.find(text)`,
+    when the caller already has it."""
+    found = LITERALS.find(text) if found is None else found
     for kind, pattern, group in _SIMPLE:
-        if not contains(_literal(pattern)):
-            continue  # substring search is ~20x faster than a regex scan
-        for m in pattern.finditer(text):
+        for m in matches_at(pattern, text, found.get(_literal(pattern), ())):
             if group or _bounded(text, m):
                 yield kind, m.group(group)
-    if contains("_paq"):
+    if "_paq" in found:
         url = _RE_MATOMO_URL.search(text)
         site = _RE_MATOMO_SITE.search(text)
         if url and site:
@@ -176,13 +131,14 @@ def find_trackers(
             yield "matomo", f"{host}#{site.group(1)}"
 
 
-def find_emails(text: str) -> Iterator[str]:
+def find_emails(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
     """E-mail addresses, lower-cased; file names such as logo@2x.png are not addresses."""
-    for at in _RE_AT.finditer(text):
-        i = at.start()
-        local = _RE_EMAIL_LOCAL.search(text, max(0, i - 64), i)
+    for i in find_all(text, "@") if found is None else found.get("@", ()):
         domain = _RE_EMAIL_DOMAIN.match(text, i + 1, i + 256)
-        if not local or not domain or not local.group()[0].isalnum():
+        if not domain:
+            continue  # most "@" in code ("@media", "@type"): no need to look back
+        local = _RE_EMAIL_LOCAL.search(text, max(0, i - 64), i)
+        if not local or not local.group()[0].isalnum():
             continue
         if _word_at(text, domain.end()):
             continue
@@ -196,14 +152,12 @@ def find_emails(text: str) -> Iterator[str]:
 
 
 def find_messengers(
-    text: str, contains: Callable[[str], bool] | None = None
+    text: str, found: Mapping[str, Sequence[int]] | None = None
 ) -> Iterator[tuple[str, str]]:
     """Telegram, Discord, Signal and WhatsApp handles and invite links."""
-    contains = contains or text.__contains__
+    found = LITERALS.find(text) if found is None else found
     for kind, pattern, exact in _MESSENGERS:
-        if not contains(_literal(pattern)):
-            continue
-        for m in pattern.finditer(text):
+        for m in matches_at(pattern, text, found.get(_literal(pattern), ())):
             if _word_at(text, m.start() - 1):
                 continue  # "bit.me/" is not "t.me/"
             yield kind, m.group(1) if exact else m.group(1).lower()
@@ -254,9 +208,9 @@ def _pgp_fingerprint(armor: str) -> str | None:
     return hashlib.sha1(b"\x99" + length.to_bytes(2, "big") + body).hexdigest().upper()
 
 
-def find_pgp(text: str, contains: Callable[[str], bool] | None = None) -> Iterator[str]:
+def find_pgp(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
     """Fingerprints of armored PGP public keys."""
-    if not (contains or text.__contains__)("BEGIN PGP"):
+    if "BEGIN PGP" not in (text if found is None else found):
         return
     for m in _RE_PGP.finditer(text):
         fp = _pgp_fingerprint(m.group(1))
@@ -277,25 +231,42 @@ def find_phones(text: str) -> Iterator[str]:
             yield phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-def find_identifiers(markup: str, text: str) -> Iterator[tuple[str, str]]:
+def find_identifiers(
+    markup: str, text: str, *, found: Mapping[str, Sequence[int]] | None = None
+) -> Iterator[tuple[str, str]]:
     """Every identifier kind above, as (kind, value).
 
     `markup` is code and attribute values (inline scripts, hrefs, srcs): trackers and
     messenger links live there. `text` is what a visitor reads: e-mail, wallets
     (including base58 forms, which have no literal anchor and are slow to look for in
-    code), onion addresses, PGP keys and phone numbers are searched in both.
+    code), onion addresses, PGP keys and phone numbers are searched in both. `found`
+    is where LITERALS occur in `markup`, when the caller has it.
     """
-    in_markup = literal_filter(markup)
+    in_markup = LITERALS.find(markup) if found is None else found
+    in_text = _TEXT_LITERALS.find(text)
     yield from find_trackers(markup, in_markup)
     yield from find_messengers(markup, in_markup)
-    for hay, contains in ((markup, in_markup), (text, text.__contains__)):
-        for email in find_emails(hay):
+    for hay, where in ((markup, in_markup), (text, in_text)):
+        for email in find_emails(hay, where):
             yield "email", email
-        for onion in find_onions(hay, contains):
+        for onion in find_onions(hay, where):
             yield "onion", onion
-        for fp in find_pgp(hay, contains):
+        for fp in find_pgp(hay, where):
             yield "pgp", fp
-    yield from find_wallets(markup, anchored_only=True, contains=in_markup)
-    yield from find_wallets(text)
+    yield from find_wallets(markup, anchored_only=True, found=in_markup)
+    yield from find_wallets(text, found=in_text)
     for phone in find_phones(text):
         yield "phone", phone
+
+
+# every literal the scanners above start from, found in one pass per text; visible
+# text is searched for fewer kinds
+_TEXT_LITERALS = LiteralSet(["@", "BEGIN PGP", *WALLET_LITERALS])
+LITERALS = LiteralSet(
+    [
+        *(_literal(pattern) for _, pattern, _ in _SIMPLE),
+        *(_literal(pattern) for _, pattern, _ in _MESSENGERS),
+        "_paq",
+        *_TEXT_LITERALS.literals,
+    ]
+)

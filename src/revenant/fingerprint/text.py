@@ -9,10 +9,14 @@ never Python's salted `hash`).
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import mmh3
 import numpy as np
@@ -21,23 +25,70 @@ from datasketch import MinHash
 NUM_PERM = 64
 SHINGLE = 3
 _MINHASH_SEED = 1
+_TOKEN_SEED = 0x5EED
+_PATH_SEED = 0xD0E
 _WORD = re.compile(r"\w+")
+_ASCII = bytes(range(128))
 _SPACE = re.compile(r"\s+")
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=_MINHASH_SEED)
 _MASK32 = np.uint64(0xFFFFFFFF)
 if _TEMPLATE.scheme != "affine32":  # the scheme `minhash` computes
     raise ImportError(f"datasketch MinHash scheme {_TEMPLATE.scheme!r}; minhash() needs affine32")
-_PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32) for p in _TEMPLATE.permutations)
+_PERM_A, _PERM_B = (np.asarray(p, dtype=np.uint32)[:, None] for p in _TEMPLATE.permutations)
+
+
+# Characters NFKC maps that pages use often. Replacing a character with its
+# compatibility equivalent never changes the NFKC of the whole text, so once these are
+# replaced most pages are already normalized and skip the (slow) normalization pass.
+_COMPAT = (("\xa0", " "), ("\u2026", "..."))
+NFKC_PIECE = 4096  # characters normalized at a time, cut after a line break
 
 
 def fold(text: str) -> str:
     """NFKC and case-folded (whitespace kept as it is)."""
-    if not unicodedata.is_normalized("NFKC", text):
-        # a no-break space is the usual reason, and NFKC maps it to a space anyway
-        text = text.replace("\xa0", " ")
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-    return text.casefold()
+    if text.isascii():
+        return text.lower()
+    for ch, equivalent in _COMPAT:
+        if ch in text:
+            text = text.replace(ch, equivalent)
+    text = _nfkc(text)
+    # lower() is twice as fast and agrees with casefold() on most characters
+    if any(map(_folds_apart, set(_non_ascii(text)))):
+        return text.casefold()
+    return text.lower()
+
+
+def _nfkc(text: str) -> str:
+    """NFKC of `text`, a piece at a time. is_normalized() normalizes a whole text to
+    answer when it holds a combining mark; pieces confine that to where marks are.
+    "\n" never combines with a neighbour, so pieces cut after one normalize apart."""
+    pieces = []
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + NFKC_PIECE)
+        end = len(text) if cut < 0 else cut + 1
+        piece = text[start:end]
+        if not unicodedata.is_normalized("NFKC", piece):
+            piece = unicodedata.normalize("NFKC", piece)
+        pieces.append(piece)
+        start = end
+    return "".join(pieces)
+
+
+@functools.lru_cache(maxsize=65536)
+def _folds_apart(ch: str) -> bool:
+    """True when casefold() and lower() may differ on a text holding `ch` (a capital
+    sigma lower-cases by context)."""
+    return ch == "\u03a3" or ch.casefold() != ch.lower()
+
+
+def _non_ascii(text: str) -> str:
+    """The non-ASCII characters of `text`, in order (C-level bytes operations)."""
+    return _non_ascii_of(text.encode("utf-8", "surrogatepass"))
+
+
+def _non_ascii_of(data: bytes) -> str:
+    return data.translate(None, _ASCII).decode("utf-8", "surrogatepass")
 
 
 def normalize(text: str) -> str:
@@ -69,8 +120,10 @@ def shingle_hashes(tokens: Sequence[str | bytes], k: int = SHINGLE) -> np.ndarra
     A token hashes the same as text or as its UTF-8 bytes (mmh3 hashes the UTF-8)."""
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
-    table = {t: mmh3.hash64(t, 0x5EED, signed=False)[0] for t in set(tokens)}
-    ids = np.fromiter(map(table.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    try:
+        ids = token_hashes(cast(Sequence[bytes], tokens), _TOKEN_SEED)
+    except TypeError:  # some tokens are text, which mmh3 digests refuse
+        ids = token_hashes([t if isinstance(t, bytes) else _utf8(t) for t in tokens], _TOKEN_SEED)
     if len(ids) < k:
         k = len(ids)
     combined = np.zeros(len(ids) - k + 1, dtype=np.uint64)
@@ -78,6 +131,19 @@ def shingle_hashes(tokens: Sequence[str | bytes], k: int = SHINGLE) -> np.ndarra
         for j in range(k):
             combined = combined * np.uint64(0x9E3779B97F4A7C15) + ids[j : len(ids) - k + 1 + j]
     return _distinct(_mix64(combined))
+
+
+def token_hashes(tokens: Iterable[bytes], seed: int) -> np.ndarray:
+    """`mmh3.hash64(t, seed, signed=False)[0]` of every token, as a uint64 array.
+
+    That value is the low half of the 128-bit digest: one C-level `map` over the
+    tokens costs a fraction of a Python call per token (repeats are hashed again,
+    still cheaper than looking them up)."""
+    digests = b"".join(map(mmh3.mmh3_x64_128_digest, tokens, itertools.repeat(seed)))
+    return np.frombuffer(digests, dtype="<u8")[::2].astype(np.uint64)
+
+
+_utf8 = operator.methodcaller("encode", "utf-8", "surrogatepass")
 
 
 def _distinct(h: np.ndarray) -> np.ndarray:
@@ -91,20 +157,23 @@ def _distinct(h: np.ndarray) -> np.ndarray:
     return h[keep]
 
 
+# bit j of every byte value, and each of a uint64's 8 bytes numbered apart for one bincount
+_BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little")
+_BYTE_BITS = _BYTE_BITS.astype(np.int64)
+_BYTE_SLOT = np.arange(8, dtype=np.intp) * 256
+
+
 def simhash(hashes: np.ndarray) -> int | None:
     """Charikar SimHash (64-bit, unsigned) of a set of 64-bit feature hashes."""
     if hashes.size == 0:
         return None
-    # bit i of the little-endian uint64 is bit (i % 8) of byte i // 8
-    bits = np.unpackbits(
-        hashes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
-    )
-    counts = bits.sum(axis=0, dtype=np.int64)
-    out = 0
-    for i, c in enumerate(counts.tolist()):
-        if 2 * c > hashes.size:
-            out |= 1 << i
-    return out
+    # How many hashes set each bit, from a histogram of each byte position (byte k of
+    # the little-endian value holds bits 8k..8k+7): faster than summing a bit matrix.
+    by_byte = hashes.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
+    histogram = np.bincount((by_byte + _BYTE_SLOT).ravel(), minlength=2048).reshape(8, 256)
+    counts = (histogram @ _BYTE_BITS).ravel()
+    majority = np.packbits(2 * counts > hashes.size, bitorder="little")
+    return int.from_bytes(majority.tobytes(), "little")
 
 
 MINHASH_SAMPLE = 1024
@@ -130,8 +199,8 @@ def minhash(hashes: np.ndarray) -> tuple[int, ...]:
         hv ^= hv >> np.uint32(13)
         hv *= np.uint32(0xC2B2AE35)
         hv ^= hv >> np.uint32(16)
-        phv = hv[:, None] * _PERM_A + _PERM_B
-    return tuple(phv.min(axis=0).tolist())
+        phv = _PERM_A * hv + _PERM_B  # one row per permutation: min along rows is fastest
+    return tuple(phv.min(axis=1).tolist())
 
 
 def hamming(a: int, b: int) -> int:
@@ -147,51 +216,59 @@ def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
 
 
 # ASCII word characters kept, every other ASCII byte a separator; bytes of multi-byte
-# UTF-8 characters are kept and sorted out by `_WORD` afterwards.
+# UTF-8 characters are kept (the non-word ones are blanked first).
 _WORD_BYTES = bytes(b if b >= 128 or chr(b).isalnum() or b == 95 else 32 for b in range(256))
 
 
-# common non-ASCII separators (quotes, dashes, ellipsis, bullets), replaced by a space
-# first so that "don’t" or "—" do not send a run through the regex
-_SEPARATORS = [
-    ch.encode("utf-8")
-    for ch in "\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb\u2022\u00a9"
-    if not _WORD.fullmatch(ch)
-]
+@functools.lru_cache(maxsize=65536)
+def _is_word(ch: str) -> bool:
+    return _WORD.fullmatch(ch) is not None
 
 
 def word_tokens(folded: str) -> list[bytes]:
-    """`_WORD.findall(folded)`, UTF-8 encoded, found with C-level bytes operations.
-
-    Runs between ASCII separators are split by `bytes.split`; only the runs holding
-    non-ASCII characters (which may contain non-word symbols such as "–" or a
-    no-break space) go through the regex."""
+    """`_WORD.findall(folded)`, UTF-8 encoded, found with C-level bytes operations:
+    the few non-ASCII characters that are not word characters ("’", "—", "«") are
+    blanked, then `bytes.translate` turns ASCII separators into spaces."""
     data = folded.encode("utf-8", "surrogatepass")
     if not data.isascii():
-        for sep in _SEPARATORS:
-            data = data.replace(sep, b" ")
-    runs = data.translate(_WORD_BYTES).split()
-    if data.isascii():
-        return runs
-    ascii_runs = np.fromiter(map(bytes.isascii, runs), dtype=bool, count=len(runs))
-    out: list[bytes] = []
-    start = 0
-    for i in np.flatnonzero(~ascii_runs).tolist():
-        out += runs[start:i]
-        words = _WORD.findall(runs[i].decode("utf-8", "surrogatepass"))
-        out += [w.encode("utf-8", "surrogatepass") for w in words]
-        start = i + 1
-    out += runs[start:]
-    return out
+        separators = [ord(ch) for ch in set(_non_ascii_of(data)) if not _is_word(ch)]
+        if separators:
+            data = _blank(data, separators)
+    return data.translate(_WORD_BYTES).split()
 
 
-def _fold_fast(text: str) -> str:
-    return text.lower() if text.isascii() else fold(text)
+def _blank(data: bytes, code_points: list[int]) -> bytes:
+    """`data` (UTF-8) with every character in `code_points` turned into spaces."""
+    if len(code_points) <= 2:
+        for cp in code_points:
+            data = data.replace(chr(cp).encode("utf-8", "surrogatepass"), b" ")
+        return data
+    # decode the code point at every lead byte at once (three bytes of padding: a
+    # lead byte's continuation bytes are read whatever its length)
+    buf = np.frombuffer(data + b"\0\0\0", dtype=np.uint8).copy()
+    lead = np.flatnonzero(buf >= 0xC0)
+    b0 = buf[lead].astype(np.int32)
+    b1, b2, b3 = ((buf[lead + i] & 0x3F).astype(np.int32) for i in (1, 2, 3))
+    size = 2 + (b0 >= 0xE0) + (b0 >= 0xF0)
+    points = np.where(
+        size == 2,
+        ((b0 & 0x1F) << 6) | b1,
+        np.where(
+            size == 3,
+            ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
+            ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
+        ),
+    )
+    hit = np.isin(points, code_points)
+    start, size = lead[hit], size[hit]
+    for i in range(4):
+        buf[start[size > i] + i] = 32
+    return buf[:-3].tobytes()
 
 
 def text_sketches(chunks: Iterable[str]) -> tuple[int | None, tuple[int, ...], int]:
     """(SimHash, MinHash, word count) of visible text given as chunks."""
-    tokens = word_tokens(_fold_fast(" ".join(chunks)))
+    tokens = word_tokens(fold(" ".join(chunks)))
     hashes = shingle_hashes(tokens)
     return simhash(hashes), minhash(hashes), len(tokens)
 
@@ -208,7 +285,7 @@ class TextSketch:
 
 def sketch_text(chunks: Sequence[str]) -> TextSketch:
     """SimHash, MinHash, word count and text blocks of visible text chunks."""
-    folded = _fold_fast("\n".join(chunks))
+    folded = fold("\n".join(chunks))
     tokens = word_tokens(folded)
     hashes = shingle_hashes(tokens)
     return TextSketch(simhash(hashes), minhash(hashes), len(tokens), _blocks(folded))
@@ -216,8 +293,7 @@ def sketch_text(chunks: Sequence[str]) -> TextSketch:
 
 def path_simhash(paths: Iterable[str]) -> int | None:
     """SimHash of DOM tag-path shingles (each distinct path counted once)."""
-    hs = np.array(sorted({mmh3.hash64(p, 0xD0E, signed=False)[0] for p in paths}), dtype=np.uint64)
-    return simhash(hs)
+    return simhash(_distinct(token_hashes(map(_utf8, paths), _PATH_SEED)))
 
 
 BLOCK_WORDS = (4, 40)

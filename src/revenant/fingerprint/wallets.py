@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import base58
+
+from revenant.fingerprint.literals import LiteralSet, matches_at
 
 # ----------------------------------------------------------------------- keccak-256
 
@@ -255,9 +257,9 @@ def _bounded(text: str, m: re.Match[str]) -> bool:
     return not _alnum_at(text, m.start() - 1) and not _alnum_at(text, m.end())
 
 
-# base58 characters kept, every other byte (UTF-8 ones included) a separator
+# base58 characters as "b", every other byte (UTF-8 ones included) as a space
 _B58_BYTES = bytes(
-    b if chr(b) in "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz" else 32
+    98 if chr(b) in "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz" else 32
     for b in range(256)
 )
 
@@ -265,28 +267,35 @@ _B58_BYTES = bytes(
 def _has_run(text: str, n: int) -> bool:
     """True when `text` has n base58 characters in a row: C-level bytes operations,
     several times faster than letting the address patterns scan for nothing."""
-    runs = text.encode("utf-8", "surrogatepass").translate(_B58_BYTES).split()
-    return max(map(len, runs), default=0) >= n
+    return b"b" * n in text.encode("utf-8", "surrogatepass").translate(_B58_BYTES)
+
+
+_BECH_PREFIXES = ("bc1", "BC1", "ltc1", "LTC1")
+_ONION_LITERALS = (".onion", ".ONION", ".Onion")
+# the literals `find_wallets` and `find_onions` start from (`literals.LiteralSet`)
+WALLET_LITERALS = (*_BECH_PREFIXES, "0x", *_ONION_LITERALS)
+_SEARCHED = LiteralSet(WALLET_LITERALS)
 
 
 def find_wallets(
-    text: str, *, anchored_only: bool = False, contains: Callable[[str], bool] | None = None
+    text: str,
+    *,
+    anchored_only: bool = False,
+    found: Mapping[str, Sequence[int]] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """(kind, address) for every checksum-valid address in `text`; ETH lower-cased.
 
     `anchored_only` skips base58 forms (BTC/LTC legacy, TRX, XMR), which have no literal
-    prefix and are slow to look for in megabytes of minified script. `contains` answers
-    `literal in text` (identifiers.literal_filter), when the caller has one.
+    prefix and are slow to look for in megabytes of minified script. `found` holds
+    where WALLET_LITERALS occur in `text` (`LiteralSet.find`), when the caller has it.
     """
-    contains = contains or text.__contains__
-    for prefix, pattern in zip(("bc1", "BC1", "ltc1", "LTC1"), _RE_BECH, strict=True):
-        if not contains(prefix):
-            continue
-        for m in pattern.finditer(text):
+    found = _SEARCHED.find(text) if found is None else found
+    for prefix, pattern in zip(_BECH_PREFIXES, _RE_BECH, strict=True):
+        for m in matches_at(pattern, text, found.get(prefix, ())):
             kind = segwit_address(m.group()) if _bounded(text, m) else None
             if kind:
                 yield kind, m.group().lower()
-    for m in _RE_ETH.finditer(text) if contains("0x") else ():
+    for m in matches_at(_RE_ETH, text, found.get("0x", ())):
         if _bounded(text, m) and eth_address(m.group()):
             yield "eth", m.group().lower()
     if anchored_only or not _has_run(text, 26):
@@ -300,11 +309,11 @@ def find_wallets(
             yield "xmr", m.group()
 
 
-def find_onions(text: str, contains: Callable[[str], bool] | None = None) -> Iterator[str]:
+def find_onions(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
     """Every v3 onion address (lower-case, with ".onion") whose checksum holds.
-    `contains` answers `literal in text`, when the caller has one."""
-    contains = contains or text.__contains__
-    if not (contains(".onion") or contains(".ONION") or contains(".Onion")):
+    `found` holds where WALLET_LITERALS occur in `text`, when the caller has it."""
+    present = text if found is None else found
+    if not any(literal in present for literal in _ONION_LITERALS):
         return
     for m in _RE_ONION.finditer(text):
         start = m.start() - 56
