@@ -21,7 +21,7 @@ from revenant.errors import EvidenceCorrupt, UsageError
 from revenant.evidence.ledger import Ledger
 from revenant.evidence.timestamp import (
     OPENSSL,
-    reply_status,
+    check_reply,
     request_timestamp,
     timestamp_query,
     verify_timestamp,
@@ -162,7 +162,6 @@ def test_ledger_head_is_timestamped_and_verifies(
     head = ledger.head
     path, entry = request_timestamp(ledger, url)
     assert entry.action == "timestamp" and entry.record_id == head and path.exists()
-    assert reply_status(path.read_bytes()) == 0
     ok, words = verify_timestamp(path, head, ca)
     assert ok, words
 
@@ -184,3 +183,43 @@ def test_unreachable_tsa_and_bad_url(tmp_path: Path, clock) -> None:
         request_timestamp(ledger, "ftp://tsa.test/")
     with pytest.raises(EvidenceCorrupt, match="no reply"):
         request_timestamp(ledger, "http://127.0.0.1:9/", timeout=2)
+
+
+def _reply(url: str, digest: bytes, nonce: int) -> bytes:
+    import urllib.request
+
+    request = urllib.request.Request(
+        url,
+        data=timestamp_query(digest, nonce),
+        headers={"Content-Type": "application/timestamp-query"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return bytes(resp.read())
+
+
+def test_reply_is_checked_for_our_digest_and_nonce(tsa: tuple[str, Path]) -> None:
+    url, _ = tsa
+    digest = bytes(range(32))
+    reply = _reply(url, digest, 777)
+    assert check_reply(reply, digest, 777).tzinfo is not None
+    with pytest.raises(EvidenceCorrupt, match="another digest"):
+        check_reply(reply, bytes(32), 777)
+    with pytest.raises(EvidenceCorrupt, match="replayed"):
+        check_reply(reply, digest, 778)
+
+
+@pytest.mark.parametrize(
+    "reply", [b"", b"garbage", b"\x30\x03\x02\x01\x00", b"\x30\x82\xff\xff\x30"]
+)
+def test_reply_that_is_not_a_timestamp_is_refused(reply: bytes) -> None:
+    with pytest.raises(EvidenceCorrupt, match=r"not a TimeStampResp|not granted|no genTime"):
+        check_reply(reply, bytes(32), 1)
+
+
+def test_rejection_is_reported_with_its_status() -> None:
+    from asn1crypto import tsp
+
+    status = tsp.PKIStatusInfo({"status": "rejection", "status_string": ["bad algorithm"]})
+    rejected = bytes([0x30, len(status.dump())]) + status.dump()  # a TimeStampResp, no token
+    with pytest.raises(EvidenceCorrupt, match="not granted \\(rejection: bad algorithm\\)"):
+        check_reply(rejected, bytes(32), 1)

@@ -12,63 +12,72 @@ import hashlib
 import secrets
 import subprocess
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+
+from asn1crypto import core, tsp
 
 from revenant.errors import EvidenceCorrupt, UsageError
 from revenant.evidence.ledger import Ledger, LedgerEntry
 
 OPENSSL = "/usr/bin/openssl"
-_SHA256_OID = bytes.fromhex("0609608648016503040201")  # 2.16.840.1.101.3.4.2.1
 _MAX_REPLY = 1 << 20
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
-
-
-def _int(value: int) -> bytes:
-    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+_GRANTED = ("granted", "granted_with_mods")
 
 
 def timestamp_query(digest: bytes, nonce: int) -> bytes:
     """A DER TimeStampReq (v1, SHA-256 imprint, nonce, certReq TRUE)."""
     if len(digest) != 32:
         raise UsageError("timestamp: a SHA-256 digest has 32 bytes")
-    algorithm = _der(0x30, _SHA256_OID + b"\x05\x00")
-    imprint = _der(0x30, algorithm + _der(0x04, digest))
-    return _der(0x30, _int(1) + imprint + _int(nonce) + b"\x01\x01\xff")
+    request = tsp.TimeStampReq(
+        {
+            "version": "v1",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "hashed_message": digest,
+            },
+            "nonce": nonce,
+            "cert_req": True,
+        }
+    )
+    return bytes(request.dump())
 
 
-def _read_tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, start of value, end of value) of the DER element at `pos`."""
-    tag, first = data[pos], data[pos + 1]
-    pos += 2
-    if first & 0x80:
-        count = first & 0x7F
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    else:
-        length = first
-    if pos + length > len(data):
-        raise ValueError("truncated DER")
-    return tag, pos, pos + length
-
-
-def reply_status(reply: bytes) -> int:
-    """The PKIStatus of a TimeStampResp (0 granted, 1 granted with modifications)."""
+def check_reply(reply: bytes, digest: bytes, nonce: int) -> datetime:
+    """The time a TimeStampResp vouches for, once it is known to grant our request: the
+    status is granted, the token's imprint is SHA-256 of `digest`, and its nonce is ours
+    (a replayed or misdirected reply fails). EvidenceCorrupt says which check failed.
+    The signature is `verify_timestamp`'s (OpenSSL) to check."""
     try:
-        tag, start, _ = _read_tlv(reply, 0)
-        tag2, start2, _ = _read_tlv(reply, start)  # PKIStatusInfo
-        tag3, s3, e3 = _read_tlv(reply, start2)  # status INTEGER
-    except (IndexError, ValueError) as exc:
-        raise EvidenceCorrupt(f"timestamp reply is not DER ({exc})") from None
-    if (tag, tag2, tag3) != (0x30, 0x30, 0x02):
-        raise EvidenceCorrupt("timestamp reply is not a TimeStampResp")
-    return int.from_bytes(reply[s3:e3], "big")
+        # The status first, on its own: asn1crypto's TimeStampResp wants a token, which
+        # a rejection does not carry.
+        outer = core.Sequence.load(reply, strict=True)
+        info_status = tsp.PKIStatusInfo.load(outer[0].dump())
+        status = info_status["status"].native
+        if status not in _GRANTED:
+            text = info_status["status_string"].native or []
+            raise EvidenceCorrupt(f"request not granted ({status}: {'; '.join(text)})")
+        resp = tsp.TimeStampResp.load(reply, strict=True)
+        signed = resp["time_stamp_token"]["content"]
+        info = signed["encap_content_info"]["content"].parsed
+        imprint = info["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        hashed, echoed, when = (
+            imprint["hashed_message"].native,
+            info["nonce"].native,
+            info["gen_time"].native,
+        )
+    except EvidenceCorrupt:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise EvidenceCorrupt(f"reply is not a TimeStampResp ({exc})") from None
+    if algorithm != "sha256" or hashed != digest:
+        raise EvidenceCorrupt("reply stamps another digest than the ledger head")
+    if echoed != nonce:
+        raise EvidenceCorrupt(f"reply carries nonce {echoed}, not ours ({nonce}): replayed?")
+    if not isinstance(when, datetime):
+        raise EvidenceCorrupt("reply has no genTime")
+    return when
 
 
 def request_timestamp(
@@ -79,7 +88,8 @@ def request_timestamp(
     if not tsa_url.startswith(("http://", "https://")):
         raise UsageError(f"TSA URL {tsa_url!r}: need http(s)://")
     head = ledger.head
-    query = timestamp_query(bytes.fromhex(head), secrets.randbits(63))
+    nonce = secrets.randbits(63)
+    query = timestamp_query(bytes.fromhex(head), nonce)
     request = urllib.request.Request(
         tsa_url, data=query, headers={"Content-Type": "application/timestamp-query"}
     )
@@ -90,11 +100,10 @@ def request_timestamp(
         raise EvidenceCorrupt(f"TSA {tsa_url}: no reply ({exc})") from None
     if len(reply) > _MAX_REPLY:
         raise EvidenceCorrupt(f"TSA {tsa_url}: reply over {_MAX_REPLY} bytes")
-    status = reply_status(reply)
-    if status not in (0, 1):
-        raise EvidenceCorrupt(f"TSA {tsa_url}: request not granted (status {status})")
-    if bytes.fromhex(head) not in reply:
-        raise EvidenceCorrupt(f"TSA {tsa_url}: reply does not carry the ledger head")
+    try:
+        check_reply(reply, bytes.fromhex(head), nonce)
+    except EvidenceCorrupt as exc:
+        raise EvidenceCorrupt(f"TSA {tsa_url}: {exc}") from None
     folder = ledger.path.parent / "timestamps"
     folder.mkdir(exist_ok=True)
     path = folder / f"{head[:16]}-{secrets.token_hex(4)}.tsr"
