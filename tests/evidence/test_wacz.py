@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -160,3 +162,27 @@ def test_export_refuses_tampered_evidence_and_existing_output(data: Path, clock)
 def test_surt() -> None:
     assert surt("https://www.Coco.test:8443/A?b=1") == "test,coco:8443)/a?b=1"
     assert surt("http://coco.test") == "test,coco)/"
+
+
+def test_webrecorder_validator_accepts_the_package(wacz: Path) -> None:
+    # py-wacz's `wacz validate` (Webrecorder's own tool) checks the layout, the
+    # datapackage and every digest. It cannot check an anonymous signature (authsign
+    # verifies domain-signed packages only); verify_wacz does that.
+    tool = Path(sys.executable).parent / "wacz"
+    done = subprocess.run(
+        [str(tool), "validate", "-f", str(wacz)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation succeeded" in done.stdout
+
+
+def test_webrecorder_validator_refuses_a_tampered_package(wacz: Path) -> None:
+    with zipfile.ZipFile(wacz) as z:
+        index = next(n for n in z.namelist() if n.startswith("indexes/"))
+        blob = z.read(index)
+    _rewrite(wacz, {index: blob.replace(b"coco", b"cocO", 1)})
+    tool = Path(sys.executable).parent / "wacz"
+    done = subprocess.run(
+        [str(tool), "validate", "-f", str(wacz)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
