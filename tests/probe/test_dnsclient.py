@@ -18,6 +18,8 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revenant.probe.dnsclient import DnsClient, QueryFailed, QueryTimeout
 from revenant.testnet import Testnet
@@ -361,3 +363,43 @@ def test_name_that_cannot_be_asked_fails_without_sending(name: str) -> None:
         assert server.queries == []
 
     _run(answer, test)
+
+
+@given(st.binary(max_size=600))
+@settings(max_examples=300, deadline=None)
+def test_any_datagram_is_judged_without_raising(wire: bytes) -> None:
+    from revenant.probe.dnsclient import _question, _reply_to
+
+    question = _question("asked.test", 1)
+    accepted, reply = _reply_to(question, b"\x12\x34" + wire)
+    assert reply is None or accepted
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_any_name_is_either_asked_or_refused_as_unaskable(name: str) -> None:
+    from revenant.probe.dnsclient import _question
+
+    try:
+        wire = _question(name, 28)
+    except QueryFailed:
+        return
+    assert len(wire) <= 255 + 4 and wire.endswith(b"\x00\x00\x1c\x00\x01")
+
+
+@given(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_damaged_reply_is_refused_or_still_answers_the_question(
+    flips: list[tuple[int, int]],
+) -> None:
+    from revenant.probe.dnsclient import _question, _reply_to
+
+    query = dns.message.make_query("asked.test", "A")
+    wire = bytearray(_answer(query).to_wire())
+    for at, value in flips:
+        wire[at % len(wire)] = value
+    accepted, reply = _reply_to(_question("asked.test", 1), bytes(wire))
+    if reply is not None:
+        assert accepted
+        (q,) = reply.question
+        assert q.name == dns.name.from_text("asked.test") and q.rdtype == dns.rdatatype.A
