@@ -16,6 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from revenant.errors import EvidenceCorrupt, UsageError
 from revenant.evidence.ledger import Ledger
@@ -223,3 +225,10 @@ def test_rejection_is_reported_with_its_status() -> None:
     rejected = bytes([0x30, len(status.dump())]) + status.dump()  # a TimeStampResp, no token
     with pytest.raises(EvidenceCorrupt, match="not granted \\(rejection: bad algorithm\\)"):
         check_reply(rejected, bytes(32), 1)
+
+
+@given(st.binary(max_size=400))
+@settings(max_examples=400, deadline=None)
+def test_any_bytes_as_a_reply_are_refused_with_evidence_corrupt(reply: bytes) -> None:
+    with pytest.raises(EvidenceCorrupt):
+        check_reply(b"\x30" + reply, bytes(32), 1)
