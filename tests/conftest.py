@@ -53,12 +53,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def socks() -> Iterator[str]:
+def _pproxy(scheme: str) -> Iterator[str]:
+    """A real proxy (pproxy) on a loopback port, listening for `scheme` clients."""
     port = _free_port()
     pproxy = str(Path(sys.executable).parent / "pproxy")
     proc = subprocess.Popen(
-        [pproxy, "-l", f"socks5://127.0.0.1:{port}"],
+        [pproxy, "-l", f"{scheme}://127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -69,7 +69,17 @@ def socks() -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield f"socks5://127.0.0.1:{port}"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def socks() -> Iterator[str]:
+    yield from _pproxy("socks5")
+
+
+@pytest.fixture
+def http_proxy() -> Iterator[str]:
+    yield from _pproxy("http")

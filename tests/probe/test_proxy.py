@@ -1,4 +1,4 @@
-"""The prober through a SOCKS5 proxy (pproxy on loopback, a real one)."""
+"""The prober through a SOCKS5 or an HTTP proxy (pproxy on loopback, a real one)."""
 
 from __future__ import annotations
 
@@ -20,4 +20,29 @@ def test_capture_through_socks5_proxy(net: Testnet, config: ProbeConfig, socks: 
 
 def test_proxy_does_not_bypass_the_address_policy(config: ProbeConfig, socks: str) -> None:
     capture = capture_sync("http://127.0.0.1:9/", replace(config, proxy=socks))
+    assert capture.outcome is Outcome.REFUSED
+
+
+def test_capture_through_http_proxy(net: Testnet, config: ProbeConfig, http_proxy: str) -> None:
+    address = net.address_of("coco.test")
+    capture = capture_sync(f"http://{address}:{net.http_port}/", replace(config, proxy=http_proxy))
+    assert capture.outcome is Outcome.OK, capture.reason
+    assert capture.page is not None and capture.page.status == 200
+
+
+def test_https_through_http_proxy_tunnels_and_records_the_chain(
+    net: Testnet, config: ProbeConfig, http_proxy: str
+) -> None:
+    address = net.address_of("coco.test")
+    capture = capture_sync(
+        f"https://{address}:{net.https_port}/", replace(config, proxy=http_proxy)
+    )
+    assert capture.page is not None and capture.page.status == 200, capture.reason
+    assert capture.tls is not None and capture.tls.chain
+
+
+def test_http_proxy_does_not_bypass_the_address_policy(
+    config: ProbeConfig, http_proxy: str
+) -> None:
+    capture = capture_sync("http://127.0.0.1:9/", replace(config, proxy=http_proxy))
     assert capture.outcome is Outcome.REFUSED
