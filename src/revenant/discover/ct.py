@@ -32,6 +32,9 @@ from revenant.model import Candidate, Clock, Source, utcnow
 X509_ENTRY = 0
 PRECERT_ENTRY = 1
 MAX_RESPONSE = 32 * 1024 * 1024
+# What an unreachable log or a malformed answer from one raises: the log is skipped
+# (and retried on the next pass), never the whole watch.
+_LOG_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError, binascii.Error)
 
 
 # ------------------------------------------------------------------ state
@@ -282,14 +285,7 @@ async def follow(
             client = CtLogClient(url, sess)
             try:
                 sth = await client.get_sth()
-            except (
-                aiohttp.ClientError,
-                TimeoutError,
-                ValueError,
-                KeyError,
-                TypeError,
-                binascii.Error,
-            ) as exc:
+            except _LOG_ERRORS as exc:
                 stats.skip(url, "get-sth", f"log unavailable ({exc})", "log_unavailable")
                 continue
             pos = state.get(url)
@@ -299,14 +295,7 @@ async def follow(
             while pos < stop:
                 try:
                     raw = await client.get_entries(pos, min(pos + batch, stop) - 1)
-                except (
-                    aiohttp.ClientError,
-                    TimeoutError,
-                    ValueError,
-                    KeyError,
-                    TypeError,
-                    binascii.Error,
-                ) as exc:
+                except _LOG_ERRORS as exc:
                     stats.skip(
                         url, f"entries from {pos}", f"get-entries failed ({exc})", "log_unavailable"
                     )

@@ -10,6 +10,7 @@ It writes nothing: evidence/ records what it returns.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 from types import TracebackType
 
@@ -19,7 +20,7 @@ from yarl import URL
 from revenant.errors import UsageError
 from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
 from revenant.probe.config import ProbeConfig
-from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, make_client
+from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, is_ip, make_client
 from revenant.probe.fetch import (
     CertificateInvalid,
     Fetched,
@@ -177,7 +178,7 @@ class Prober:
                     f"{host}: a .onion needs a proxy (Tor: --proxy socks5://HOST:PORT)",
                 )
             return await self._pages(run, urls)
-        if _is_literal(host):
+        if is_ip(host):
             return await self._pages(run, urls)
         # All four types asked at once, and all answered before any page is fetched: a
         # capture then never holds its bodies while it waits on the evidence-only NS/MX.
@@ -241,33 +242,23 @@ class Prober:
     async def _fetch(self, run: _Run, url: str, role: str) -> Fetched:
         assert self._session is not None
         host = URL(url).raw_host or ""
-        common = {"clock": self._clock}
-        if host not in run.bad_cert:
-            try:
-                return await fetch(
-                    self._session,
-                    self._resolver,
-                    self._limits,
-                    self.config,
-                    url,
-                    role,
-                    ssl_context=self._verifying,
-                    verified=True,
-                    **common,  # type: ignore[arg-type]
-                )
-            except CertificateInvalid as exc:
-                run.bad_cert[host] = str(exc)
-        return await fetch(
+        get = functools.partial(
+            fetch,
             self._session,
             self._resolver,
             self._limits,
             self.config,
             url,
             role,
-            ssl_context=self._recording,
-            verified=False,
-            verify_error=run.bad_cert[host],
-            **common,  # type: ignore[arg-type]
+            clock=self._clock,
+        )
+        if host not in run.bad_cert:
+            try:
+                return await get(ssl_context=self._verifying, verified=True)
+            except CertificateInvalid as exc:
+                run.bad_cert[host] = str(exc)
+        return await get(
+            ssl_context=self._recording, verified=False, verify_error=run.bad_cert[host]
         )
 
 
@@ -282,16 +273,6 @@ def _is_html(page: Exchange) -> bool:
     if "html" in ctype:
         return True
     return not ctype and page.content.lstrip()[:1] == b"<"
-
-
-def _is_literal(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def capture_sync(target: str, config: ProbeConfig, *, clock: Clock = utcnow) -> Capture:

@@ -195,7 +195,7 @@ class PolicyResolver(AbstractResolver):
         held = self._held.get(host)
         if held is not None and held[0] > time.monotonic():
             return self._allowed(host, list(held[1]))
-        if _is_ip(host):
+        if is_ip(host):
             return self._allowed(host, [host])
         return None
 
@@ -223,7 +223,8 @@ class PolicyResolver(AbstractResolver):
         await self._client.close()
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
+    """Whether `host` is an IP address literal (IPv6 with or without brackets)."""
     try:
         socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.strip("[]"))
     except OSError:

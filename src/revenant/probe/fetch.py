@@ -195,10 +195,11 @@ async def fetch(
     if host.endswith(".onion") and not proxied:  # RFC 7686: never asked of DNS
         return Fetched(note.done(Outcome.REFUSED, f"{host}: a .onion needs a proxy"))
     try:
-        known = [host] if proxied and host.endswith(".onion") else resolver.known_addresses(host)
-        if known is None:
-            known = await asyncio.wait_for(resolver.addresses(host), config.bounds.dns + 1)
-        addresses = known
+        addresses = (
+            [host] if proxied and host.endswith(".onion") else resolver.known_addresses(host)
+        )
+        if addresses is None:
+            addresses = await asyncio.wait_for(resolver.addresses(host), config.bounds.dns + 1)
     except AddressRefused as exc:
         return Fetched(note.done(Outcome.REFUSED, f"address refused: {exc}"))
     except NameNotResolved as exc:
