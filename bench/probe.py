@@ -12,11 +12,13 @@ issue's ceiling), with one A query per name to the testnet DNS (what any client 
 do), and a bare loop making the same requests as the prober (page, favicon, assets, one
 after another on one connection, URLs taken from the full run): the cost of the HTTP
 alone, so the last ratio is the prober's own overhead. The full prober asks A, AAAA,
-NS and MX per name.
+NS and MX per name. The same bare loop written with httpx runs too: the issue leaves
+aiohttp or httpx to this benchmark, and the faster ceiling is the prober's client.
 
 Last lines:
   bare:  N targets in S s = R targets/s (names from a table) ...
   bare+dns: N targets in S s = R targets/s (one A query per name) ...
+  bare-httpx: N targets in S s = R targets/s (httpx instead of aiohttp, names from a table)
   bare-same: N targets in S s = R targets/s (the prober's K requests, names from a table)
   full:  N targets in S s = R targets/s, M MB of WARC, outcomes {...}
   ratio: full/bare = X, full/bare+dns = Y (goal >= 0.5), full/bare-same = Z;
@@ -151,6 +153,30 @@ async def bare_loop(
     return seen
 
 
+async def bare_httpx_loop(info: dict[str, Any], names: list[str], inflight: int) -> Counter[str]:
+    """The bare loop with httpx: the address from the table in the URL, the name as Host
+    and as TLS server name (httpx takes no resolver object)."""
+    import httpx
+
+    ctx = ssl.create_default_context(cafile=info["ca_pem"])
+    seen: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=inflight, max_keepalive_connections=inflight)
+    async with httpx.AsyncClient(verify=ctx, limits=limits, timeout=30) as client:
+
+        async def get(name: str) -> None:
+            url = f"https://{info['addresses'][name]}:{info['https_port']}/"
+            try:
+                resp = await client.get(
+                    url, headers={"Host": name}, extensions={"sni_hostname": name}
+                )
+                seen[str(resp.status_code)] += 1
+            except httpx.HTTPError as exc:
+                seen[type(exc).__name__] += 1
+
+        await _bounded(inflight, names, get)
+    return seen
+
+
 async def same_requests_loop(
     info: dict[str, Any], requests: dict[str, list[str]], inflight: int
 ) -> Counter[str]:
@@ -246,6 +272,8 @@ def _measured(
             asked: dict[str, list[str]] = {}
             if kind == "full":
                 seen, written, asked = asyncio.run(full_loop(info, names, inflight, data_dir))
+            elif kind == "bare-httpx":
+                seen = asyncio.run(bare_httpx_loop(info, names, inflight))
             elif kind == "bare-same":
                 assert requests is not None
                 seen = asyncio.run(same_requests_loop(info, requests, inflight))
@@ -297,6 +325,7 @@ def main() -> None:
         print(f"warm-up: {time.perf_counter() - t0:.1f} s (certificates issued)", flush=True)
         bare_s, bare, _, bare_rss, _ = _run("bare", info, names, args.inflight)
         bare_dns_s, bare_dns, _, _, _ = _run("bare+dns", info, names, args.inflight)
+        httpx_s, httpx_seen, _, _, _ = _run("bare-httpx", info, names, args.inflight)
         full_s, full, written, full_rss, asked = _run("full", info, names, args.inflight)
         same_s, same, _, _, _ = _run("bare-same", info, names, args.inflight, asked)
     finally:
@@ -313,6 +342,11 @@ def main() -> None:
     print(
         f"bare+dns: {n} targets in {bare_dns_s:.1f} s = {dns_rate:.0f} targets/s "
         f"(one A query per name), statuses {bare_dns}"
+    )
+    print(
+        f"bare-httpx: {n} targets in {httpx_s:.1f} s = {n / httpx_s:.0f} targets/s "
+        f"(httpx instead of aiohttp, names from a table), statuses {httpx_seen}; "
+        f"aiohttp/httpx = {httpx_s / bare_s:.2f}"
     )
     print(
         f"bare-same: {n} targets in {same_s:.1f} s = {same_rate:.0f} targets/s "
