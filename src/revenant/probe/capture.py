@@ -104,9 +104,13 @@ class Prober:
         }
         connector: aiohttp.BaseConnector
         if c.proxy and c.proxy.startswith("socks"):
-            from aiohttp_socks import ProxyConnector
+            from revenant.probe.proxy import CheckedSocksConnector
 
-            connector = ProxyConnector.from_url(c.proxy, rdns=True, **kwargs)
+            # rdns: an onion name goes to the proxy as a name; a clear-web name has
+            # already been resolved and checked (see probe/proxy.py)
+            connector = CheckedSocksConnector.from_url(
+                c.proxy, rdns=True, policy=self._resolver, **kwargs
+            )
         else:
             connector = aiohttp.TCPConnector(**kwargs)  # type: ignore[arg-type]
         self._session = aiohttp.ClientSession(
