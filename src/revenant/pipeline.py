@@ -204,8 +204,7 @@ class Pipeline:
         counts = feature_counts(
             self.store,
             (cf.feature for cf in case_fp.features),
-            exclude_host=exclude_host,
-            exclude_hosts=related,
+            exclude_hosts=related | {exclude_host},
         )
         size = max(0, background_size(self.store) - len(related))
         return Background(counts, size, calibration=self.calibration())
@@ -298,8 +297,6 @@ def default_probe_config(
     inflight: int | None = None,
 ) -> ProbeConfig:
     """A probe configuration from CLI-style options."""
-    from dataclasses import replace
-
     from revenant.probe import parse_allow
     from revenant.probe.config import Concurrency
 

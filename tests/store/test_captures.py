@@ -59,7 +59,7 @@ def test_feature_counts_are_per_distinct_background_host(store, clock) -> None:
     ref = save_capture(store, _capture("seized.fr", clock()), _fp("seized.fr", ga, jq))
     set_background(store, [ref], False)
     assert feature_counts(store, [ga, jq]) == {ga: 1, jq: 2}
-    assert feature_counts(store, [ga, jq], exclude_host="a.fr") == {ga: 0, jq: 1}
+    assert feature_counts(store, [ga, jq], exclude_hosts=["a.fr"]) == {ga: 0, jq: 1}
     assert background_size(store) == 3
     assert {h for _, h in captures_with(store, ga)} == {"a.fr", "seized.fr"}
 

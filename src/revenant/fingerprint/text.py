@@ -101,11 +101,6 @@ def normalize_title(title: str) -> str:
     return normalize(title)[:300]
 
 
-def words(text: str) -> list[str]:
-    """Word tokens of normalized text (letters and digits of any script)."""
-    return _WORD.findall(normalize(text))
-
-
 def _mix64(h: np.ndarray) -> np.ndarray:
     """splitmix64 finalizer: spreads combined word hashes over all 64 bits."""
     with np.errstate(over="ignore"):
@@ -264,13 +259,6 @@ def _blank(data: bytes, code_points: list[int]) -> bytes:
     for i in range(4):
         buf[start[size > i] + i] = 32
     return buf[:-3].tobytes()
-
-
-def text_sketches(chunks: Iterable[str]) -> tuple[int | None, tuple[int, ...], int]:
-    """(SimHash, MinHash, word count) of visible text given as chunks."""
-    tokens = word_tokens(fold(" ".join(chunks)))
-    hashes = shingle_hashes(tokens)
-    return simhash(hashes), minhash(hashes), len(tokens)
 
 
 @dataclass(frozen=True)

@@ -212,13 +212,11 @@ def feature_counts(
     store: Store,
     features: Iterable[Feature],
     *,
-    exclude_host: str | None = None,
     exclude_hosts: Iterable[str] = (),
 ) -> dict[Feature, int]:
     """Document frequency of each feature among background captures (distinct hosts),
-    leaving out `exclude_host` (a target never counts as its own background) and
-    `exclude_hosts`."""
-    left_out = sorted({*exclude_hosts, *([exclude_host] if exclude_host else [])})
+    leaving out `exclude_hosts` (a target never counts as its own background)."""
+    left_out = sorted(set(exclude_hosts))
     wanted = sorted(set(features))
     counts: dict[Feature, int] = dict.fromkeys(wanted, 0)
     by_kind: dict[str, list[str]] = {}
