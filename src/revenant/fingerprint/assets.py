@@ -118,17 +118,12 @@ def form_features(base: str, site: str, forms: Iterable[Form]) -> Iterator[tuple
         yield "form_fields", fields
 
 
-def endpoint_features(site: str, texts: Iterable[str]) -> Iterator[tuple[str, str]]:
-    """WebSocket URLs and API paths in markup and same-site scripts, numbers folded."""
-    for text in texts:
-        yield from endpoints(site, text)
-
-
 def endpoints(
     site: str, text: str, found: Mapping[str, Sequence[int]] | None = None
 ) -> Iterator[tuple[str, str]]:
-    """`endpoint_features` of one text. `found` holds where ENDPOINT_LITERALS occur in
-    it (`literals.LiteralSet.find`), when the caller has it."""
+    """WebSocket URLs and API paths in one text of markup or same-site script, numbers
+    folded. `found` holds where ENDPOINT_LITERALS occur in it
+    (`literals.LiteralSet.find`), when the caller has it."""
     found = _ENDPOINTS.find(text) if found is None else found
     for m in _matches(_WS, text, found, _WS_LITERALS):
         yield "endpoint", _fold(m.group(), site)

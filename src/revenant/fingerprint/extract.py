@@ -128,17 +128,13 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
             ]
         )
         visible = "\n".join(page.text)
-        found = _CODE_LITERALS.find(code)
-        feats.update(find_identifiers(code, visible, found=found))
-        feats.update(endpoints(site, code, found))
+        feats.update(_code_features(site, code, visible))
         sketch = sketch_text(page.text)
         text_sh, text_mh, words = sketch.simhash, sketch.minhash, sketch.words
         feats.update(("text", block) for block in sketch.blocks)
         dom_sh = path_simhash(page.paths)
     for text in script_texts:
-        found = _CODE_LITERALS.find(text)
-        feats.update(find_identifiers(text, "", found=found))
-        feats.update(endpoints(site, text, found))
+        feats.update(_code_features(site, text))
     return Fingerprint(
         target=capture.target,
         features=frozenset(Feature(k, v[:MAX_VALUE]) for k, v in feats if v),
@@ -152,6 +148,13 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         brand_tokens=brand_tokens(host) if host else (),
         capture_id=capture.id,
     )
+
+
+def _code_features(site: str, code: str, visible: str = "") -> set[tuple[str, str]]:
+    """Identifiers and endpoints of one text of code (and of the visible text beside
+    it), the literals they start from found in one pass."""
+    found = _CODE_LITERALS.find(code)
+    return {*find_identifiers(code, visible, found=found), *endpoints(site, code, found)}
 
 
 MAX_DEPTH = 2000

@@ -156,7 +156,6 @@ class Testnet:
         self._ca: LocalCA | None = None
         self._listeners: list[tuple[socket.socket, SiteSpec, bool]] = []
         self._dns_socks: list[socket.socket] = []
-        self._dns_transports: list[asyncio.BaseTransport] = []
         self._dns_servers: list[asyncio.Server] = []
         self._dns_conns: set[asyncio.Transport] = set()
         self._live: set[HttpConnection] = set()
@@ -304,7 +303,6 @@ class Testnet:
 
     async def _shutdown(self) -> None:
         loop = asyncio.get_running_loop()
-
         for sock, _, _ in self._listeners:
             loop.remove_reader(sock.fileno())
             sock.close()
@@ -312,8 +310,6 @@ class Testnet:
             loop.remove_reader(self._dns_socks[0].fileno())
         for server in self._dns_servers:
             server.close()
-        for transport in self._dns_transports:
-            transport.close()
         for conn in list(self._dns_conns):
             conn.abort()
         for http in list(self._live):
@@ -326,7 +322,7 @@ class Testnet:
             await server.wait_closed()
         await asyncio.sleep(0)  # let aborted transports run connection_lost
         await loop.shutdown_default_executor()
-        self._dns_servers, self._dns_transports = [], []
+        self._dns_servers = []
 
     def _spawn(self, future: asyncio.Future[Any]) -> None:
         self._tasks.add(future)
