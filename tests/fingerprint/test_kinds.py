@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from revenant.fingerprint import extract
-from revenant.fingerprint.kinds import IDENTIFIER_KINDS, KINDS, LOOKUP_KINDS, UNKNOWN, kind
+from revenant.fingerprint.kinds import (
+    DEFAULT_PRIOR_N,
+    IDENTIFIER_KINDS,
+    KINDS,
+    LOOKUP_KINDS,
+    UNKNOWN,
+    kind,
+    unseen_prior,
+)
 
 scenario = pytest.importorskip("revenant.testnet.scenario")
 
@@ -84,3 +92,26 @@ def test_rows_are_consistent() -> None:
 def test_an_unknown_kind_is_capped_low_never_a_crash() -> None:
     assert kind("no-such-kind") is UNKNOWN
     assert UNKNOWN.cap <= 4.0 and not UNKNOWN.identifier
+
+
+@pytest.mark.parametrize(
+    ("line", "one_in"),
+    [
+        ("skip to main content", 32),
+        ("from around the web today", 64),
+        ("we will only send you related information", 256),
+        ("le tchat gratuit et anonyme sans inscription depuis 2010", 256),
+    ],
+)
+def test_a_short_line_of_text_is_taken_as_more_common(line: str, one_in: int) -> None:
+    prior = unseen_prior("text", line)
+    assert prior.n + 2 == one_in and prior.n <= DEFAULT_PRIOR_N
+    assert prior.words.startswith("a line of")
+
+
+def test_server_stacks_and_shared_infrastructure_have_low_priors() -> None:
+    for name in ("hhhash", "server", "powered_by", "asn"):
+        assert unseen_prior(name, "x").n + 2 == 16
+    for name in ("ns", "mx", "net"):
+        assert unseen_prior(name, "x").n + 2 == 64
+    assert unseen_prior("ga", "UA-1-1").n + 2 == 65_536
