@@ -115,3 +115,41 @@ def test_server_stacks_and_shared_infrastructure_have_low_priors() -> None:
     for name in ("ns", "mx", "net"):
         assert unseen_prior(name, "x").n + 2 == 64
     assert unseen_prior("ga", "UA-1-1").n + 2 == 65_536
+
+
+def _kind_literals_compared_in(path: Path) -> set[str]:
+    """String constants that code compares with a feature's kind (`f.kind == "x"`,
+    `kind_name in ("x", "y")`): a typo there would silently change scores."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        if not any(
+            (isinstance(s, ast.Attribute) and s.attr == "kind")
+            or (isinstance(s, ast.Name) and s.id == "kind_name")
+            for s in sides
+        ):
+            continue
+        for side in sides:
+            values = side.elts if isinstance(side, ast.Tuple | ast.Set | ast.List) else [side]
+            found |= {
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            }
+    return found
+
+
+def test_every_kind_the_code_compares_with_is_in_the_table() -> None:
+    src = Path(__file__).resolve().parents[2] / "src" / "revenant"
+    paths = [
+        *sorted((src / "match").glob("*.py")),
+        src / "fingerprint" / "kinds.py",
+        src / "pipeline.py",
+    ]
+    used = set().union(*(_kind_literals_compared_in(p) for p in paths))
+    assert {"asset_url", "generator", "link_host", "text"} <= used  # the scan sees them
+    assert used <= set(KINDS), (
+        f"kinds compared in code but missing from the table: {used - set(KINDS)}"
+    )
