@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from revenant.discover.glyphs import keyboard_neighbours
 from revenant.discover.permute import FUZZERS, default_affixes, permutations
-from revenant.discover.suffixes import public_suffixes
 from revenant.errors import UsageError
+from revenant.hostnames import public_suffixes
 
 SUPERSET_DOMAINS = [
     "coco.gg",

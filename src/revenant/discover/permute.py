@@ -14,10 +14,10 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-from revenant.discover import idn
+from revenant import hostnames as idn
 from revenant.discover.glyphs import CYRILLIC, homoglyphs_for, keyboard_neighbours
-from revenant.discover.suffixes import public_suffixes, split
 from revenant.errors import UsageError
+from revenant.hostnames import public_suffixes, split
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 _BITS = frozenset(_ALNUM + "-")

@@ -16,9 +16,9 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from revenant.discover import idn
+from revenant import hostnames as idn
 from revenant.discover.feed import check_name
-from revenant.discover.suffixes import public_suffixes
+from revenant.hostnames import public_suffixes
 from revenant.model import Candidate, Capture, Clock, Source, utcnow
 
 MAX_PAGE = 2 * 1024 * 1024

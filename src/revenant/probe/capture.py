@@ -18,9 +18,10 @@ import aiohttp
 from yarl import URL
 
 from revenant.errors import UsageError
+from revenant.hostnames import ascii_host, is_ip
 from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
 from revenant.probe.config import ProbeConfig
-from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, is_ip, make_client
+from revenant.probe.dns import RECORD_TYPES, PolicyResolver, make_client
 from revenant.probe.fetch import (
     CertificateInvalid,
     Fetched,
