@@ -224,6 +224,15 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Revealed:
+    """What a page shows of elsewhere, read by the fingerprint's one parse (with its
+    charset handling) for the pivots; kept in memory beside a fingerprint, never stored."""
+
+    hosts: tuple[str, ...] = ()  # hosts of absolute links, forms, frames, refreshes
+    text: str = ""  # the visible text
+
+
+@dataclass(frozen=True)
 class Fingerprint:
     """What a capture is, for matching: discrete features plus similarity sketches."""
 
@@ -238,6 +247,7 @@ class Fingerprint:
     registrable: str = ""
     brand_tokens: tuple[str, ...] = ()
     capture_id: int | None = None
+    revealed: Revealed = field(default=Revealed(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from revenant.model import Candidate, Capture, Outcome
+from revenant.model import Candidate, Capture, Fingerprint, Outcome
 from revenant.pipeline import CaseModel, Pipeline, Processed
 from revenant.probe import Prober
 from revenant.store import queue
@@ -40,8 +40,9 @@ class WatchSource(Protocol):
 Prioritise = Callable[[Sequence[str]], Sequence[float]]
 """Lexical triage, in batches: how much each name looks like any case (0..1)."""
 
-Pivot = Callable[[Capture], Iterable[Candidate]]
-"""Names a capture reveals (redirects, links, announcements, SANs)."""
+Pivot = Callable[[Capture, Fingerprint], Iterable[Candidate]]
+"""Names a capture reveals (redirects, links, announcements, SANs); the page is read
+from its fingerprint's parse, never parsed again."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ class Watch:
             )
         self.stats.probed += 1
         if self.pivot is not None and capture.responded:
-            revealed = list(self.pivot(capture))
+            revealed = list(self.pivot(done.capture, done.fingerprint))
             self.stats.pivots += queue.enqueue(self.pipe.store, self._prioritised(revealed))
 
     def _recheck(self, capture: Capture, alerted: bool) -> timedelta:

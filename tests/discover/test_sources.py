@@ -20,6 +20,7 @@ from revenant.discover.sources import (
     case_prioritiser,
 )
 from revenant.errors import UsageError
+from revenant.fingerprint import extract
 from revenant.model import Capture, Case, Exchange, Outcome, Source
 from revenant.testnet.ctlog import CertFactory, CtLog, serve_ctlog
 
@@ -128,5 +129,5 @@ def test_capture_pivots() -> None:
     )
     capture = Capture("https://old.example/", "old.example", NOW, NOW, Outcome.OK,
                       exchanges=(page,))  # fmt: skip
-    (cand,) = capture_pivots(capture)
+    (cand,) = capture_pivots(capture, extract(capture))
     assert (cand.name, cand.source, cand.seen_at) == ("coco-chat.fr", Source.PIVOT, NOW)

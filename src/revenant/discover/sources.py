@@ -29,7 +29,7 @@ from revenant.discover.ct import CtState, follow
 from revenant.discover.feed import FeedStats
 from revenant.discover.permute import permutations as permute
 from revenant.discover.triage import Triage
-from revenant.model import Candidate, Capture, Case, Source
+from revenant.model import Candidate, Capture, Case, Fingerprint, Source
 
 log = logging.getLogger("revenant.discover")
 
@@ -256,6 +256,6 @@ def case_prioritiser(
     return prioritise
 
 
-def capture_pivots(capture: Capture) -> list[Candidate]:
+def capture_pivots(capture: Capture, fingerprint: Fingerprint) -> list[Candidate]:
     """Names a capture reveals: announcements, redirects, certificate SANs, links."""
-    return pivots.from_capture(capture, clock=lambda: capture.finished)
+    return pivots.from_capture(capture, fingerprint, clock=lambda: capture.finished)

@@ -32,12 +32,13 @@ from revenant.fingerprint.literals import LiteralSet
 from revenant.fingerprint.names import brand_tokens, registrable
 from revenant.fingerprint.network import AsnTable, network_features
 from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text
-from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome
+from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome, Revealed
 
 MAX_HTML = 4 * 1024 * 1024  # characters of markup read; the rest is ignored
 MAX_SCRIPT = 1024 * 1024  # characters of each same-site script scanned
 MAX_VALUE = 300
 MAX_LINK_HOSTS = 100
+MAX_REVEALED = 1000  # hosts a page may reveal to the pivots
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 # what identifiers and endpoints start from, found in one pass over each text of code
 _CODE_LITERALS = LiteralSet([*LITERALS.literals, *ENDPOINT_LITERALS])
@@ -88,6 +89,7 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     dom_sh: int | None = None
     text_mh: tuple[int, ...] = ()
     words = 0
+    revealed = Revealed()
     page_ex = capture.page
     if page_ex is not None:
         feats.update(header_features(page_ex.headers))
@@ -133,6 +135,15 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         text_sh, text_mh, words = sketch.simhash, sketch.minhash, sketch.words
         feats.update(("text", block) for block in sketch.blocks)
         dom_sh = path_simhash(page.paths)
+        outbound = [
+            *page.links,
+            *page.frames,
+            *page.refreshes,
+            *(f.action for f in page.forms),
+            *page.styles,
+            *page.icons,
+        ]
+        revealed = Revealed(_absolute_hosts(outbound), visible)
     for text in script_texts:
         feats.update(_code_features(site, text))
     return Fingerprint(
@@ -147,6 +158,7 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         registrable=site,
         brand_tokens=brand_tokens(host) if host else (),
         capture_id=capture.id,
+        revealed=revealed,
     )
 
 
@@ -236,6 +248,23 @@ def _parse(html: str, raw: bytes | None) -> Page:
 
 
 _ABS_HOST = re.compile(r"(?:https?:)?//([A-Za-z0-9.-]{1,253})(?:[:/?#]|$)")
+# any host, IDN included (the pivots check it is a name); user info skipped
+_URL_HOST = re.compile(
+    r"(?:https?:)?//(?:[^/?#@\s]*@)?([^\s/?#:@\[\]\\'\"<>]{1,253})(?:[:/?#]|$)", re.IGNORECASE
+)
+
+
+def _absolute_hosts(refs: Iterable[str]) -> tuple[str, ...]:
+    """Hosts of the absolute (or scheme-relative) URLs among `refs`, in page order, at
+    most MAX_REVEALED (relative ones point at the page's own host)."""
+    hosts: dict[str, None] = {}
+    for ref in refs:
+        m = _URL_HOST.match(ref.strip())
+        if m:
+            hosts[m.group(1).lower().rstrip(".")] = None
+            if len(hosts) >= MAX_REVEALED:
+                break
+    return tuple(hosts)
 
 
 def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, str]]:
