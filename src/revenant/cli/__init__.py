@@ -37,7 +37,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except (RevenantError, OSError) as exc:
-            if _debug(ctx):
+            if _debug(ctx) or isinstance(exc, BrokenPipeError):  # `| head`: Click ends quietly
                 raise
             typer.echo(f"revenant: {exc}", err=True)
             raise typer.Exit(exit_code(exc)) from exc
