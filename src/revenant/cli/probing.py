@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from revenant.pipeline import default_probe_config
+from revenant.probe.options import default_probe_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 

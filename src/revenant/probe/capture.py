@@ -233,7 +233,9 @@ class Prober:
 
     async def _subresources(self, run: _Run, page: Exchange) -> None:
         c = self.config
-        declared, assets = page_links(page.content, page.url, c.bounds.assets)
+        declared, assets = page_links(
+            page.content, page.url, c.bounds.assets, page.header("content-type")
+        )
         jobs: list[tuple[str, str]] = []
         if c.fetch_favicon:
             jobs.append(("favicon", declared or str(URL(page.url).join(URL("/favicon.ico")))))

@@ -11,6 +11,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from yarl import URL
 
 from revenant.hostnames import registrable
+from revenant.probe.decode import text as decode_text
 
 _MAX_HTML = 2 * 1024 * 1024
 
@@ -31,12 +32,13 @@ def _absolute(base: URL, ref: str | None) -> URL | None:
 
 
 def page_links(
-    html: bytes, base_url: str, max_assets: int
+    html: bytes, base_url: str, max_assets: int, content_type: str | None = None
 ) -> tuple[str | None, list[tuple[str, str]]]:
-    """(declared favicon URL or None, [(role, url)] of same-site scripts and styles)."""
+    """(declared favicon URL or None, [(role, url)] of same-site scripts and styles),
+    the page read in its declared charset."""
     try:
         base = URL(base_url)
-        tree = HTMLParser(html[:_MAX_HTML].decode("utf-8", errors="replace"))
+        tree = HTMLParser(decode_text(html[:_MAX_HTML], content_type))
     except (ValueError, TypeError):
         return None, []
     base_tag = tree.css_first("base[href]")
