@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     bodies, caps = _captures()
-    extract(caps[0])  # warm caches (tldextract, numpy)
+    extract(caps[0])  # warm caches (suffix list, numpy)
     parse, full, floor = _paired_rates(bodies, caps, args.rounds)
     mb = sum(len(b) for b in bodies) / len(bodies) / 1e6
     print(f"pages: {len(bodies)} real pages, {mb:.2f} MB average")

@@ -18,17 +18,15 @@ from pathlib import Path
 
 from revenant.errors import UsageError
 from revenant.model import Score, Verdict
-from revenant.pipeline import Pipeline, Stored
+from revenant.pipeline import Pipeline, Processed
 from revenant.probe import ProbeConfig, Prober, parse_allow
 from revenant.settings import Settings
 from revenant.store import open_store
-from revenant.store.captures import set_background
 from revenant.store.cases import create_case
 from revenant.testnet import Testnet
 from revenant.testnet.scenario import Scenario, generate
 
 CASE = "coco"
-_MAX_ROUNDS = 4
 _WATCH_BUDGET = 200  # low-priority CT names the demo's watch probes besides urgent ones
 _MARKER = ".revenant-demo"
 
@@ -124,22 +122,19 @@ async def _references(pipe: Pipeline, scenario: Scenario, net: Testnet) -> int:
 
 async def _sweep(
     pipe: Pipeline, scenario: Scenario, net: Testnet, progress: Callable[[int, int], None]
-) -> list[Stored]:
-    """Capture every other scenario site (the ranking's ground truth is the scenario's)."""
+) -> list[Processed]:
+    """Capture every other scenario site through the one path (the ranking's ground
+    truth is the scenario's)."""
     targets = [s for s in scenario.sites if s.name != scenario.seized.name]
     done = 0
     async with Prober(pipe.probe_config, clock=pipe.clock) as prober:
 
-        async def one(host: str) -> Stored:
+        async def one(host: str) -> Processed:
             nonlocal done
-            stored = await pipe.capture(prober, net.url(host), case=None)
-            # As the watch does: a match leaves the background as soon as it is seen, so
-            # the next mirror's shared features still look as rare as they are.
-            if _confident(pipe, stored):
-                set_background(pipe.store, [stored.capture_id], False)
+            processed = await pipe.probe(prober, net.url(host))
             done += 1
             progress(done, len(targets))
-            return stored
+            return processed
 
         return list(await asyncio.gather(*(one(s.name) for s in targets)))
 
@@ -221,51 +216,23 @@ def run_demo(
     return result
 
 
-def _rank(pipe: Pipeline, scenario: Scenario, stored: list[Stored]) -> tuple[list[Ranked], int]:
-    """Score every capture, then alert on those that are not unrelated.
-
-    A site that matches the case is not an unrelated site: its features must not count
-    in the background that measures how common they are. So scoring repeats, taking
-    confident matches out of the background, until that set stops changing.
-    """
-    from revenant.store.cases import get_case
-
-    case = get_case(pipe.store, CASE)
-    related = {s.capture_id for s in stored if not _in_background(pipe, s.capture_id)}
-    results: dict[int, Score] = {}
-    for _ in range(_MAX_ROUNDS):
-        results = {s.capture_id: pipe.score(CASE, s.fingerprint) for s in stored}
-        now_related = {i for i, r in results.items() if r.verdict is Verdict.REEMERGENCE}
-        if now_related == related:
-            break
-        set_background(pipe.store, related - now_related, True)
-        set_background(pipe.store, now_related - related, False)
-        related = now_related
+def _rank(pipe: Pipeline, scenario: Scenario, stored: list[Processed]) -> tuple[list[Ranked], int]:
+    """Score every capture again now that all are stored, as `Pipeline.rescore` does for
+    any set (background membership settled, alerts brought up to date), and rank."""
+    results = pipe.rescore(stored, case=CASE)
     ranking = []
     for s in stored:
-        result = results[s.capture_id]
+        (result,) = results[s.capture_id] or (_no_page(s),)
         host = s.capture.host
         ranking.append(
             Ranked(s.capture.target, host, result, scenario.truth.get(host, "background"))
         )
-        if result.verdict is not Verdict.UNRELATED:
-            pipe.alert(case, result, capture_id=s.capture_id)
     ranking.sort(key=lambda r: (-r.score.bits, r.host))
-    return ranking, len(related)
+    return ranking, sum(1 for r in ranking if r.score.verdict is Verdict.REEMERGENCE)
 
 
-def _confident(pipe: Pipeline, stored: Stored) -> bool:
-    """Only a confident match leaves the background: letting "probable" ones out too
-    would make what they share with the case look rarer, and cascade."""
-    if not stored.capture.responded:
-        return False
-    return pipe.score(CASE, stored.fingerprint).verdict is Verdict.REEMERGENCE
-
-
-def _in_background(pipe: Pipeline, capture_id: int) -> bool:
-    from revenant.store.captures import capture_row
-
-    return bool(capture_row(pipe.store, capture_id).background)
+def _no_page(stored: Processed) -> Score:
+    return Score(stored.capture.target, CASE, 0.0, Verdict.UNRELATED)
 
 
 def wait_for_interrupt(

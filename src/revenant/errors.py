@@ -27,10 +27,6 @@ class StoreError(RevenantError):
     """The database cannot be opened or migrated."""
 
 
-class FetchRefused(RevenantError):
-    """The probe policy refused a target (address, scheme, content)."""
-
-
 class FetchFailed(RevenantError):
     """A target could not be fetched at all (DNS, connection, TLS, timeout)."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol, TypeAlias
 
 Clock = Callable[[], datetime]
 """Time is injected: stages take a `clock` returning an aware UTC datetime."""
@@ -42,6 +43,27 @@ class Case:
 
 
 # ---------------------------------------------------------------------- discovery
+
+JsonValue: TypeAlias = "dict[str, JsonValue] | list[JsonValue] | str | int | float | bool | None"
+
+
+class CaseBook(Protocol):
+    """Where discovery reads the cases it works for (the store is one)."""
+
+    def list_cases(self) -> Sequence[Case]: ...
+
+
+class StateBook(Protocol):
+    """Small named values discovery keeps across runs, e.g. CT log positions (the store
+    is one)."""
+
+    def get_state(self, key: str) -> JsonValue: ...
+
+    def set_state(self, key: str, value: JsonValue) -> None: ...
+
+
+class DiscoveryStore(CaseBook, StateBook, Protocol):
+    """Everything discovery needs from a database."""
 
 
 class Source(enum.StrEnum):
@@ -224,6 +246,15 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Revealed:
+    """What a page shows of elsewhere, read by the fingerprint's one parse (with its
+    charset handling) for the pivots; kept in memory beside a fingerprint, never stored."""
+
+    hosts: tuple[str, ...] = ()  # hosts of absolute links, forms, frames, refreshes
+    text: str = ""  # the visible text
+
+
+@dataclass(frozen=True)
 class Fingerprint:
     """What a capture is, for matching: discrete features plus similarity sketches."""
 
@@ -238,6 +269,7 @@ class Fingerprint:
     registrable: str = ""
     brand_tokens: tuple[str, ...] = ()
     capture_id: int | None = None
+    revealed: Revealed = field(default=Revealed(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,40 @@
 """One target through the whole flow: probe -> evidence -> fingerprint -> match -> store.
 
-The CLI, the demo and the watch loop all call these functions, so a capture taken by
-hand and one taken by the watch are recorded, fingerprinted and scored the same way.
-This module wires stages together; it holds no stage's logic itself.
+`Pipeline.process` is the one path from a capture to its alerts: the watch, the CLI,
+the demo (and later a worker, the sweep, the dashboard) call it, so a capture taken by
+hand and one taken by the watch are recorded, fingerprinted, scored, alerted and kept
+in or out of the background the same way. `Pipeline.rescore` re-scores stored captures
+under the same policy (match/policy.py). This module wires stages together; it holds
+no stage's logic itself.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy.orm import Session
 
 from revenant.errors import UsageError
 from revenant.evidence import EvidenceLog, read_captures
 from revenant.fingerprint import extract
-from revenant.fingerprint.kinds import LOOKUP_KINDS, kind
+from revenant.fingerprint.kinds import LOOKUP_KINDS
 from revenant.match import (
     Background,
     Calibration,
     NearDuplicateIndex,
     build_case_fingerprint,
     score,
+)
+from revenant.match.policy import (
+    RELATED_MIN_KINDS,
+    RESCORE_ROUNDS,
+    Calibrator,
+    group_of,
+    in_background,
+    operator_features,
 )
 from revenant.model import (
     Capture,
@@ -31,13 +44,16 @@ from revenant.model import (
     Clock,
     Fingerprint,
     Score,
+    Verdict,
     utcnow,
 )
 from revenant.probe import ProbeConfig, Prober
+from revenant.probe.options import default_probe_config
 from revenant.settings import Settings
 from revenant.store import Store
-from revenant.store.alerts import raise_alert
+from revenant.store.alerts import raise_alert, update_alert
 from revenant.store.captures import (
+    add_capture,
     background_size,
     capture_row,
     captures_with,
@@ -58,19 +74,11 @@ from revenant.store.cases import (
 )
 from revenant.store.ledger import mirror_entry
 
-_CALIBRATE_ON = 2000
-"""Background captures sampled to calibrate similarity scores."""
-
-
-def _operator_kind(kind_name: str) -> str | None:
-    """The operator identifier group of a feature kind, or None for template features
-    (the `operator` column of fingerprint/kinds.py)."""
-    return kind(kind_name).operator
-
-
 _IDENTIFYING = LOOKUP_KINDS
 """Feature kinds an exact lookup is worth making for (the `lookup` column of
 fingerprint/kinds.py: one operator's, not a template's)."""
+
+__all__ = ["Pipeline", "Processed", "Stored", "default_probe_config"]  # the last: moved
 
 UNASSIGNED = "_unassigned"
 """Evidence directory for captures taken for no particular case (the watch, ad-hoc)."""
@@ -94,6 +102,42 @@ class Stored:
     fingerprint: Fingerprint
 
 
+class CaseModel(NamedTuple):
+    """A case and its fingerprint, as scoring needs them."""
+
+    case: Case
+    fingerprint: CaseFingerprint
+
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    """An alert raised or updated by a score (`new`: it did not exist before)."""
+
+    case: str
+    alert_id: int
+    new: bool
+    score: Score
+
+
+@dataclass(frozen=True)
+class Processed(Stored):
+    """A capture after the one path: stored, scored against its cases, alerted, and in
+    or out of the background."""
+
+    scores: tuple[Score, ...] = ()
+    alerts: tuple[RaisedAlert, ...] = ()
+    background: bool = True
+
+    @property
+    def alerted(self) -> bool:
+        return bool(self.alerts)
+
+
+OnCommit = Callable[[Session, Processed], None]
+"""Work done in the transaction that stores a processed capture (the watch finishes its
+queue entry there), so a kill can never leave one without the other."""
+
+
 @dataclass
 class Pipeline:
     """The wired stages for one data dir and database."""
@@ -103,8 +147,7 @@ class Pipeline:
     probe_config: ProbeConfig
     clock: Clock = utcnow
     _logs: dict[str, EvidenceLog] = field(default_factory=dict)
-    _calibration: Calibration | None = None
-    _calibrated_on: int = 0
+    _calibrator: Calibrator = field(default_factory=Calibrator)
 
     # ----------------------------------------------------------------- evidence
 
@@ -149,6 +192,110 @@ class Pipeline:
     ) -> Stored:
         """Probe one target and record what came back, whatever came back."""
         return self.record(await prober.capture(target), case=case, background=background)
+
+    # ---------------------------------------------------------------- one path
+
+    def process(
+        self,
+        capture: Capture,
+        *,
+        case: str | None = None,
+        cases: Sequence[CaseModel] | None = None,
+        preserve: bool = True,
+        on_commit: OnCommit | None = None,
+    ) -> Processed:
+        """The one path from a capture to its alerts: preserve it as evidence (filed
+        under `case`), fingerprint it, score it against `case` (default: every case with
+        a fingerprint; `cases` when the caller holds them already), then store capture,
+        features, alerts and `on_commit`'s work in one transaction, the capture in or
+        out of the background as `match.policy.in_background` decides.
+
+        `preserve=False` is for captures read from a WARC file, which already is their
+        evidence."""
+        if preserve:
+            capture, fingerprint = self.preserve(capture, case=case)
+        else:
+            fingerprint = extract(capture)
+        models = list(cases) if cases is not None else self.case_models(case)
+        results = self._scores(models, capture, fingerprint)
+        scores = list(zip((m.case for m in models), results, strict=False))
+        member = in_background(results)
+        case_id = get_case(self.store, case).id if case else None
+        now = self.clock()
+        with self.store.session() as session:
+            capture_id = add_capture(
+                session, capture, fingerprint, case_id=case_id, background=member
+            )
+            alerts = []
+            for record, result in scores:
+                if result.verdict is Verdict.UNRELATED:
+                    continue
+                assert record.id is not None
+                alert_id, new = raise_alert(
+                    session, record.id, result, capture_id=capture_id, now=now
+                )
+                alerts.append(RaisedAlert(record.name, alert_id, new, result))
+            done = Processed(
+                capture_id,
+                capture,
+                replace(fingerprint, capture_id=capture_id),
+                scores=results,
+                alerts=tuple(alerts),
+                background=member,
+            )
+            if on_commit is not None:
+                on_commit(session, done)
+        return done
+
+    async def probe(self, prober: Prober, target: str, *, case: str | None = None) -> Processed:
+        """Probe one target and take what came back through the one path."""
+        return self.process(await prober.capture(target), case=case)
+
+    def rescore(
+        self, stored: Sequence[Stored], *, case: str | None = None
+    ) -> dict[int, tuple[Score, ...]]:
+        """Score stored captures again (against `case`, default every case with a
+        fingerprint) under the one background policy, and update their alerts.
+
+        Each capture that leaves or joins the background changes the others'
+        backgrounds, so scoring repeats until no membership changes (at most
+        `RESCORE_ROUNDS`). A case's own reference captures never rejoin. An alert whose
+        capture now scores "unrelated" is updated to say so, never left stale."""
+        models = self.case_models(case)
+        references = {i for m in models for i in reference_ids(self.store, m.case.name)}
+        member = {s.capture_id: _in_background(self.store, s.capture_id) for s in stored}
+        results: dict[int, tuple[Score, ...]] = {}
+        for _ in range(RESCORE_ROUNDS):
+            results = {s.capture_id: self._scores(models, s.capture, s.fingerprint) for s in stored}
+            now_member = {i: i not in references and in_background(r) for i, r in results.items()}
+            joined = [i for i, m in now_member.items() if m and not member[i]]
+            left = [i for i, m in now_member.items() if not m and member[i]]
+            if not joined and not left:
+                break
+            set_background(self.store, joined, True)
+            set_background(self.store, left, False)
+            member = now_member
+        now = self.clock()
+        with self.store.session() as session:
+            for s in stored:
+                for m, result in zip(models, results[s.capture_id], strict=False):
+                    assert m.case.id is not None
+                    if result.verdict is not Verdict.UNRELATED:
+                        raise_alert(session, m.case.id, result, capture_id=s.capture_id, now=now)
+                    else:
+                        update_alert(session, m.case.id, result, capture_id=s.capture_id, now=now)
+        return results
+
+    def _scores(
+        self, models: Sequence[CaseModel], capture: Capture, fp: Fingerprint
+    ) -> tuple[Score, ...]:
+        """The capture's score against each case (none when it gave no page)."""
+        if not capture.responded:
+            return ()
+        return tuple(
+            score(m.fingerprint, fp, self.background(m.fingerprint, exclude_host=fp.host))
+            for m in models
+        )
 
     def import_warcs(self, paths: Iterable[Path], *, case: str | None) -> list[Stored]:
         """Fingerprint captures from WARC files (the seized site's own, or third-party)."""
@@ -195,6 +342,16 @@ class Pipeline:
             brands=record.brands,
         )
 
+    def case_models(self, case: str | None = None) -> list[CaseModel]:
+        """`case` (or every case) with its fingerprint; a case without one is left out,
+        since there is nothing to score against yet."""
+        records = [get_case(self.store, case)] if case else list_cases(self.store)
+        return [
+            CaseModel(record, self.case_fingerprint(record.name))
+            for record in records
+            if reference_ids(self.store, record.name)
+        ]
+
     def background(self, case_fp: CaseFingerprint, *, exclude_host: str = "") -> Background:
         """How common the case's features are among everything else Revenant has seen
         (the target itself left out)."""
@@ -213,29 +370,18 @@ class Pipeline:
         not unrelated sites, so they never count in the case's background. A template or
         chat software shared with decoys is one kind of evidence, never two identifiers,
         so decoys stay in the background: no cascade."""
-        operator = [
-            cf.feature
-            for cf in case_fp.features
-            if not cf.excluded and _operator_kind(cf.feature.kind) is not None
-        ]
+        operator = operator_features(case_fp)
         if not operator:
             return set()
-        # favicon_mmh3 and favicon_sha256 are one favicon: kinds count by operator group.
-        return hosts_sharing(
-            self.store, operator, min_kinds=2, group=lambda kind: _operator_kind(kind) or kind
-        )
+        return hosts_sharing(self.store, operator, min_kinds=RELATED_MIN_KINDS, group=group_of)
 
     def calibration(self) -> Calibration:
         """How similar unrelated pages happen to be, measured on stored background
-        captures; rebuilt when the background has doubled since."""
-        size = background_size(self.store)
-        if self._calibration is None or size >= 2 * self._calibrated_on + 50:
-            sample = list(iter_fingerprints(self.store, background_only=True, limit=_CALIBRATE_ON))
-            self._calibration = Background.from_fingerprints(
-                sample, with_seed=False, rng=random.Random(0)
-            ).calibration
-            self._calibrated_on = size
-        return self._calibration
+        captures (`match.policy.Calibrator` decides when to measure again)."""
+        return self._calibrator.current(
+            background_size(self.store),
+            lambda n: list(iter_fingerprints(self.store, background_only=True, limit=n)),
+        )
 
     # -------------------------------------------------------------------- score
 
@@ -243,14 +389,6 @@ class Pipeline:
         """Score a fingerprint against a case, in bits, with reasons."""
         case_fp = self.case_fingerprint(case)
         return score(case_fp, fingerprint, self.background(case_fp, exclude_host=fingerprint.host))
-
-    def score_all(self, fingerprint: Fingerprint) -> list[Score]:
-        """Score one fingerprint against every case that has a fingerprint."""
-        scores = []
-        for case in list_cases(self.store):
-            if reference_ids(self.store, case.name):
-                scores.append(self.score(case.name, fingerprint))
-        return scores
 
     def similar(self, capture_id: int, *, limit: int = 50) -> list[Similar]:
         """Which stored captures look like this one: near-duplicate text or DOM sketches
@@ -283,57 +421,5 @@ class Pipeline:
             return raise_alert(session, case.id, result, capture_id=capture_id, now=self.clock())
 
 
-def default_probe_config(
-    *,
-    allow: Sequence[str] = (),
-    resolver: str | None = None,
-    ca_file: str | None = None,
-    http_port: int = 80,
-    https_port: int = 443,
-    proxy: str | None = None,
-    user_agent: str | None = None,
-    inflight: int | None = None,
-) -> ProbeConfig:
-    """A probe configuration from CLI-style options."""
-    from revenant.probe import parse_allow
-    from revenant.probe.config import Concurrency
-
-    for port in (http_port, https_port):
-        if not 0 < port < 65536:
-            raise UsageError(f"port {port}: must be 1 to 65535")
-    if ca_file is not None and not Path(ca_file).is_file():
-        raise UsageError(f"--ca-file {ca_file}: no such file")
-    if proxy is not None:
-        _check_proxy(proxy)
-    if user_agent is not None and (not user_agent.strip() or not user_agent.isprintable()):
-        raise UsageError(f"--user-agent {user_agent!r}: must be printable and not empty")
-    if inflight is not None and not 1 <= inflight <= 10000:
-        raise UsageError(f"--inflight {inflight}: must be 1 to 10000")
-    config = ProbeConfig(
-        allow=parse_allow(list(allow)),
-        resolver=resolver,
-        ca_file=ca_file,
-        http_port=http_port,
-        https_port=https_port,
-        proxy=proxy,
-    )
-    if user_agent is not None:
-        config = replace(config, user_agent=user_agent)
-    if inflight is not None:
-        config = replace(config, concurrency=Concurrency(targets=inflight))
-    return config
-
-
-def _check_proxy(proxy: str) -> None:
-    from yarl import URL
-
-    try:
-        url = URL(proxy)
-        port = url.port
-    except (ValueError, TypeError):
-        url, port = None, None
-    if url is None or url.scheme not in ("socks5", "socks4", "http") or not url.host or not port:
-        raise UsageError(
-            f"--proxy {proxy}: expected socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050), "
-            "socks4://HOST:PORT or http://HOST:PORT"
-        )
+def _in_background(store: Store, capture_id: int) -> bool:
+    return bool(capture_row(store, capture_id).background)

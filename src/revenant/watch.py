@@ -1,4 +1,5 @@
-"""The watch loop: pull sources -> triage -> queue -> probe -> record -> score -> alert.
+"""The watch loop: pull sources -> triage -> queue -> probe -> `Pipeline.process`
+(record, fingerprint, score, alert, background) -> pivots.
 
 Crash-safe by construction: the queue lives in the database; a candidate is finished in
 the same transaction that stores its capture and raises its alerts, so a SIGKILL at any
@@ -16,22 +17,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from revenant.match import score as score_against
-from revenant.model import (
-    Candidate,
-    Capture,
-    Case,
-    CaseFingerprint,
-    Outcome,
-    Score,
-    Verdict,
-)
-from revenant.pipeline import Pipeline
+from sqlalchemy.orm import Session
+
+from revenant.model import Candidate, Capture, Fingerprint, Outcome
+from revenant.pipeline import CaseModel, Pipeline, Processed
 from revenant.probe import Prober
 from revenant.store import queue
-from revenant.store.alerts import raise_alert
-from revenant.store.captures import add_capture
-from revenant.store.cases import list_cases, reference_ids
 
 log = logging.getLogger("revenant.watch")
 
@@ -49,8 +40,9 @@ class WatchSource(Protocol):
 Prioritise = Callable[[Sequence[str]], Sequence[float]]
 """Lexical triage, in batches: how much each name looks like any case (0..1)."""
 
-Pivot = Callable[[Capture], Iterable[Candidate]]
-"""Names a capture reveals (redirects, links, announcements, SANs)."""
+Pivot = Callable[[Capture, Fingerprint], Iterable[Candidate]]
+"""Names a capture reveals (redirects, links, announcements, SANs); the page is read
+from its fingerprint's parse, never parsed again."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +133,7 @@ class Watch:
     def run_once(self) -> WatchStats:
         """Pull once, then probe every urgent name and, within the budget, the rest."""
         self.pull()
-        cases = self._cases()
+        cases = self.pipe.case_models()
         probed_low = 0
         while not self.stop.is_set():
             budget_left = None if self.config.budget is None else self.config.budget - probed_low
@@ -178,21 +170,12 @@ class Watch:
                 self.pipe.store, self.config.batch, now=now, lease=self.config.lease
             )
             if claims:
-                asyncio.run(self._probe(claims, self._cases()))
+                asyncio.run(self._probe(claims, self.pipe.case_models()))
             else:
                 self.stop.wait(idle)
         return self.stats
 
-    def _cases(self) -> list[tuple[Case, CaseFingerprint]]:
-        return [
-            (case, self.pipe.case_fingerprint(case.name))
-            for case in list_cases(self.pipe.store)
-            if reference_ids(self.pipe.store, case.name)
-        ]
-
-    async def _probe(
-        self, claims: list[queue.Claim], cases: list[tuple[Case, CaseFingerprint]]
-    ) -> None:
+    async def _probe(self, claims: list[queue.Claim], cases: Sequence[CaseModel]) -> None:
         finished: set[int] = set()
 
         async def one(claim: queue.Claim) -> tuple[queue.Claim, Capture]:
@@ -219,54 +202,34 @@ class Watch:
             # A clean stop gives back what it did not finish; a kill leaves the lease to expire.
             queue.release(self.pipe.store, [c.id for c in claims if c.id not in finished])
 
-    def _record(
-        self, claim: queue.Claim, capture: Capture, cases: list[tuple[Case, CaseFingerprint]]
-    ) -> None:
-        pipe = self.pipe
-        capture, fingerprint = pipe.preserve(capture, case=None)
-        scores: list[tuple[Case, Score]] = []
-        if capture.responded:
-            for case, case_fp in cases:
-                background = pipe.background(case_fp, exclude_host=fingerprint.host)
-                scores.append((case, score_against(case_fp, fingerprint, background)))
-        alerted = any(s.verdict is not Verdict.UNRELATED for _, s in scores)
-        now = pipe.clock()
-        with pipe.store.session() as session:
-            capture_id = add_capture(
-                session,
-                capture,
-                fingerprint,
-                # A confident match is no unrelated site; "probable" ones stay, or what
-                # they share with the case would look rarer with each one (a cascade).
-                background=not any(s.verdict is Verdict.REEMERGENCE for _, s in scores),
-            )
-            for case, result in scores:
-                if result.verdict is Verdict.UNRELATED:
-                    continue
-                assert case.id is not None
-                _, is_new = raise_alert(session, case.id, result, capture_id=capture_id, now=now)
-                self.stats.alerts += 1
-                self.stats.new_alerts += int(is_new)
-                log.warning(
-                    "alert",
-                    extra={
-                        "case": case.name,
-                        "host": capture.host,
-                        "bits": round(result.bits, 1),
-                        "verdict": str(result.verdict),
-                        "new": is_new,
-                    },
-                )
+    def _record(self, claim: queue.Claim, capture: Capture, cases: Sequence[CaseModel]) -> None:
+        def finish(session: Session, done: Processed) -> None:
+            # in the transaction that stores the capture and its alerts
             queue.finish(
                 session,
                 claim.id,
-                capture_id=capture_id,
-                next_probe_at=now + self._recheck(capture, alerted),
+                capture_id=done.capture_id,
+                next_probe_at=self.pipe.clock() + self._recheck(capture, done.alerted),
+            )
+
+        done = self.pipe.process(capture, cases=cases, on_commit=finish)
+        for alert in done.alerts:
+            self.stats.alerts += 1
+            self.stats.new_alerts += int(alert.new)
+            log.warning(
+                "alert",
+                extra={
+                    "case": alert.case,
+                    "host": capture.host,
+                    "bits": round(alert.score.bits, 1),
+                    "verdict": str(alert.score.verdict),
+                    "new": alert.new,
+                },
             )
         self.stats.probed += 1
         if self.pivot is not None and capture.responded:
-            revealed = list(self.pivot(capture))
-            self.stats.pivots += queue.enqueue(pipe.store, self._prioritised(revealed))
+            revealed = list(self.pivot(done.capture, done.fingerprint))
+            self.stats.pivots += queue.enqueue(self.pipe.store, self._prioritised(revealed))
 
     def _recheck(self, capture: Capture, alerted: bool) -> timedelta:
         if alerted:
@@ -274,18 +237,3 @@ class Watch:
         if capture.outcome in (Outcome.DNS_ERROR, Outcome.CONNECT_ERROR, Outcome.TIMEOUT):
             return self.config.recheck_dead
         return self.config.recheck_other
-
-
-@dataclass
-class ListSource:
-    """Candidates given up front (tips, tests): pulled once."""
-
-    name: str
-    candidates: list[Candidate]
-    _done: bool = False
-
-    def pull(self, now: datetime) -> Iterable[Candidate]:
-        if self._done:
-            return []
-        self._done = True
-        return list(self.candidates)

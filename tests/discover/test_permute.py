@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.discover.glyphs import keyboard_neighbours
-from revenant.discover.permute import FUZZERS, default_affixes, permutations
-from revenant.discover.suffixes import public_suffixes
+from revenant.discover.permute import FUZZERS, default_affixes, permutations, restricted
 from revenant.errors import UsageError
+from revenant.hostnames import public_suffixes, split
 
 SUPERSET_DOMAINS = [
     "coco.gg",
@@ -21,6 +21,10 @@ SUPERSET_DOMAINS = [
     "www.coco.fr",
     "my-bank.com",
     "société.fr",
+    "interieur.gouv.fr",  # a multi-label suffix: dnstwist permutes "gouv" too
+    "www.gendarmerie.interieur.gouv.fr",
+    "www.mercadolivre.com.br",
+    "a.b.github.io",  # a private-section suffix
 ]
 
 
@@ -160,3 +164,43 @@ def test_superset_of_dnstwist_for_random_labels(label: str) -> None:
     domain = f"{label}.com"
     ours = {p.name for p in permutations(domain, tlds=["com"])}
     assert _dnstwist(domain) - ours == set()
+
+
+def test_every_label_is_permuted_not_only_the_one_left_of_the_suffix() -> None:
+    names = {p.name for p in permutations("gendarmerie.interieur.gouv.fr")}
+    assert "gendarmerie.interieur.zgouv.fr" in names  # a suffix label
+    assert "zgouv.fr" in names  # and the new domain itself
+    assert "gendarmerie.interieur-gouv.fr" in names and "interieura.gouv.fr" not in names
+    assert "gendarmerie.interieura.gouv.fr" in names  # the registrable label
+    assert "gendarmeri.interieur.gouv.fr" in names  # a subdomain label
+
+
+def test_dots_become_hyphens_or_vanish_and_hyphens_become_dots() -> None:
+    names = {p.name: p.fuzzer for p in permutations("gendarmerie.interieur.gouv.fr")}
+    assert {"gendarmerie-interieur-gouv.fr", "gendarmerieinterieur.gouv.fr"} <= set(names)
+    assert names["gendarmerie-interieur.gouv.fr"] in ("separator", "various")
+    hyphenated = {p.name for p in permutations("tchat-gratuit.fr", fuzzers=["separator"])}
+    assert hyphenated == {"tchat.gratuit.fr", "tchatgratuit.fr"}
+
+
+def test_names_an_outsider_can_register_come_first() -> None:
+    found = [p.name for p in permutations("interieur.gouv.fr")]
+
+    def open_(name: str) -> bool:
+        parts = split(name)
+        return parts.registrable != "interieur.gouv.fr" and not restricted(parts.suffix)
+
+    opened = [i for i, n in enumerate(found) if open_(n)]
+    closed = [i for i, n in enumerate(found) if not open_(n)]
+    assert max(opened) < min(closed)  # interieura.gouv.fr: only the state can register it
+    assert {"interieur-gouv.fr", "interieur.zgouv.fr"} <= {found[i] for i in opened}
+    assert "interieura.gouv.fr" in {found[i] for i in closed}
+    subdomain = [p.name for p in permutations("www.coco.gg", fuzzers=["omission"])]
+    assert subdomain.index("ww.coco.gg") > subdomain.index("www.cco.gg")  # under coco.gg: last
+
+
+def test_restricted_suffixes_are_an_explicit_short_list() -> None:
+    assert restricted("gouv.fr") and restricted("gov.uk") and restricted("ac.jp")
+    assert restricted("mil")
+    assert not restricted("co.uk") and not restricted("com.br") and not restricted("fr")
+    assert not restricted("github.io")

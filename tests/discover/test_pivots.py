@@ -16,6 +16,7 @@ from revenant.discover.pivots import (
     same_ip,
     same_ns,
 )
+from revenant.fingerprint import extract
 from revenant.model import (
     Capture,
     Certificate,
@@ -93,15 +94,16 @@ def test_redirect_targets() -> None:
 
 
 def test_outbound_link_hosts() -> None:
-    names = {c.name for c in links(_capture(), clock=clock)}
+    capture = _capture()
+    names = {c.name for c in links(capture, extract(capture), clock=clock)}
     assert names == {
-        "refresh.example", "cdn.example.net", "forum.example.org", "coco.example",
-        "pay.example.com",
+        "refresh.example", "cdn.example.net", "forum.example.org", "pay.example.com",
     }  # fmt: skip
 
 
 def test_new_address_announcements_in_french_and_english() -> None:
-    cands = announcements(_capture(), clock=clock)
+    capture = _capture()
+    cands = announcements(capture, extract(capture), clock=clock)
     assert [c.name for c in cands] == ["cocotchat.fr", "coco-chat.live"]
     assert "nouvelle adresse" in cands[0].detail
     assert all(c.source is Source.PIVOT and c.priority == 1.0 for c in cands)
@@ -122,10 +124,29 @@ def test_certificate_sans() -> None:
 
 
 def test_from_capture_keeps_the_strongest_provenance() -> None:
-    by_name = {c.name: c for c in from_capture(_capture(), clock=clock)}
+    capture = _capture()
+    by_name = {c.name: c for c in from_capture(capture, extract(capture), clock=clock)}
     assert by_name["coco.example"].detail.startswith("redirect from")
     assert "old.example" not in by_name
     assert "script.example" not in by_name  # script text is not page text
+
+
+def test_the_page_is_read_in_its_declared_charset() -> None:
+    page = "<p>Nous avons déménagé sur coco-tchat.fr</p><a href='https://forüm.example/'>x</a>"
+    body = page.encode("cp1252")
+    ex = Exchange(
+        role="page",
+        url="https://old.example/",
+        started=NOW,
+        outcome=Outcome.OK,
+        status=200,
+        headers=(("Content-Type", "text/html; charset=windows-1252"),),
+        content=body,
+    )
+    capture = Capture("https://old.example/", "old.example", NOW, NOW, Outcome.OK, exchanges=(ex,))
+    names = {c.name: c for c in from_capture(capture, extract(capture), clock=clock)}
+    assert names["coco-tchat.fr"].priority == 1.0  # announced, read as "déménagé"
+    assert "xn--form-2ra.example" in names
 
 
 def test_same_ip_and_same_ns() -> None:

@@ -15,12 +15,16 @@ import pytest
 from revenant.discover.sources import (
     CT_STATE_KEY,
     CtLogSource,
+    _positions,
     build_sources,
     capture_pivots,
     case_prioritiser,
 )
 from revenant.errors import UsageError
+from revenant.fingerprint import extract
 from revenant.model import Capture, Case, Exchange, Outcome, Source
+from revenant.store import Store
+from revenant.store.cases import create_case
 from revenant.testnet.ctlog import CertFactory, CtLog, serve_ctlog
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -128,5 +132,14 @@ def test_capture_pivots() -> None:
     )
     capture = Capture("https://old.example/", "old.example", NOW, NOW, Outcome.OK,
                       exchanges=(page,))  # fmt: skip
-    (cand,) = capture_pivots(capture)
+    (cand,) = capture_pivots(capture, extract(capture))
     assert (cand.name, cand.source, cand.seen_at) == ("coco-chat.fr", Source.PIVOT, NOW)
+
+
+def test_the_store_is_what_discovery_needs(store: Store) -> None:
+    store.set_state("ct.positions", {"https://log.example/": 7, "bad": "x"})
+    create_case(store, "coco", ["coco.gg"], ["coco"])
+    sources = build_sources(store, ct_logs=["https://log.example/"], follow=True)
+    assert [s.name for s in sources] == ["permutations", "ct-logs"]
+    assert _positions(store.get_state("ct.positions")) == {"https://log.example/": 7}
+    assert case_prioritiser(store)(["coco.fr"])[0] > 0.9

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+
+import pytest
+
+from revenant import hostnames
 from revenant.fingerprint import names
 
 
@@ -20,5 +25,14 @@ def test_brand_tokens() -> None:
     )
 
 
-def test_no_suffix_list_fetch_configured() -> None:
-    assert tuple(names._EXTRACT.suffix_list_urls) == ()
+def test_the_suffix_list_is_never_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the public suffix list must never be fetched")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    hostnames._psl.cache_clear()
+    hostnames.public_suffixes.cache_clear()
+    hostnames.split.cache_clear()
+    assert names.registrable("www.papoti.co.uk") == "papoti.co.uk"
+    assert "co.uk" in hostnames.public_suffixes().icann

@@ -1,14 +1,28 @@
 from __future__ import annotations
 
+import importlib
+import logging
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine, text, update
+
+from revenant.fingerprint.text import MINHASH_SCHEME
 from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome
+from revenant.store import open_store
 from revenant.store.captures import (
     background_size,
+    capture_row,
     captures_with,
     feature_counts,
     load_fingerprint,
     save_capture,
     set_background,
 )
+from revenant.store.db import alembic_config
+from revenant.store.schema import CaptureRow
+
+BEFORE = importlib.import_module("revenant.store.migrations.versions.0003_plumbing").BEFORE
 
 
 def _capture(host: str, when) -> Capture:
@@ -78,3 +92,48 @@ def test_hosts_sharing_two_kinds_of_identifier_but_not_one(store, clock) -> None
         return "favicon" if kind.startswith("favicon") else kind
 
     assert hosts_sharing(store, [fav, fav_sha, tg], group=group) == {"mirror.fr"}
+
+
+def test_a_minhash_is_stored_with_its_scheme(store, clock) -> None:
+    cid = save_capture(store, _capture("a.example", clock()), _fp("a.example"))
+    assert capture_row(store, cid).text_minhash_scheme == MINHASH_SCHEME
+    assert load_fingerprint(store, cid).text_minhash == (1, (1 << 64) - 1)
+
+
+def test_a_minhash_of_another_scheme_is_never_compared(store, clock, caplog) -> None:
+    cid = save_capture(store, _capture("a.example", clock()), _fp("a.example"))
+    with store.session() as session:
+        session.execute(
+            update(CaptureRow).values(text_minhash_scheme="minhash-v0 made by an older library")
+        )
+    with caplog.at_level(logging.WARNING, logger="revenant.store"):
+        fp = load_fingerprint(store, cid)
+    assert fp.text_minhash == ()
+    assert fp.text_simhash == (1 << 64) - 5  # the rest of the fingerprint is kept
+    assert "another scheme" in caplog.text
+
+
+def test_sketches_stored_before_the_scheme_column_get_the_scheme_that_made_them(
+    tmp_path: Path,
+) -> None:
+    # If this fails, datasketch (or our text code) now sketches differently from the
+    # code that stored those sketches: they must not be compared with new ones.
+    assert BEFORE == MINHASH_SCHEME
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO captures (target, host, final_url, started_at, finished_at, "
+                "outcome, reason, title, registrable, text_minhash, text_words, "
+                "brand_tokens, background) VALUES ('https://a.example/', 'a.example', "
+                "'https://a.example/', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'ok', "
+                "'', '', 'a.example', X'0000000000000001', 0, '[]', 1)"
+            )
+        )
+    engine.dispose()
+    store = open_store(f"sqlite:///{tmp_path / 'old.db'}")
+    assert load_fingerprint(store, 1).text_minhash == (1,)
+    store.close()

@@ -2,13 +2,16 @@
 same core functions the demo, the watch loop and the tests call, and prints.
 
 Exit codes: 0 ok, 1 a finding or a failure (one clear line on stderr), 2 a usage error.
-No traceback unless `--debug`.
+No traceback unless `--debug`. Every command's errors take one path, `_Group`: designed
+errors and file-system errors raised by a command, and Click's own usage errors, each
+become one line `revenant: …` and their exit code (`exit_code`).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -18,17 +21,54 @@ from revenant.errors import RevenantError, UsageError
 from revenant.settings import Settings
 
 
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error: 2 for wrong usage, 1 for any other failure."""
+    if isinstance(exc, UsageError):
+        return 2
+    if isinstance(exc, typer.TyperException):  # Click's usage errors (Typer's base)
+        return int(exc.exit_code)
+    return 1
+
+
 class _Group(TyperGroup):
-    """Turns designed errors into one line and an exit code, at every level of commands."""
+    """The one error path: every command's errors become one line and an exit code."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except RevenantError as exc:
-            if _debug(ctx):
+        except (RevenantError, OSError) as exc:
+            if _debug(ctx) or isinstance(exc, BrokenPipeError):  # `| head`: Click ends quietly
                 raise
             typer.echo(f"revenant: {exc}", err=True)
-            raise typer.Exit(2 if isinstance(exc, UsageError) else 1) from exc
+            raise typer.Exit(exit_code(exc)) from exc
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # wrong options or arguments, as Click saw them
+            # Click's errors build their message (e.g. "Missing argument 'url'.") on demand
+            build = getattr(exc, "format_message", None)
+            message = str(build()) if callable(build) else exc.message
+            if "\n" in message:  # a command group called bare: its help is the answer
+                typer.echo(message, err=True)
+            else:
+                ctx = getattr(exc, "ctx", None)
+                where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+                typer.echo(f"revenant: {message}{where}", err=True)
+            sys.exit(exit_code(exc))
+        except typer.Abort:
+            typer.echo("revenant: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def _debug(ctx: typer.Context) -> bool:
@@ -91,8 +131,4 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    try:
-        app(args=argv, prog_name="revenant")
-    except RevenantError as exc:  # raised outside a command (e.g. while parsing)
-        print(f"revenant: {exc}", file=sys.stderr)
-        sys.exit(2 if isinstance(exc, UsageError) else 1)
+    app(args=argv, prog_name="revenant")

@@ -26,7 +26,8 @@ def permute(
     unicode: bool = typer.Option(False, "--unicode", help="Show IDN names in Unicode."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list of {name, fuzzer}."),
 ) -> None:
-    """Print the permutations of DOMAIN (typos, look-alikes, affixes, every suffix)."""
+    """Print the permutations of DOMAIN (typos, look-alikes, affixes, every suffix; every
+    label permuted), names an outsider can register first."""
     found = permutations(domain, brands=brand, fuzzers=fuzzer or None, tlds=tld or None)
     if as_json:
         items = [{"name": p.unicode if unicode else p.name, "fuzzer": p.fuzzer} for p in found]

@@ -8,53 +8,32 @@ from pathlib import Path
 import typer
 
 from revenant.cli import app, emit_json, settings_of
+from revenant.cli.probing import probe_options
 from revenant.errors import FetchFailed, UsageError
+from revenant.evidence import read_captures
 from revenant.model import Capture, Score, utcnow
-from revenant.pipeline import Pipeline, Stored, default_probe_config
-from revenant.probe import Prober
+from revenant.pipeline import CaseModel, Pipeline, Processed
+from revenant.probe import ProbeConfig, Prober
 from revenant.store import open_store
 from revenant.store.alerts import decide, list_alerts
+from revenant.store.cases import get_case
 
-_RESOLVER = typer.Option(None, "--resolver", help="DNS resolver IP:PORT (default: system).")
-_ALLOW = typer.Option(
-    [], "--allow", help="CIDR the prober may reach although reserved (tests, demo only)."
-)
-_CA = typer.Option(None, "--ca-file", help="Extra trusted CA (PEM), e.g. the testnet's.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
-_PROXY = typer.Option(
-    None,
-    "--proxy",
-    help="Send every request through this proxy: socks5://HOST:PORT (Tor for .onion) "
-    "or http://HOST:PORT.",
-)
-_USER_AGENT = typer.Option(None, "--user-agent", help="User-Agent header of every request.")
-_HTTP_PORT = typer.Option(80, "--http-port", help="Port for bare hostnames over HTTP (testnet).")
-_HTTPS_PORT = typer.Option(
-    443, "--https-port", help="Port for bare hostnames over HTTPS (testnet)."
-)
 
 
-def _pipeline(
-    ctx: typer.Context,
-    allow: list[str],
-    resolver: str | None,
-    ca: str | None,
-    proxy: str | None = None,
-    user_agent: str | None = None,
-) -> Pipeline:
+def _pipeline(ctx: typer.Context, probe: ProbeConfig | None = None) -> Pipeline:
     settings = settings_of(ctx)
-    config = default_probe_config(
-        allow=allow, resolver=resolver, ca_file=ca, proxy=proxy, user_agent=user_agent
+    return Pipeline(
+        settings=settings, store=open_store(settings.db_url), probe_config=probe or ProbeConfig()
     )
-    return Pipeline(settings=settings, store=open_store(settings.db_url), probe_config=config)
 
 
-async def _capture_one(pipe: Pipeline, target: str, case: str | None) -> Stored:
+async def _probe_one(pipe: Pipeline, target: str, case: str | None) -> Processed:
     async with Prober(pipe.probe_config, clock=pipe.clock) as prober:
-        return await pipe.capture(prober, target, case=case)
+        return await pipe.probe(prober, target, case=case)
 
 
-def _capture_json(stored: Stored) -> dict[str, object]:
+def _capture_json(stored: Processed) -> dict[str, object]:
     cap: Capture = stored.capture
     page = cap.page
     return {
@@ -68,28 +47,39 @@ def _capture_json(stored: Stored) -> dict[str, object]:
         "title": stored.fingerprint.title,
         "features": len(stored.fingerprint.features),
         "warc": cap.warc_file,
+        "alerts": [
+            {
+                "id": a.alert_id,
+                "case": a.case,
+                "bits": round(a.score.bits, 2),
+                "verdict": str(a.score.verdict),
+                "new": a.new,
+            }
+            for a in stored.alerts
+        ],
     }
 
 
 @app.command()
+@probe_options
 def capture(
     ctx: typer.Context,
     url: str = typer.Argument(..., help="URL or hostname to capture."),
-    case: str | None = typer.Option(None, "--case", help="File the evidence under this case."),
-    resolver: str | None = _RESOLVER,
-    allow: list[str] = _ALLOW,
-    ca_file: str | None = _CA,
-    proxy: str | None = _PROXY,
-    user_agent: str | None = _USER_AGENT,
+    case: str | None = typer.Option(
+        None, "--case", help="File the evidence under this case (and score against it only)."
+    ),
     as_json: bool = _JSON,
+    *,
+    probe: ProbeConfig,
 ) -> None:
-    """Probe a target safely, record it as evidence (WARC + ledger) and fingerprint it."""
-    pipe = _pipeline(ctx, allow, resolver, ca_file, proxy, user_agent)
+    """Probe a target safely, record it as evidence (WARC + ledger), fingerprint it, and
+    score it against every case that has a fingerprint (alerts as the watch raises them)."""
+    pipe = _pipeline(ctx, probe)
     try:
-        stored = asyncio.run(_capture_one(pipe, url, case))
+        done = asyncio.run(_probe_one(pipe, url, case))
     finally:
         pipe.close()
-    doc = _capture_json(stored)
+    doc = _capture_json(done)
     if as_json:
         emit_json(doc)
     else:
@@ -98,10 +88,15 @@ def capture(
             f"{' (' + str(doc['reason']) + ')' if doc['reason'] else ''}"
             f" status={doc['status']} title={doc['title']!r} features={doc['features']}"
         )
-    _require_page(stored)
+        for alert in done.alerts:
+            typer.echo(
+                f"  alert #{alert.alert_id} case {alert.case}: {alert.score.bits:.1f} bits, "
+                f"{alert.score.verdict}{' (new)' if alert.new else ''}"
+            )
+    _require_page(done)
 
 
-def _require_page(stored: Stored) -> None:
+def _require_page(stored: Processed) -> None:
     """A target that gave no page is a failure (exit 1), though its attempt is recorded."""
     cap = stored.capture
     if not cap.responded:
@@ -124,7 +119,7 @@ def fingerprint(
     """Build the case fingerprint from captures or WARC files of the seized site."""
     if bool(capture_ids) == bool(warcs):
         raise UsageError("give --capture ID ... or --warc FILE ..., not both, not neither")
-    pipe = _pipeline(ctx, [], None, None)
+    pipe = _pipeline(ctx)
     ids = list(capture_ids)
     if warcs:
         ids = [s.capture_id for s in pipe.import_warcs(warcs, case=name)]
@@ -158,35 +153,37 @@ def print_score(result: Score) -> None:
 
 
 @app.command()
+@probe_options
 def score(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Case name."),
     url: str | None = typer.Argument(None, help="URL or hostname to capture and score."),
     warc: Path | None = typer.Option(None, "--warc", help="Score the captures in a WARC file."),
-    resolver: str | None = _RESOLVER,
-    allow: list[str] = _ALLOW,
-    ca_file: str | None = _CA,
-    proxy: str | None = _PROXY,
-    user_agent: str | None = _USER_AGENT,
     as_json: bool = _JSON,
+    *,
+    probe: ProbeConfig,
 ) -> None:
-    """Score a target (captured now) or a WARC's captures against a case, with reasons."""
+    """Score a target (captured now) or a WARC's captures against a case, with reasons;
+    recorded, alerted and kept out of the background as the watch does."""
     if (url is None) == (warc is None):
         raise UsageError("give a URL or --warc FILE, not both, not neither")
-    pipe = _pipeline(ctx, allow, resolver, ca_file, proxy, user_agent)
+    pipe = _pipeline(ctx, probe)
     try:
-        pipe.case_fingerprint(name)  # fail fast on a case without a fingerprint
+        cases = [CaseModel(get_case(pipe.store, name), pipe.case_fingerprint(name))]
         if url is not None:
-            stored = [asyncio.run(_capture_one(pipe, url, None))]
-            _require_page(stored[0])
+            done = [asyncio.run(_probe_one(pipe, url, name))]
+            _require_page(done[0])
         else:
             assert warc is not None
-            stored = pipe.import_warcs([warc], case=None)
-            if not stored:
+            # the WARC is the evidence already: its captures are not written again
+            done = [
+                pipe.process(c, case=name, cases=cases, preserve=False) for c in read_captures(warc)
+            ]
+            if not done:
                 raise UsageError(f"{warc}: no capture found")
     finally:
         pipe.close()
-    results = [pipe.score(name, s.fingerprint) for s in stored]
+    results = [s for d in done for s in d.scores]
     if as_json:
         docs = [r.as_json() for r in results]
         emit_json(docs[0] if len(docs) == 1 else docs)
@@ -245,7 +242,7 @@ def similar(
     as_json: bool = _JSON,
 ) -> None:
     """Which stored captures look like this one (near-duplicate sketches, shared ids)."""
-    pipe = _pipeline(ctx, [], None, None)
+    pipe = _pipeline(ctx)
     found = pipe.similar(capture_id, limit=limit)
     if as_json:
         emit_json([{"capture": s.capture_id, "host": s.host, "why": s.why} for s in found])

@@ -20,18 +20,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
-from revenant.cli.pipeline import (
-    _ALLOW,
-    _CA,
-    _HTTP_PORT,
-    _HTTPS_PORT,
-    _JSON,
-    _PROXY,
-    _RESOLVER,
-    _USER_AGENT,
-)
+from revenant.cli.pipeline import _JSON
+from revenant.cli.probing import probe_options
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
-from revenant.pipeline import Pipeline, default_probe_config
+from revenant.pipeline import Pipeline
+from revenant.probe import ProbeConfig
 from revenant.store import open_store, queue
 from revenant.store.cases import get_case
 from revenant.watch import Watch, WatchConfig
@@ -63,6 +56,7 @@ def _logging(tty: bool) -> None:
 
 
 @app.command()
+@probe_options
 def watch(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="One pass over the sources, then exit."),
@@ -78,33 +72,14 @@ def watch(
     budget: int | None = typer.Option(
         None, "--budget", help="With --once: low-priority names probed at most."
     ),
-    resolver: str | None = _RESOLVER,
-    allow: list[str] = _ALLOW,
-    ca_file: str | None = _CA,
-    http_port: int = _HTTP_PORT,
-    https_port: int = _HTTPS_PORT,
-    proxy: str | None = _PROXY,
-    user_agent: str | None = _USER_AGENT,
-    inflight: int = typer.Option(500, "--inflight", help="Captures in flight at once."),
     as_json: bool = _JSON,
+    *,
+    probe: ProbeConfig,
 ) -> None:
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
     settings = settings_of(ctx)
     store = open_store(settings.db_url)
-    pipe = Pipeline(
-        settings=settings,
-        store=store,
-        probe_config=default_probe_config(
-            allow=allow,
-            resolver=resolver,
-            ca_file=ca_file,
-            http_port=http_port,
-            https_port=https_port,
-            proxy=proxy,
-            user_agent=user_agent,
-            inflight=inflight,
-        ),
-    )
+    pipe = Pipeline(settings=settings, store=store, probe_config=probe)
     tty = sys.stderr.isatty()
     _logging(tty)
     sources = build_sources(

@@ -6,7 +6,7 @@ lexical triage that orders them.
 - ct.follow(logs, CtState, ...) -> CtBatch(candidates, state)   (RFC 6962 client)
 - certstream.stream(url) / certstream.replay(path) -> Candidate  (certstream JSON)
 - lists.nrd(path) / lists.zone_diff(old, new) / lists.tip(target) -> Candidate
-- pivots.from_capture(capture), pivots.same_ip(...), pivots.same_ns(...) -> [Candidate]
+- pivots.from_capture(capture, fingerprint), pivots.same_ip(...), pivots.same_ns(...) -> [Candidate]
 - triage.Triage(cases).score(name) / .scores(names) / .rank(names) -> Ranked
 - feed.FeedStats: what every feed read, kept and skipped, and why
 

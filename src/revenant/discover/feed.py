@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from revenant.discover import idn
+from revenant import hostnames as idn
 from revenant.errors import BadFeed
 
 log = logging.getLogger("revenant.discover")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 # Precomposed Latin letters and IPA/small-capital forms that read as the ASCII key.
-# Every character is checked against IDNA 2008 at use (discover.idn.safe_char).
+# Every character is checked against IDNA 2008 at use (hostnames.safe_char).
 LATIN: dict[str, str] = {
     "2": "ƻ",
     "3": "ʒ",

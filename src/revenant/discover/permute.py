@@ -1,23 +1,30 @@
 """Permutations of a known domain and of brand words: the names a seized platform is
 likely to come back under (typos, look-alikes, affixes, every public suffix).
 
+Every label of the name is permuted (the subdomains', the registrable label, and the
+labels of a multi-label suffix such as `gouv.fr`), and dots become hyphens or vanish
+and hyphens become dots. Names an outsider can register come first; the others (under
+the original's own registrable domain, or under a suffix reserved to a state, an army
+or a university) follow them, last.
+
 Generates a superset of dnstwist's fuzzers for the same input, faster, as a stream.
 Every name yielded is a valid IDNA 2008 hostname in ASCII (A-label) form, at most 253
 characters; the original domain itself is never yielded. Pure: no DNS, no I/O except
-reading the shipped affix list and the bundled public suffix snapshot.
+reading the shipped affix list and the bundled public suffix list.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-from revenant.discover import idn
+from revenant import hostnames as idn
 from revenant.discover.glyphs import CYRILLIC, homoglyphs_for, keyboard_neighbours
-from revenant.discover.suffixes import public_suffixes, split
 from revenant.errors import UsageError
+from revenant.hostnames import public_suffixes, split
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 _BITS = frozenset(_ALNUM + "-")
@@ -171,8 +178,28 @@ LABEL_FUZZERS: dict[str, Callable[[str], Iterable[str]]] = {
     "transposition": _transposition,
     "vowel-swap": _vowel_swap,
 }
-FUZZERS: tuple[str, ...] = (*LABEL_FUZZERS, "dictionary", "tld-swap", "various", "brand")
+FUZZERS: tuple[str, ...] = (
+    *LABEL_FUZZERS,
+    "dictionary",
+    "tld-swap",
+    "various",
+    "separator",
+    "brand",
+)
 """Every fuzzer name a Permutation can carry."""
+
+RESTRICTED_TLDS = frozenset({"gov", "mil", "edu", "int"})
+RESTRICTED_LABELS = frozenset(
+    {"gov", "gouv", "govt", "gob", "gv", "mil", "edu", "ac", "police", "nhs", "sch"}
+)
+"""An assumption, not registry data (the public suffix list says nothing of who may
+register): a top-level suffix in RESTRICTED_TLDS, or a multi-label suffix whose first
+label is in RESTRICTED_LABELS (gouv.fr, gov.uk, ac.jp, police.uk), takes registrations
+from a state, an army or a school only, so names under it rank last."""
+
+MAX_SEPARATORS = 6
+"""Up to this many dots and hyphens, every mix of dot, hyphen and nothing between the
+labels is tried (3^6 = 729 names at most); above it, one separator at a time."""
 
 
 # ------------------------------------------------------------ assembly
@@ -265,6 +292,13 @@ def _brand_word(raw: str) -> str:
     return brand
 
 
+def restricted(suffix: str) -> bool:
+    """Whether names under `suffix` are assumed closed to outsiders (RESTRICTED_LABELS)."""
+    if "." not in suffix:
+        return suffix in RESTRICTED_TLDS
+    return suffix.split(".", 1)[0] in RESTRICTED_LABELS
+
+
 def _generate(
     original: str,
     words: Sequence[str],
@@ -273,39 +307,112 @@ def _generate(
     affix_tlds: Sequence[str],
     chosen: set[str],
 ) -> Iterator[Permutation]:
+    """Names an outsider can register as they come; the others held back, then last."""
+    later: list[Permutation] = []
+    for found, open_ in _candidates(original, words, suffixes, brands, affix_tlds, chosen):
+        if open_:
+            yield found
+        else:
+            later.append(found)
+    yield from later
+
+
+def _candidates(
+    original: str,
+    words: Sequence[str],
+    suffixes: Sequence[str],
+    brands: Sequence[str],
+    affix_tlds: Sequence[str],
+    chosen: set[str],
+) -> Iterator[tuple[Permutation, bool]]:
+    """Every permutation, with whether an outsider can register it."""
+    labels = original.split(".")
     sub, alabel, suffix = split(original)
-    label = idn.to_unicode(alabel)
+    mine = f"{alabel}.{suffix}"  # the original's registrable domain
+    at = sub.count(".") + 1 if sub else 0  # index of the registrable label
+    closed = restricted(suffix)
     sink = _Sink(original)
     name = sink.name
 
-    for fname, fuzz in LABEL_FUZZERS.items():
-        if fname in chosen:
-            made = _homoglyph(label, suffix) if fuzz is _homoglyph else fuzz(label)
-            for new in made:
-                n = name(sub, new, suffix)
-                if n:
-                    yield Permutation(n, fname)
+    def outsider(n: str) -> bool:
+        parts = split(n)
+        return parts.registrable != mine and not restricted(parts.suffix)
+
+    # every label but the last (tld-swap changes that one), the registrable label first:
+    # a changed subdomain label stays under the original's own domain (closed), a
+    # changed suffix label ("gouv" -> "zgouv") makes a new domain under the rest
+    for i in [at, *(j for j in range(len(labels) - 1) if j != at)]:
+        before, after = ".".join(labels[:i]), ".".join(labels[i + 1 :])
+        open_ = i > at or (i == at and not closed)
+        label = idn.to_unicode(labels[i])
+        for fname, fuzz in LABEL_FUZZERS.items():
+            if fname in chosen:
+                made = _homoglyph(label, after) if fuzz is _homoglyph else fuzz(label)
+                for new in made:
+                    n = name(before, new, after)
+                    if n:
+                        yield Permutation(n, fname), open_
+                    if i > at:  # the new domain itself: "zgouv.fr" beside "interieur.zgouv.fr"
+                        n = name("", new, after)
+                        if n:
+                            yield Permutation(n, fname), True
     if "dictionary" in chosen:
+        label = idn.to_unicode(alabel)
         for new in _affixed(label, words):
             for s in (suffix, *affix_tlds):
                 n = name(sub, new, s)
                 if n:
-                    yield Permutation(n, "dictionary")
+                    yield Permutation(n, "dictionary"), not restricted(s)
     if "tld-swap" in chosen:
         seen = sink.seen
-        stem = f"{sub}.{alabel}." if sub else f"{alabel}."
-        for s in suffixes:
-            n = stem + s
-            if n not in seen and len(n) <= idn.MAX_NAME:
-                seen.add(n)
-                yield Permutation(n, "tld-swap")
+        for j in range(at, len(labels) - 1):  # the registrable label, and each right of it
+            stem = ".".join(labels[: j + 1]) + "."
+            for s in suffixes:
+                n = stem + s
+                if n not in seen and len(n) <= idn.MAX_NAME:
+                    seen.add(n)
+                    yield Permutation(n, "tld-swap"), not restricted(s)
     if "various" in chosen:
-        for parts in _various(sub, label, suffix):
-            n = name(*parts)
+        for i in range(len(labels) - 1):  # wherever a tool would cut the name
+            label = idn.to_unicode(labels[i])
+            before, after = ".".join(labels[:i]), ".".join(labels[i + 1 :])
+            for parts in _various(before, label, after):
+                n = name(*parts)
+                if n:
+                    yield Permutation(n, "various"), outsider(n)
+    if "separator" in chosen:
+        for joined in _separators(labels[:-1]):
+            n = name("", joined, labels[-1])
             if n:
-                yield Permutation(n, "various")
+                yield Permutation(n, "separator"), outsider(n)
     if "brand" in chosen:
-        yield from _brand_permutations(brands, words, suffix, affix_tlds, chosen, sink)
+        for found in _brand_permutations(brands, words, suffix, affix_tlds, chosen, sink):
+            yield found, outsider(found.name)
+
+
+def _separators(labels: Sequence[str]) -> Iterator[str]:
+    """The labels (and the parts of hyphenated ones) joined again by every mix of dot,
+    hyphen and nothing: "gendarmerie.interieur.gouv" -> "gendarmerie-interieur-gouv",
+    "coco-chat" -> "coco.chat", "cocochat"."""
+    parts: list[str] = []
+    for k, label in enumerate(labels):
+        for m, piece in enumerate(label.split("-")):
+            parts.append(("." if k else "") if m == 0 else "-")
+            parts.append(piece)
+    words = parts[1::2]
+    if len(words) < 2:
+        return
+    joints = [parts[2 * k] for k in range(1, len(words))]
+    if len(joints) <= MAX_SEPARATORS:
+        choices: Iterable[tuple[str, ...]] = itertools.product((".", "-", ""), repeat=len(joints))
+    else:
+        choices = (
+            tuple(c if k == at else j for k, j in enumerate(joints))
+            for at in range(len(joints))
+            for c in (".", "-", "")
+        )
+    for mix in choices:
+        yield "".join(w + j for w, j in zip(words, (*mix, ""), strict=True))
 
 
 def _brand_permutations(

@@ -3,8 +3,9 @@ redirected, which hosts it links to, "our new address is ..." announcements in i
 text (French and English, defanged forms too), the names on its certificate - and from
 infrastructure it shares with other names (same IP address, same name servers).
 
-Pure functions over model.Capture and plain mappings: the store feeds them, nothing
-here fetches. Page bytes are read up to MAX_PAGE and parsed, never executed.
+Pure functions over model.Capture, model.Fingerprint and plain mappings: the store
+feeds them, nothing here fetches or parses. What a page links to and says comes from
+the fingerprint's one parse of it (`Fingerprint.revealed`, with its charset handling).
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
-
-from revenant.discover import idn
+from revenant import hostnames as idn
 from revenant.discover.feed import check_name
-from revenant.discover.suffixes import public_suffixes
-from revenant.model import Candidate, Capture, Clock, Source, utcnow
+from revenant.hostnames import public_suffixes
+from revenant.model import Candidate, Capture, Clock, Fingerprint, Source, utcnow
 
-MAX_PAGE = 2 * 1024 * 1024
 MAX_SHARED = 50  # an IP or name server shared by more names than this is a host, not a lead
 
 ANNOUNCE = 1.0  # priority hints, highest first: the site itself says where it went
@@ -112,52 +110,15 @@ def redirects(capture: Capture, *, clock: Clock = utcnow) -> list[Candidate]:
     return list(out.values())
 
 
-def _page_text(capture: Capture) -> tuple[str, str]:
-    page = capture.page
-    if page is None or not page.content:
-        return "", capture.final_url
-    return page.content[:MAX_PAGE].decode("utf-8", errors="replace"), page.url
-
-
-def links(capture: Capture, *, clock: Clock = utcnow) -> list[Candidate]:
-    """Hosts of outbound links, forms, frames and meta refreshes on the captured page."""
-    html, base = _page_text(capture)
-    if not html:
-        return []
-    tree = HTMLParser(html)
-    urls: list[str] = []
-    for selector, attr in (
-        ("a", "href"),
-        ("area", "href"),
-        ("form", "action"),
-        ("iframe", "src"),
-        ("link", "href"),
-    ):
-        for node in tree.css(selector):
-            value = node.attributes.get(attr)
-            if value:
-                urls.append(value)
-    for node in tree.css("meta"):
-        if (node.attributes.get("http-equiv") or "").lower() == "refresh":
-            content = node.attributes.get("content") or ""
-            if "url=" in content.lower():
-                urls.append(content[content.lower().index("url=") + 4 :].strip("'\" "))
+def links(capture: Capture, fingerprint: Fingerprint, *, clock: Clock = utcnow) -> list[Candidate]:
+    """Hosts of outbound links, forms, frames, style and icon links and meta refreshes
+    on the captured page."""
     out: dict[str, Candidate] = {}
-    for url in urls:
-        host = _host(urljoin(base, url))
-        c = host and _candidate(host, capture.host, f"linked from {capture.host}", LINK, clock)
+    for host in fingerprint.revealed.hosts:
+        c = _candidate(host, capture.host, f"linked from {capture.host}", LINK, clock)
         if c and c.name not in out:
             out[c.name] = c
     return list(out.values())
-
-
-def visible_text(html: str) -> str:
-    """The page's text as a reader sees it (scripts and styles left out)."""
-    tree = HTMLParser(html)
-    for node in tree.css("script, style, noscript, template"):
-        node.decompose()
-    body = tree.body or tree.root
-    return body.text(separator=" ") if body is not None else ""
 
 
 def announced(text: str) -> list[tuple[str, str]]:
@@ -180,13 +141,12 @@ def _tlds() -> frozenset[str]:
     return frozenset(s.rsplit(".", 1)[-1] for s in public_suffixes().all)
 
 
-def announcements(capture: Capture, *, clock: Clock = utcnow) -> list[Candidate]:
+def announcements(
+    capture: Capture, fingerprint: Fingerprint, *, clock: Clock = utcnow
+) -> list[Candidate]:
     """Hosts the page announces as its new address ("nouvelle adresse : coco[.]fr")."""
-    html, _base = _page_text(capture)
-    if not html:
-        return []
     out: dict[str, Candidate] = {}
-    for host, quote in announced(visible_text(html)):
+    for host, quote in announced(fingerprint.revealed.text):
         c = _candidate(
             host, capture.host, f'announced on {capture.host}: "{quote}"', ANNOUNCE, clock
         )
@@ -209,11 +169,20 @@ def certificate_names(capture: Capture, *, clock: Clock = utcnow) -> list[Candid
     return list(out.values())
 
 
-def from_capture(capture: Capture, *, clock: Clock = utcnow) -> list[Candidate]:
-    """Every pivot a capture gives, each name once, strongest provenance kept."""
+def from_capture(
+    capture: Capture, fingerprint: Fingerprint, *, clock: Clock = utcnow
+) -> list[Candidate]:
+    """Every pivot a capture (and its fingerprint) gives, each name once, strongest
+    provenance kept."""
     best: dict[str, Candidate] = {}
-    for make in (announcements, redirects, certificate_names, links):
-        for c in make(capture, clock=clock):
+    found = (
+        announcements(capture, fingerprint, clock=clock),
+        redirects(capture, clock=clock),
+        certificate_names(capture, clock=clock),
+        links(capture, fingerprint, clock=clock),
+    )
+    for candidates in found:
+        for c in candidates:
             if c.name not in best:
                 best[c.name] = c
     return list(best.values())

@@ -5,10 +5,9 @@ Positions (CT log indexes) are saved one pull late: a pull first saves the posit
 previous pull reached, whose candidates the watch has committed by then. A crash thus
 re-reads at most one pull (the queue de-duplicates names) and never loses one.
 
-Layering: the discover components never touch the database. Only the three entry points
-the CLI calls (`build_sources`, `case_prioritiser`, and the state they persist) reach the
-store, through functions imported when called; pass plain callables instead to keep a
-caller free of it.
+Layering: the discover components never import the database. The entry points the
+CLI calls (`build_sources`, `case_prioritiser`) take anything with the methods of
+`model.DiscoveryStore` / `model.CaseBook` (the store has them), or plain callables.
 """
 
 from __future__ import annotations
@@ -22,20 +21,29 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from revenant.discover import certstream, lists, pivots
 from revenant.discover.ct import CtState, follow
 from revenant.discover.feed import FeedStats
 from revenant.discover.permute import permutations as permute
 from revenant.discover.triage import Triage
-from revenant.model import Candidate, Capture, Case, Source
+from revenant.errors import UsageError
+from revenant.model import (
+    Candidate,
+    Capture,
+    Case,
+    CaseBook,
+    DiscoveryStore,
+    Fingerprint,
+    JsonValue,
+    Source,
+)
 
 log = logging.getLogger("revenant.discover")
 
 Cases = Callable[[], Sequence[Case]]
-LoadState = Callable[[str], Any]
-SaveState = Callable[[str, Any], None]
+LoadState = Callable[[str], JsonValue]
+SaveState = Callable[[str, JsonValue], None]
 
 CT_STATE_KEY = "ct.positions"
 MAX_CT_PER_PULL = 50_000  # entries per log per pull: a pull stays minutes, not hours
@@ -82,7 +90,7 @@ class CtLogSource:
     def pull(self, now: datetime) -> list[Candidate]:
         if self._pending is not None:  # the previous pull's names are committed by now
             self.save(CT_STATE_KEY, dict(self._pending.positions))
-        state = CtState(dict(self.load(CT_STATE_KEY) or {}))
+        state = CtState(_positions(self.load(CT_STATE_KEY)))
         out: list[Candidate] = []
 
         async def run() -> CtState:
@@ -177,7 +185,7 @@ class CertstreamSource:
 
 
 def build_sources(
-    store: Any,
+    store: DiscoveryStore | None,
     *,
     ct_logs: Sequence[str] = (),
     certstream: str | None = None,
@@ -189,17 +197,16 @@ def build_sources(
     cases: Cases | None = None,
     load: LoadState | None = None,
     save: SaveState | None = None,
-) -> list[Any]:
+) -> list[PermutationSource | CtLogSource | CertstreamSource | FileSource]:
     """The watch's sources from its command-line options. `zone_diffs` are "OLD:NEW"
     pairs. `cases`, `load` and `save` default to the store's cases and state table."""
     if cases is None or load is None or save is None:
-        from revenant.store.cases import list_cases
-        from revenant.store.state import get_state, set_state
-
-        cases = cases or (lambda: list_cases(store))
-        load = load or (lambda key: get_state(store, key))
-        save = save or (lambda key, value: set_state(store, key, value))
-    out: list[Any] = []
+        if store is None:
+            raise TypeError("build_sources needs a store or all of cases, load and save")
+        cases = cases or store.list_cases
+        load = load or store.get_state
+        save = save or store.set_state
+    out: list[PermutationSource | CtLogSource | CertstreamSource | FileSource] = []
     if permutations:
         out.append(PermutationSource(cases))
     if ct_logs:
@@ -215,8 +222,6 @@ def build_sources(
     for pair in zone_diffs:
         old, sep, new = pair.partition(":")
         if not sep or not old or not new:
-            from revenant.errors import UsageError
-
             raise UsageError(f"--zone-diff {pair!r}: expected OLD:NEW")
         o, n = Path(old), Path(new)
         out.append(FileSource(f"zone:{n.name}", [o, n], _zone_reader(o, n)))
@@ -236,26 +241,36 @@ def _zone_reader(o: Path, n: Path) -> Callable[[FeedStats, datetime], Iterable[C
 
 
 def case_prioritiser(
-    store: Any, *, cases: Cases | None = None
+    store: CaseBook | None, *, cases: Cases | None = None
 ) -> Callable[[Sequence[str]], list[float]]:
     """Triage against the current cases (re-read each call, rebuilt when they change)."""
     if cases is None:
-        from revenant.store.cases import list_cases
-
-        cases = lambda: list_cases(store)  # noqa: E731
-    held: dict[str, Any] = {}
+        if store is None:
+            raise TypeError("case_prioritiser needs a store or cases")
+        cases = store.list_cases
+    read = cases
+    held: dict[tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...], Triage] = {}
 
     def prioritise(names: Sequence[str]) -> list[float]:
-        current = tuple(cases())
+        current = tuple(read())
         key = tuple((c.name, c.domains, c.brands) for c in current)
-        if held.get("key") != key:
-            held["key"], held["triage"] = key, Triage(current)
-        triage: Triage = held["triage"]
+        triage = held.get(key)
+        if triage is None:
+            held.clear()
+            triage = held[key] = Triage(current)
         return triage.scores(names)
 
     return prioritise
 
 
-def capture_pivots(capture: Capture) -> list[Candidate]:
+def _positions(value: JsonValue) -> dict[str, int]:
+    """CT positions as saved (a corrupt or missing value reads as none: logs start over
+    from where `start_at_end` says, nothing is lost)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def capture_pivots(capture: Capture, fingerprint: Fingerprint) -> list[Candidate]:
     """Names a capture reveals: announcements, redirects, certificate SANs, links."""
-    return pivots.from_capture(capture, clock=lambda: capture.finished)
+    return pivots.from_capture(capture, fingerprint, clock=lambda: capture.finished)

@@ -19,9 +19,9 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from revenant.discover import idn
+from revenant import hostnames as idn
 from revenant.discover.skeleton import fold, fold_multi
-from revenant.discover.suffixes import public_suffixes, split
+from revenant.hostnames import public_suffixes, split
 from revenant.model import Case
 
 KNOWN = 1.0  # a known domain of the case, or a name under it

@@ -48,6 +48,8 @@ class Page:
     forms: list[Form] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # a[href]
     link_texts: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, its words)
+    frames: list[str] = field(default_factory=list)  # iframe[src]
+    refreshes: list[str] = field(default_factory=list)  # meta refresh targets
     generator: str = ""
     attr_text: list[str] = field(default_factory=list)  # hrefs, meta content, values
     nodes: int = 0
@@ -211,6 +213,10 @@ def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None
         if content:
             if (attrs.get("name") or "").lower() == "generator" and not page.generator:
                 page.generator = content.strip()
+            elif (attrs.get("http-equiv") or "").lower() == "refresh":
+                _, sep, url = content.partition("=")
+                if sep:
+                    page.refreshes.append(url.strip("'\" "))
             page.attr_text.append(content)
     elif tag == "title":
         if not page.title:
@@ -225,6 +231,7 @@ def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None
     elif tag == "iframe":
         src = attrs.get("src")
         if src:
+            page.frames.append(src.strip())
             page.attr_text.append(src)
     elif tag == "input":
         value = attrs.get("value")

@@ -32,46 +32,17 @@ from revenant.fingerprint.literals import LiteralSet
 from revenant.fingerprint.names import brand_tokens, registrable
 from revenant.fingerprint.network import AsnTable, network_features
 from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text, text_blocks
-from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome
+from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome, Revealed
+from revenant.probe.decode import NOT_ASCII, charset
+from revenant.probe.decode import text as decode
 
 MAX_HTML = 4 * 1024 * 1024  # characters of markup read; the rest is ignored
 MAX_SCRIPT = 1024 * 1024  # characters of each same-site script scanned
 MAX_VALUE = 300
 MAX_LINK_HOSTS = 100
-_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+MAX_REVEALED = 1000  # hosts a page may reveal to the pivots
 # what identifiers and endpoints start from, found in one pass over each text of code
 _CODE_LITERALS = LiteralSet([*LITERALS.literals, *ENDPOINT_LITERALS])
-
-
-def decode(body: bytes, content_type: str | None) -> str:
-    """Bytes to text: charset from Content-Type, else a <meta> charset, else UTF-8;
-    undecodable bytes are replaced, never fatal."""
-    return decode_page(body, content_type)[0]
-
-
-def decode_page(body: bytes, content_type: str | None) -> tuple[str, bool]:
-    """(text, whether the encoding keeps ASCII bytes as they are) of at most MAX_HTML
-    bytes of a page."""
-    body = body[:MAX_HTML]
-    name = _charset(body, content_type)
-    return body.decode(name, "replace"), not name.startswith(_NOT_ASCII)
-
-
-_NOT_ASCII = ("utf-16", "utf16", "utf-32", "utf32", "ucs")
-
-
-def _charset(body: bytes, content_type: str | None) -> str:
-    """The page's declared encoding if Python knows it, else "utf-8"."""
-    for source in (content_type.encode("latin-1", "replace") if content_type else b"", body[:2048]):
-        m = _CHARSET.search(source)
-        if m:
-            name = m.group(1).decode("ascii").lower()
-            try:
-                b"x".decode(name, "replace")  # LookupError: unknown or not a text codec
-            except LookupError:
-                break
-            return name
-    return "utf-8"
 
 
 def _ok(e: Exchange | None) -> bool:
@@ -88,6 +59,7 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     dom_sh: int | None = None
     text_mh: tuple[int, ...] = ()
     words = 0
+    revealed = Revealed()
     page_ex = capture.page
     if page_ex is not None:
         feats.update(header_features(page_ex.headers))
@@ -134,6 +106,15 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         others = _other_sites_words(site, page.link_texts, sketch.blocks)
         feats.update(("text", block) for block in sketch.blocks if block not in others)
         dom_sh = path_simhash(page.paths)
+        outbound = [
+            *page.links,
+            *page.frames,
+            *page.refreshes,
+            *(f.action for f in page.forms),
+            *page.styles,
+            *page.icons,
+        ]
+        revealed = Revealed(_absolute_hosts(outbound), visible)
     for text in script_texts:
         feats.update(_code_features(site, text))
     return Fingerprint(
@@ -148,6 +129,7 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         registrable=site,
         brand_tokens=brand_tokens(host) if host else (),
         capture_id=capture.id,
+        revealed=revealed,
     )
 
 
@@ -219,14 +201,14 @@ def _parse_page(raw: bytes, content_type: str | None) -> Page:
     """Parse at most MAX_HTML bytes of a page. UTF-8 (and undeclared) pages go to
     Lexbor as bytes, its own encoding, saving a decode and a re-encode; others are
     decoded first."""
-    name = _charset(raw, content_type)
+    name = charset(raw, content_type)
     if codecs.lookup(name).name == "utf-8" and _shallow(raw, MAX_DEPTH):
         try:
             return walk(LexborHTMLParser(raw))
         except (ValueError, RuntimeError, MemoryError):
             return Page()
     html = raw.decode(name, "replace")
-    return _parse(html, None if name.startswith(_NOT_ASCII) else raw)
+    return _parse(html, None if name.startswith(NOT_ASCII) else raw)
 
 
 def _parse(html: str, raw: bytes | None) -> Page:
@@ -261,6 +243,23 @@ def _other_sites_words(
 
 
 _ABS_HOST = re.compile(r"(?:https?:)?//([A-Za-z0-9.-]{1,253})(?:[:/?#]|$)")
+# any host, IDN included (the pivots check it is a name); user info skipped
+_URL_HOST = re.compile(
+    r"(?:https?:)?//(?:[^/?#@\s]*@)?([^\s/?#:@\[\]\\'\"<>]{1,253})(?:[:/?#]|$)", re.IGNORECASE
+)
+
+
+def _absolute_hosts(refs: Iterable[str]) -> tuple[str, ...]:
+    """Hosts of the absolute (or scheme-relative) URLs among `refs`, in page order, at
+    most MAX_REVEALED (relative ones point at the page's own host)."""
+    hosts: dict[str, None] = {}
+    for ref in refs:
+        m = _URL_HOST.match(ref.strip())
+        if m:
+            hosts[m.group(1).lower().rstrip(".")] = None
+            if len(hosts) >= MAX_REVEALED:
+                break
+    return tuple(hosts)
 
 
 def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, str]]:

@@ -10,6 +10,7 @@ never Python's salted `hash`).
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import operator
 import re
@@ -310,3 +311,27 @@ def _blocks(folded: str) -> list[str]:
         half = MAX_BLOCKS // 2
         blocks = blocks[:half] + blocks[-half:]
     return blocks
+
+
+MINHASH_FORMAT = 1
+"""Our own version of how a MinHash is made from text (normalization, tokens, shingles,
+bottom-k sample); raise it by hand whenever that code changes."""
+
+
+def _scheme() -> str:
+    """Everything a stored MinHash depends on, named: our format version, the
+    parameters, a digest of datasketch's permutations, and a digest of the sketch of a
+    fixed sentence (which moves if the normalization, the token hash or the kernel do).
+    Two sketches may be compared only under the same scheme."""
+    perms = hashlib.sha256(_PERM_A.tobytes() + _PERM_B.tobytes()).hexdigest()[:16]
+    probe = sketch_text(["Nouvelle adresse : le tchat préféré, ouvert jour et nuit ! 1 2 3"])
+    sample = hashlib.sha256(repr(probe.minhash).encode()).hexdigest()[:16]
+    return (
+        f"minhash-v{MINHASH_FORMAT} datasketch-affine32 num_perm={NUM_PERM} "
+        f"seed={_MINHASH_SEED} shingle={SHINGLE} bottom_k={MINHASH_SAMPLE} "
+        f"perms={perms} sample={sample}"
+    )
+
+
+MINHASH_SCHEME = _scheme()
+"""The scheme of every MinHash this code computes; stored beside each sketch."""

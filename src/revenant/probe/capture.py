@@ -18,9 +18,10 @@ import aiohttp
 from yarl import URL
 
 from revenant.errors import UsageError
+from revenant.hostnames import ascii_host, is_ip
 from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
 from revenant.probe.config import ProbeConfig
-from revenant.probe.dns import RECORD_TYPES, PolicyResolver, ascii_host, is_ip, make_client
+from revenant.probe.dns import RECORD_TYPES, PolicyResolver, make_client
 from revenant.probe.fetch import (
     CertificateInvalid,
     Fetched,
@@ -232,7 +233,9 @@ class Prober:
 
     async def _subresources(self, run: _Run, page: Exchange) -> None:
         c = self.config
-        declared, assets = page_links(page.content, page.url, c.bounds.assets)
+        declared, assets = page_links(
+            page.content, page.url, c.bounds.assets, page.header("content-type")
+        )
         jobs: list[tuple[str, str]] = []
         if c.fetch_favicon:
             jobs.append(("favicon", declared or str(URL(page.url).join(URL("/favicon.ico")))))

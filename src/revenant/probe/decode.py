@@ -1,5 +1,6 @@
 """Bounded content decoding: a body's Content-Encoding (gzip, deflate, br, stacked)
-undone without ever holding more than the decompressed limit.
+undone without ever holding more than the decompressed limit; and its charset, the
+one rule every stage reads text by.
 
 It must never inflate past `limit` bytes, whatever the compressed input claims; a bomb
 ends as a truncated result with a reason, never as memory exhaustion or an exception.
@@ -7,6 +8,7 @@ ends as a truncated result with a reason, never as memory exhaustion or an excep
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -93,3 +95,32 @@ def decode(payload: bytes, content_encoding: str | None, limit: int) -> Decoded:
     if len(data) > limit:
         return Decoded(data[:limit], True, f"body over {limit} bytes; cut")
     return Decoded(data)
+
+
+# --------------------------------------------------------------------- charsets
+
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+NOT_ASCII = ("utf-16", "utf16", "utf-32", "utf32", "ucs")
+"""Encodings that do not keep ASCII bytes as they are."""
+
+
+def charset(body: bytes, content_type: str | None) -> str:
+    """The declared encoding of a body (Content-Type, else a <meta> charset in its first
+    2 KiB) if Python knows it as a text codec, else "utf-8". The one charset rule of the
+    prober, the fingerprint and the pivots."""
+    for source in (content_type.encode("latin-1", "replace") if content_type else b"", body[:2048]):
+        m = _CHARSET.search(source)
+        if m:
+            name = m.group(1).decode("ascii").lower()
+            try:
+                b"x".decode(name, "replace")  # LookupError: unknown or not a text codec
+            except LookupError:
+                break
+            return name
+    return "utf-8"
+
+
+def text(body: bytes, content_type: str | None) -> str:
+    """Bytes to text in their declared charset; undecodable bytes are replaced, never
+    fatal (the caller bounds the bytes)."""
+    return body.decode(charset(body, content_type), "replace")

@@ -19,10 +19,10 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
-import idna
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from revenant.errors import UsageError
+from revenant.hostnames import is_ip
 from revenant.model import DnsRecord
 from revenant.probe.config import IPNetwork
 from revenant.probe.dnsclient import DnsClient, QueryFailed, QueryTimeout
@@ -51,19 +51,6 @@ class Answers:
     @property
     def addresses(self) -> tuple[str, ...]:
         return tuple(r.value for r in self.records if r.rtype in ("A", "AAAA"))
-
-
-def ascii_host(host: str) -> str:
-    """The A-label form of a hostname (IDN to punycode); UsageError if it cannot be one."""
-    host = host.strip().rstrip(".").lower()
-    if not host:
-        raise UsageError("empty hostname")
-    if host.isascii():
-        return host
-    try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise UsageError(f"hostname {host!r} is not a valid IDN ({exc})") from None
 
 
 def make_client(resolver: str | None, timeout: float, in_flight: int = 100) -> DnsClient:
@@ -221,12 +208,3 @@ class PolicyResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self._client.close()
-
-
-def is_ip(host: str) -> bool:
-    """Whether `host` is an IP address literal (IPv6 with or without brackets)."""
-    try:
-        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host.strip("[]"))
-    except OSError:
-        return False
-    return True

@@ -7,30 +7,13 @@ the asked number of URLs; hostile markup gives fewer links, never an exception.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import tldextract
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from yarl import URL
 
+from revenant.hostnames import registrable
+from revenant.probe.decode import text as decode_text
+
 _MAX_HTML = 2 * 1024 * 1024
-
-
-@lru_cache(maxsize=1)
-def _extractor() -> tldextract.TLDExtract:
-    # The bundled suffix list only: the prober must not fetch it from the network.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-@lru_cache(maxsize=4096)
-def site_of(host: str) -> str:
-    """The registrable domain of `host` (its last two labels when the suffix is unknown)."""
-    host = host.lower().rstrip(".")
-    ext = _extractor()(host)
-    if ext.domain and ext.suffix:
-        return f"{ext.domain}.{ext.suffix}"
-    labels = host.split(".")
-    return ".".join(labels[-2:])
 
 
 def _absolute(base: URL, ref: str | None) -> URL | None:
@@ -49,12 +32,13 @@ def _absolute(base: URL, ref: str | None) -> URL | None:
 
 
 def page_links(
-    html: bytes, base_url: str, max_assets: int
+    html: bytes, base_url: str, max_assets: int, content_type: str | None = None
 ) -> tuple[str | None, list[tuple[str, str]]]:
-    """(declared favicon URL or None, [(role, url)] of same-site scripts and styles)."""
+    """(declared favicon URL or None, [(role, url)] of same-site scripts and styles),
+    the page read in its declared charset."""
     try:
         base = URL(base_url)
-        tree = HTMLParser(html[:_MAX_HTML].decode("utf-8", errors="replace"))
+        tree = HTMLParser(decode_text(html[:_MAX_HTML], content_type))
     except (ValueError, TypeError):
         return None, []
     base_tag = tree.css_first("base[href]")
@@ -70,7 +54,7 @@ def page_links(
             if url is not None:
                 favicon = str(url)
                 break
-    home = site_of(base.raw_host or "")
+    home = registrable(base.raw_host or "")
     seen: set[str] = set()
     assets: list[tuple[str, str]] = []
     candidates: list[tuple[str, str | None]] = [
@@ -81,7 +65,7 @@ def page_links(
             candidates.append(("style", node.attributes.get("href")))
     for role, ref in candidates:
         url = _absolute(base, ref)
-        if url is None or site_of(url.raw_host or "") != home:
+        if url is None or registrable(url.raw_host or "") != home:
             continue
         text = str(url)
         if text in seen:

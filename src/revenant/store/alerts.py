@@ -64,13 +64,31 @@ def raise_alert(
         session.add(row)
         session.flush()
         return row.id, True
+    _update(row, score, capture_id=capture_id, now=now)
+    return row.id, False
+
+
+def update_alert(
+    session: Session, case_id: int, score: Score, *, capture_id: int | None, now: datetime
+) -> int | None:
+    """Bring an existing alert up to a new score, even an "unrelated" one (a re-score
+    must never leave an alert saying more than the evidence now does); None if the host
+    has no alert for the case."""
+    host = host_of(score.target)
+    row = session.scalar(select(AlertRow).where(AlertRow.case_id == case_id, AlertRow.host == host))
+    if row is None:
+        return None
+    _update(row, score, capture_id=capture_id, now=now)
+    return row.id
+
+
+def _update(row: AlertRow, score: Score, *, capture_id: int | None, now: datetime) -> None:
     row.capture_id = capture_id
     row.target = score.target
     row.bits = score.bits
     row.verdict = str(score.verdict)
-    row.explanation = explanation
+    row.explanation = json.dumps(score.as_json(), ensure_ascii=False)
     row.updated_at = now
-    return row.id, False
 
 
 def list_alerts(store: Store, *, case: str | None = None, state: str | None = None) -> list[Alert]:

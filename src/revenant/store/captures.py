@@ -7,15 +7,20 @@ what the matcher and the dashboard need to query (features, sketches, outcome).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from revenant.errors import UsageError
+from revenant.fingerprint.text import MINHASH_SCHEME
 from revenant.model import Capture, Feature, Fingerprint
 from revenant.store.db import Store
 from revenant.store.schema import CaptureRow, FeatureRow
+
+log = logging.getLogger("revenant.store")
+_stale_schemes: set[str] = set()  # each reported once per process
 
 _U64 = 1 << 64
 _I64 = 1 << 63
@@ -98,6 +103,7 @@ def _write_fingerprint(session: Session, row: CaptureRow, fp: Fingerprint) -> No
     row.text_simhash = to_signed(fp.text_simhash)
     row.dom_simhash = to_signed(fp.dom_simhash)
     row.text_minhash = _pack_minhash(fp.text_minhash)
+    row.text_minhash_scheme = MINHASH_SCHEME if fp.text_minhash else None
     row.text_words = fp.text_words
     row.brand_tokens = json.dumps(list(fp.brand_tokens))
     for feature in sorted(set(fp.features)):
@@ -125,13 +131,32 @@ def _to_fingerprint(session: Session, row: CaptureRow) -> Fingerprint:
         title=row.title,
         text_simhash=to_unsigned(row.text_simhash),
         dom_simhash=to_unsigned(row.dom_simhash),
-        text_minhash=_unpack_minhash(row.text_minhash),
+        text_minhash=_comparable_minhash(row),
         text_words=row.text_words,
         host=row.host,
         registrable=row.registrable,
         brand_tokens=tuple(json.loads(row.brand_tokens or "[]")),
         capture_id=row.id,
     )
+
+
+def _comparable_minhash(row: CaptureRow) -> tuple[int, ...]:
+    """The stored MinHash if this code makes sketches the same way, else none: a sketch
+    of another scheme compared with ours would give a meaningless similarity. The
+    capture's other features and its WARC are untouched; re-fingerprint it from its
+    WARC to sketch it again."""
+    if not row.text_minhash:
+        return ()
+    if row.text_minhash_scheme != MINHASH_SCHEME:
+        scheme = row.text_minhash_scheme or "unknown"
+        if scheme not in _stale_schemes:
+            _stale_schemes.add(scheme)
+            log.warning(
+                "stored text MinHash of another scheme left out of comparisons",
+                extra={"capture": row.id, "stored": scheme, "current": MINHASH_SCHEME},
+            )
+        return ()
+    return _unpack_minhash(row.text_minhash)
 
 
 def iter_fingerprints(

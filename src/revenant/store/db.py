@@ -21,6 +21,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from revenant.errors import StoreError
+from revenant.model import Case, JsonValue
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -49,6 +50,24 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # what discovery asks of a database (model.DiscoveryStore)
+
+    def list_cases(self) -> list[Case]:
+        from revenant.store.cases import list_cases
+
+        return list_cases(self)
+
+    def get_state(self, key: str) -> JsonValue:
+        from revenant.store.state import get_state
+
+        value: JsonValue = get_state(self, key)
+        return value
+
+    def set_state(self, key: str, value: JsonValue) -> None:
+        from revenant.store.state import set_state
+
+        set_state(self, key, value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

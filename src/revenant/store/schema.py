@@ -94,6 +94,9 @@ class CaptureRow(Base):
     text_simhash: Mapped[int | None] = mapped_column(BigInteger)
     dom_simhash: Mapped[int | None] = mapped_column(BigInteger)
     text_minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # what made the MinHash (fingerprint.text.MINHASH_SCHEME): sketches of another
+    # scheme are never compared with this code's
+    text_minhash_scheme: Mapped[str | None] = mapped_column(String(200))
     text_words: Mapped[int] = mapped_column(Integer, default=0)
     brand_tokens: Mapped[str] = mapped_column(Text, default="")
     background: Mapped[bool] = mapped_column(Boolean, default=True)
