@@ -217,3 +217,24 @@ class StateRow(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class DecisionRow(Base):
+    """An analyst's decision (confirm, dismiss, needs-more, extend, lift, approve...), as
+    written to the case's custody ledger: its document and the ledger entry that holds it."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_subject", "subject_kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject_kind: Mapped[str] = mapped_column(String(16))  # "alert" | "order"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(253), default="")  # the domain concerned, if one
+    actor: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    document: Mapped[str] = mapped_column(Text)  # path relative to the case evidence dir
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+    ledger_hash: Mapped[str] = mapped_column(String(128))
