@@ -29,6 +29,7 @@ from revenant.store import Store
 from revenant.store.alerts import STATES, Alert, get_alert, set_alert_state
 from revenant.store.decisions import Decision, add_decision, lock
 from revenant.store.ledger import mirror_in
+from revenant.store.orders import withdraw_extensions
 
 DECISIONS_DIR = "decisions"
 DOCUMENT_FORMAT = "revenant-decision/1"
@@ -201,6 +202,15 @@ def decide(
             "to_state": state,
             "alert": _alert_facts(alert),
         }
+        withdrawn: list[tuple[int, str]] = []
+        if alert.state == "confirmed":
+            # A retracted confirmation takes the name out of every order it extended.
+            withdrawn = withdraw_extensions(
+                session, alert.id, at=clock(), reason=f"alert #{alert.id} {action} by {actor}"
+            )
+            facts["withdrawn_from_orders"] = [
+                {"order": order_id, "name": name} for order_id, name in withdrawn
+            ]
         recorded = record(
             session,
             data_dir,

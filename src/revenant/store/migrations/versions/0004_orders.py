@@ -37,6 +37,54 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_decisions_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_decisions_subject", ["subject_kind", "subject_id"], unique=False)
 
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("authority", sa.Text(), nullable=False),
+        sa.Column("reference", sa.String(length=200), nullable=False),
+        sa.Column("basis", sa.Text(), nullable=False),
+        sa.Column("issued", sa.Date(), nullable=False),
+        sa.Column("expires", sa.Date(), nullable=True),
+        sa.Column("covers_mirrors", sa.Boolean(), nullable=False),
+        sa.Column("policy", sa.String(length=300), nullable=False),
+        sa.Column("two_person", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lifted_by", sa.String(length=200), nullable=False),
+        sa.Column("lift_reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_orders_case_id"), ["case_id"], unique=False)
+    op.create_table(
+        "order_names",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=253), nullable=False),
+        sa.Column("origin", sa.String(length=16), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=True),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("added_by", sa.String(length=200), nullable=False),
+        sa.Column("decision_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("approved_by", sa.String(length=200), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_reason", sa.Text(), nullable=False),
+        sa.Column("in_zone_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("order_id", "name"),
+    )
+    with op.batch_alter_table("order_names", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_order_names_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_order_names_order_id"), ["order_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("order_names")
+    op.drop_table("orders")
     op.drop_table("decisions")
