@@ -6,6 +6,8 @@ Every decision takes `--actor` (default: the OS user); every read command `--jso
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from revenant.act.decisions import default_actor
@@ -19,6 +21,8 @@ from revenant.act.orders import (
     parse_day,
     why,
 )
+from revenant.act.push import push, read_tsig
+from revenant.act.rpz import DEFAULT_ZONE, export_zone
 from revenant.cli import emit_json, settings_of
 from revenant.model import utcnow
 from revenant.store import open_store
@@ -265,6 +269,66 @@ def order_lift(
     _changed(change, as_json, "lifted")
 
 
+rpz_app = typer.Typer(no_args_is_help=True, help="The DNS blocking zone (RPZ).")
+
+
+def export_rpz(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "-o", "--output", help="Zone file to write."),
+    order: list[int] = typer.Option([], "--order", help="Only this order's names (repeatable)."),
+    zone: str = typer.Option(DEFAULT_ZONE, "--zone", help="Zone name (origin)."),
+    as_json: bool = _JSON,
+) -> None:
+    """Write the RPZ zone: every blocked name and its subdomains, with why, in comments."""
+    written = export_zone(
+        open_store(settings_of(ctx).db_url), output, zone=zone, order_ids=order, now=utcnow()
+    )
+    if as_json:
+        emit_json(
+            {
+                "zone": written.zone,
+                "file": str(written.path),
+                "serial": written.serial,
+                "names": written.names,
+            }
+        )
+        return
+    typer.echo(
+        f"wrote {written.path}: zone {written.zone} serial {written.serial}, "
+        f"{written.names} blocked name(s) and their subdomains"
+    )
+
+
+@rpz_app.command("push")
+def rpz_push(
+    ctx: typer.Context,
+    server: str = typer.Option(..., "--server", help="DNS primary, IP:PORT."),
+    zone: str = typer.Option(DEFAULT_ZONE, "--zone", help="Zone name on the primary."),
+    tsig: Path = typer.Option(..., "--tsig", help="TSIG key file (tsig-keygen format)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for the primary."),
+    as_json: bool = _JSON,
+) -> None:
+    """Send the zone's changes since the last push as TSIG-signed dynamic updates."""
+    result = push(
+        open_store(settings_of(ctx).db_url),
+        server,
+        zone,
+        read_tsig(tsig),
+        now=utcnow(),
+        timeout=timeout,
+    )
+    if as_json:
+        emit_json(result.as_json())
+        return
+    typer.echo(
+        f"pushed to {result.target}: {result.put} record(s) put, {result.removed} removed, "
+        f"{result.messages} update message(s), {result.bytes_sent} bytes; "
+        f"{result.names} blocked name(s) in the zone"
+    )
+
+
 def register(app: typer.Typer, export: typer.Typer) -> None:
     """Add the act commands to the main CLI and its `export` group."""
     app.add_typer(order_app, name="order")
+    app.add_typer(rpz_app, name="rpz")
+    export.command("rpz")(export_rpz)

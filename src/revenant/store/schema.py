@@ -285,3 +285,29 @@ class OrderNameRow(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
     in_zone_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # first pushed
+
+
+class RpzSerialRow(Base):
+    """The serial of an exported zone and the digest of its records: the serial rises
+    whenever the records change."""
+
+    __tablename__ = "rpz_serials"
+
+    zone: Mapped[str] = mapped_column(String(253), primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    digest: Mapped[str] = mapped_column(String(128))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RpzRecordRow(Base):
+    """A policy record the DNS primary acknowledged (one per owner name and push
+    target, "server:port/zone"): what the next push diffs against."""
+
+    __tablename__ = "rpz_records"
+    __table_args__ = (UniqueConstraint("target", "owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(300))
+    rdata: Mapped[str] = mapped_column(String(300))
+    pushed_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -82,9 +82,29 @@ def upgrade() -> None:
     with op.batch_alter_table("order_names", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_order_names_name"), ["name"], unique=False)
         batch_op.create_index(batch_op.f("ix_order_names_order_id"), ["order_id"], unique=False)
+    op.create_table(
+        "rpz_serials",
+        sa.Column("zone", sa.String(length=253), nullable=False),
+        sa.Column("serial", sa.BigInteger(), nullable=False),
+        sa.Column("digest", sa.String(length=128), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("zone"),
+    )
+    op.create_table(
+        "rpz_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("target", sa.String(length=300), nullable=False),
+        sa.Column("owner", sa.String(length=300), nullable=False),
+        sa.Column("rdata", sa.String(length=300), nullable=False),
+        sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("target", "owner"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("rpz_records")
+    op.drop_table("rpz_serials")
     op.drop_table("order_names")
     op.drop_table("orders")
     op.drop_table("decisions")
