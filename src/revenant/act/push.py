@@ -25,6 +25,7 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
+from revenant.act.domains import check_domain
 from revenant.act.rpz import TTL, policy_records, zone_origin, zone_policies
 from revenant.errors import PushFailed, UsageError
 from revenant.store import Store
@@ -147,9 +148,11 @@ def push(
     origin = zone_origin(zone)
     target = f"{host}:{port}/{origin}"
     policies = zone_policies(store, today=now.date())
-    wanted = policy_records(policies)  # checks every name before anything is sent
+    wanted = policy_records(policies, check=False)
     held = pushed_records(store, target)
     put = {o: r for o, r in wanted.items() if held.get(o) != r}
+    for owner in put:  # every name sent is checked before anything is sent
+        check_domain(owner.removeprefix("*."), where="blocked name")
     removed = [o for o in held if o not in wanted]
     blocked = set(policies)
     messages = sent = 0

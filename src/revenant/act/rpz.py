@@ -100,11 +100,12 @@ def policy_target(policy: str) -> str:
     return "." if policy == NXDOMAIN else policy.removeprefix("cname:") + "."
 
 
-def policy_records(policies: dict[str, str]) -> dict[str, str]:
-    """Owner name relative to the zone -> CNAME target: the name and `*.name`."""
+def policy_records(policies: dict[str, str], *, check: bool = True) -> dict[str, str]:
+    """Owner name relative to the zone -> CNAME target: the name and `*.name`. With
+    `check=False` the caller checks the names it will use (a push: only those it sends)."""
     records: dict[str, str] = {}
     for raw, policy in policies.items():
-        name = check_domain(raw, where="blocked name")
+        name = check_domain(raw, where="blocked name") if check else raw
         records[name] = records[f"*.{name}"] = policy_target(policy)
     return records
 
