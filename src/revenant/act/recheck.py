@@ -49,6 +49,11 @@ _PARKED = re.compile(
 _PARKING_NS = ("sedoparking.com", "parkingcrew.net", "bodis.com", "above.com", "dan.com")
 
 
+def _parking(server: str) -> bool:
+    name = server.rstrip(".").lower()
+    return any(name == p or name.endswith("." + p) for p in _PARKING_NS)
+
+
 @dataclass(frozen=True)
 class Finding:
     """The state a re-check found, the observation behind it, and where a redirect went."""
@@ -79,11 +84,7 @@ def classify(capture: Capture, score: Score | None) -> Finding:
     parked = _PARKED.search(body)
     if parked:
         return Finding(State.PARKED, f"page says {parked.group(0).decode(errors='replace')!r}")
-    parking = [
-        r.value
-        for r in capture.dns
-        if r.rtype == "NS" and r.value.rstrip(".").endswith(_PARKING_NS)
-    ]
+    parking = [r.value for r in capture.dns if r.rtype == "NS" and _parking(r.value)]
     if parking:
         return Finding(State.PARKED, f"name server {parking[0]} is a parking service")
     if score is not None and score.verdict is not Verdict.UNRELATED:
