@@ -19,6 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from revenant.act.recheck import Rechecked, record_rechecks
 from revenant.model import Candidate, Capture, Fingerprint, Outcome
 from revenant.pipeline import CaseModel, Pipeline, Processed
 from revenant.probe import Prober
@@ -56,6 +57,7 @@ class WatchConfig:
     recheck_alert: timedelta = timedelta(hours=6)  # known mirrors, until gone
     recheck_dead: timedelta = timedelta(days=1)  # no DNS, no connection: may come up
     recheck_other: timedelta = timedelta(days=7)
+    recheck_confirmed: timedelta = timedelta(hours=6)  # confirmed names: until gone (--recheck)
 
 
 @dataclass
@@ -203,13 +205,30 @@ class Watch:
             queue.release(self.pipe.store, [c.id for c in claims if c.id not in finished])
 
     def _record(self, claim: queue.Claim, capture: Capture, cases: Sequence[CaseModel]) -> None:
+        rechecks: list[Rechecked] = []
+
         def finish(session: Session, done: Processed) -> None:
             # in the transaction that stores the capture and its alerts
+            now = self.pipe.clock()
+            rechecked = record_rechecks(
+                session,
+                done.capture,
+                done.capture_id,
+                [(s.case, s) for s in done.scores],
+                data_dir=self.pipe.settings.data_dir,
+                now=now,
+            )
+            rechecks.append(rechecked)
             queue.finish(
                 session,
                 claim.id,
                 capture_id=done.capture_id,
-                next_probe_at=self.pipe.clock() + self._recheck(capture, done.alerted),
+                next_probe_at=now
+                + (
+                    self.config.recheck_confirmed
+                    if rechecked.confirmed
+                    else self._recheck(capture, done.alerted)
+                ),
             )
 
         done = self.pipe.process(capture, cases=cases, on_commit=finish)
@@ -226,6 +245,11 @@ class Watch:
                     "new": alert.new,
                 },
             )
+        for rechecked in rechecks:
+            if rechecked.queue:
+                self.stats.pivots += queue.enqueue(
+                    self.pipe.store, self._prioritised(list(rechecked.queue))
+                )
         self.stats.probed += 1
         if self.pivot is not None and capture.responded:
             revealed = list(self.pivot(done.capture, done.fingerprint))

@@ -12,17 +12,20 @@ import signal
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from revenant.act.recheck import ConfirmedSource
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
 from revenant.cli.pipeline import _JSON
 from revenant.cli.probing import probe_options
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
+from revenant.errors import UsageError
 from revenant.pipeline import Pipeline
 from revenant.probe import ProbeConfig
 from revenant.store import open_store, queue
@@ -72,6 +75,9 @@ def watch(
     budget: int | None = typer.Option(
         None, "--budget", help="With --once: low-priority names probed at most."
     ),
+    recheck: float = typer.Option(
+        6.0, "--recheck", help="Hours between re-probes of each confirmed name."
+    ),
     as_json: bool = _JSON,
     *,
     probe: ProbeConfig,
@@ -92,12 +98,18 @@ def watch(
         permutations=permutations,
         follow=not once,
     )
+    if not 0 < recheck <= 24 * 365:
+        raise UsageError(f"--recheck {recheck:g}: hours, more than 0 and at most a year")
     runner = Watch(
         pipe=pipe,
-        sources=sources,
+        sources=[*sources, ConfirmedSource(store)],
         prioritise=case_prioritiser(store),
         pivot=capture_pivots,
-        config=WatchConfig(batch=batch, budget=budget if once else None),
+        config=WatchConfig(
+            batch=batch,
+            budget=budget if once else None,
+            recheck_confirmed=timedelta(hours=recheck),
+        ),
     )
     previous = {
         sig: signal.signal(sig, lambda *_: runner.stop.set())
