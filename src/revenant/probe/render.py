@@ -1,0 +1,432 @@
+"""Rendered capture: a real browser loads the page the prober captured, and every
+request it makes is fulfilled by the prober, so the address policy (the address
+actually connected to, every redirect hop), the bounds, the User-Agent, the proxy and
+the evidence apply to each subresource as to the page itself.
+
+It must never let the browser fetch anything itself: the page and the scripts and
+styles the prober already holds are answered from the capture, anything else the
+page asks for is fetched by `Prober.fetch` or refused (images, video, audio, fonts and
+anything the policy refuses, WebSockets, event streams, pings, non-GET methods,
+downloads, popups, requests past the bound). It must never exceed the rendering's
+time bound, its request bound or its byte bound, and never raise for what a page does:
+a page that hangs, loops or crashes the renderer ends as an outcome with a reason.
+What it returns is the capture with the browser's exchanges (role "render:<type>")
+and a `Rendering` (DOM after load, full-page screenshot, refusals); evidence/ records
+both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from selectolax.lexbor import LexborHTMLParser
+from yarl import URL
+
+from revenant.model import Capture, Clock, Exchange, Outcome, Refusal, Rendering, utcnow
+from revenant.probe.browser import VIEWPORT, Browser
+from revenant.probe.config import ProbeConfig
+from revenant.probe.fetch import Fetched
+from revenant.probe.policy import url_refusal
+
+FULFILLED_KINDS = frozenset({"document", "script", "stylesheet", "xhr", "fetch"})
+"""Resource types the renderer fetches for the page; everything else is refused."""
+
+_REFUSED_KINDS = {
+    "image": "images are never downloaded",
+    "media": "video and audio are never downloaded",
+    "font": "fonts are never downloaded",
+    "texttrack": "subtitle tracks belong to video, which is never downloaded",
+    "websocket": "WebSockets are refused (an open channel the prober cannot bound or record)",
+    "eventsource": "event streams are refused (an open channel the prober cannot bound or record)",
+    "ping": "pings and beacons are never sent",
+    "manifest": "web app manifests are not fetched",
+    "cspviolationreport": "reports to the site are never sent",
+    "prefetch": "prefetches are not fetched (only what the page loads)",
+}
+
+AUTO_MIN_WORDS = 50
+"""`--render auto` renders a page showing fewer visible words than this."""
+
+_SHELL_IDS = ("root", "app", "__next", "__nuxt", "svelte", "main-app", "application")
+_MAX_SNIFF = 2 * 1024 * 1024
+_DROPPED_HEADERS = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+)
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class Fetcher(Protocol):
+    """What the renderer needs of the prober: one bounded exchange under the policy."""
+
+    async def fetch(
+        self, url: str, role: str, *, bad_cert: dict[str, str] | None = None
+    ) -> Fetched: ...
+
+
+def renderable(page: Exchange | None) -> bool:
+    """Whether a captured page can be rendered: an HTML answer whose body was kept."""
+    if page is None or page.status is None or not page.content:
+        return False
+    if page.outcome not in (Outcome.OK, Outcome.TOO_LARGE):
+        return False
+    ctype = (page.header("Content-Type") or "").lower()
+    return "html" in ctype or (not ctype and page.content.lstrip()[:1] == b"<")
+
+
+def needs_render(page: Exchange | None) -> bool:
+    """`--render auto`: a renderable page with little visible text, or an app shell
+    (an empty mount point such as <div id="root"></div>)."""
+    if not renderable(page):
+        return False
+    assert page is not None
+    try:
+        tree = LexborHTMLParser(page.content[:_MAX_SNIFF].decode("utf-8", "replace"))
+        body = tree.body
+        if body is None:
+            return True
+        for hidden in tree.css("script, style, noscript, template"):
+            hidden.decompose()
+        if len((body.text(separator=" ") or "").split()) < AUTO_MIN_WORDS:
+            return True
+        for shell in _SHELL_IDS:
+            mount = tree.css_first(f"#{shell}")
+            if mount is not None and not (mount.text(strip=True) or "").strip():
+                return True
+    except (ValueError, RuntimeError, MemoryError):
+        return True
+    return False
+
+
+def wants_render(capture: Capture, mode: str) -> bool:
+    """Whether a capture is rendered in `mode` ("never", "auto" or "always")."""
+    if mode == "always":
+        return renderable(capture.page)
+    return mode == "auto" and needs_render(capture.page)
+
+
+def _key(url: str) -> str:
+    try:
+        return str(URL(url).with_fragment(None))
+    except (ValueError, TypeError):
+        return url
+
+
+def _fulfil_headers(exchange: Exchange) -> dict[str, str]:
+    """The response headers for the browser: the body is handed over decoded, so
+    codings and lengths go; repeated fields are joined as Playwright expects."""
+    out: dict[str, str] = {}
+    for key, value in exchange.headers:
+        low = key.lower()
+        if low in _DROPPED_HEADERS or not _TOKEN.match(key):
+            continue
+        value = value.replace("\r", " ").replace("\n", " ")
+        if low in out:
+            out[low] += ("\n" if low == "set-cookie" else ", ") + value
+        else:
+            out[low] = value
+    return out
+
+
+def _is_download(exchange: Exchange) -> bool:
+    disposition = (exchange.header("Content-Disposition") or "").lower()
+    return disposition.strip().startswith("attachment")
+
+
+@dataclass
+class _Job:
+    """One rendering in progress: what the page asked for and what it was given."""
+
+    limits: Any  # Bounds
+    cache: dict[str, Exchange]
+    page: Any = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    refused_more: int = 0
+    requests: int = 0
+    given: int = 0  # body bytes handed to the page
+    bad_cert: dict[str, str] = field(default_factory=dict)
+    tasks: set[asyncio.Future[Any]] = field(default_factory=set)
+    closed: bool = False
+    final_url: str = ""  # where the page was when the profile closed
+
+    def refuse(self, url: str, kind: str, reason: str) -> None:
+        if self.closed:
+            return
+        if len(self.refused) < self.limits.render_refusals:
+            self.refused.append(Refusal(url[:2048], kind, reason))
+        else:
+            self.refused_more += 1
+
+
+# Runs in an isolated world (the page's own scripts cannot redefine what it calls) and
+# returns at most `limit` characters, so a page cannot hand over an unbounded DOM.
+_DOM_JS = """(() => {
+  const limit = %d;
+  const root = document.documentElement;
+  if (!root) return JSON.stringify(["", false, 0]);
+  const doctype = document.doctype ? "<!DOCTYPE " + document.doctype.name + ">" : "";
+  const html = doctype + root.outerHTML;
+  const height = Math.max(root.scrollHeight || 0, document.body ? document.body.scrollHeight : 0);
+  return JSON.stringify([html.length > limit ? html.slice(0, limit) : html, html.length > limit, height]);
+})()"""
+
+
+class Renderer:
+    """Renders captures in one headless Chromium, each in a fresh profile:
+    `async with Renderer(prober, config) as r: capture = await r.render(capture)`."""
+
+    def __init__(self, fetcher: Fetcher, config: ProbeConfig, *, clock: Clock = utcnow) -> None:
+        self._fetcher = fetcher
+        self._config = config
+        self._clock = clock
+        self._browser = Browser()
+        self._slots = asyncio.Semaphore(config.concurrency.renders)
+        self._restart = asyncio.Lock()
+
+    async def __aenter__(self) -> Renderer:
+        await self._browser.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._browser.close()
+
+    async def render(self, capture: Capture) -> Capture:
+        """`capture` with the browser's exchanges and its `Rendering` added; unchanged
+        if its page cannot be rendered (no HTML body was kept)."""
+        page = capture.page
+        if not renderable(page):
+            return capture
+        assert page is not None
+        async with self._slots:
+            await self._ensure_browser()
+            job, rendering = await self._render(capture, page)
+        return replace(
+            capture,
+            exchanges=capture.exchanges + tuple(job.exchanges),
+            rendering=rendering,
+            finished=max(capture.finished, rendering.finished),
+        )
+
+    async def _ensure_browser(self) -> None:
+        async with self._restart:
+            if not self._browser.connected:  # crashed or killed: a new one for what follows
+                await self._browser.close()
+                await self._browser.start()
+
+    async def _render(self, capture: Capture, page: Exchange) -> tuple[_Job, Rendering]:
+        b = self._config.bounds
+        cache = {_key(page.url): page}
+        for e in capture.assets:
+            if e.outcome is Outcome.OK and e.status is not None:
+                cache.setdefault(_key(e.url), e)
+        job = _Job(limits=b, cache=cache)
+        started = self._clock()
+        outcome, reason = Outcome.OK, ""
+        dom, cut, shot = "", False, b""
+        context: Any = None
+        try:
+            async with asyncio.timeout(b.render):
+                context = await self._browser.context(self._config.user_agent)
+                await self._wire(context, job)
+                job.page = await context.new_page()
+                job.page.on("download", lambda d: self._download(job, d))
+                outcome, reason = await self._load(job, page.url)
+                dom, cut, height = await self._dom(context, job.page)
+                shot = await self._screenshot(job.page, height)
+        except TimeoutError:
+            outcome, reason = Outcome.TIMEOUT, f"rendering not complete within {b.render} s"
+        except Exception as exc:  # the browser side failed (crash, closed target)
+            if outcome is Outcome.OK:
+                outcome = Outcome.PROTOCOL_ERROR
+                reason = f"browser: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        finally:
+            await self._dispose(job, context)
+        return job, Rendering(
+            url=job.final_url or page.url,
+            started=started,
+            finished=self._clock(),
+            outcome=outcome,
+            reason=reason,
+            dom=dom.encode("utf-8", "replace"),
+            dom_truncated=cut,
+            screenshot=shot,
+            refused=tuple(job.refused),
+            refused_more=job.refused_more,
+            requests=job.requests,
+            browser=self._browser.info.product,
+        )
+
+    async def _wire(self, context: Any, job: _Job) -> None:
+        """Every request of the profile goes to `_answer`; WebSockets and popups are
+        refused as they appear."""
+
+        def route(route: Any) -> None:
+            task: asyncio.Future[Any] = asyncio.ensure_future(self._answer(job, route))
+            job.tasks.add(task)
+            task.add_done_callback(job.tasks.discard)
+
+        async def socket(ws: Any) -> None:
+            job.requests += 1
+            job.refuse(ws.url, "websocket", _REFUSED_KINDS["websocket"])
+            with contextlib.suppress(Exception):
+                await ws.close(code=1008, reason="refused")
+
+        def popup(new: Any) -> None:
+            if job.page is None or new is job.page:
+                return
+            job.refuse(new.url or "about:blank", "popup", "popups are refused")
+            task = asyncio.ensure_future(new.close())
+            job.tasks.add(task)
+            task.add_done_callback(job.tasks.discard)
+
+        await context.route("**/*", route)
+        await context.route_web_socket(re.compile(r".*"), socket)
+        context.on("page", popup)
+
+    def _download(self, job: _Job, download: Any) -> None:
+        job.refuse(download.url, "download", "downloads are refused")
+        task = asyncio.ensure_future(download.cancel())
+        job.tasks.add(task)
+        task.add_done_callback(job.tasks.discard)
+
+    def _refusal(self, job: _Job, request: Any) -> str | None:
+        b = self._config.bounds
+        if job.requests > b.render_requests:
+            return f"over the bound of {b.render_requests} requests for one rendered page"
+        try:
+            frame_page = request.frame.page
+        except Exception:  # a worker's, or a popup's before Playwright knows its page
+            frame_page = None
+        if frame_page is None or frame_page is not job.page:
+            return "requests from outside the rendered page (a popup or a worker) are refused"
+        kind = request.resource_type
+        if kind not in FULFILLED_KINDS:
+            return _REFUSED_KINDS.get(kind, f"{kind} requests are not fetched for rendering")
+        if request.method != "GET":
+            return f"{request.method} is never sent (the prober only reads: GET)"
+        return url_refusal(request.url)
+
+    async def _answer(self, job: _Job, route: Any) -> None:
+        try:
+            await self._answer_one(job, route)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the page or its profile went away mid-answer
+            return
+
+    async def _answer_one(self, job: _Job, route: Any) -> None:
+        request = route.request
+        url, kind = request.url, request.resource_type
+        job.requests += 1
+        why = self._refusal(job, request)
+        if why:
+            job.refuse(url, kind, why)
+            await route.abort("blockedbyclient")
+            return
+        exchange = job.cache.pop(_key(url), None)
+        if exchange is None:
+            fetched = await self._fetcher.fetch(url, f"render:{kind}", bad_cert=job.bad_cert)
+            exchange = fetched.exchange
+            if job.closed:
+                return
+            job.exchanges.append(exchange)
+        if exchange.outcome is Outcome.REFUSED:
+            job.refuse(url, kind, exchange.reason)
+            await route.abort("blockedbyclient")
+            return
+        status = exchange.status
+        if status is None or not 200 <= status < 600:
+            await route.abort("failed")  # the exchange itself records what went wrong
+            return
+        if _is_download(exchange):
+            job.refuse(url, "download", "downloads are refused (Content-Disposition: attachment)")
+            await route.abort("blockedbyclient")
+            return
+        body = exchange.content
+        if job.given + len(body) > self._config.bounds.render_bytes:
+            job.refuse(url, kind, f"over the {self._config.bounds.render_bytes} byte bound")
+            await route.abort("blockedbyclient")
+            return
+        job.given += len(body)
+        await route.fulfill(status=status, headers=_fulfil_headers(exchange), body=body)
+
+    async def _load(self, job: _Job, url: str) -> tuple[Outcome, str]:
+        """Navigate, then let the page's requests settle; a slow page is a TIMEOUT
+        outcome but is still snapshotted."""
+        from playwright.async_api import Error
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        b = self._config.bounds
+        load_ms = int(b.render * 600)  # 60% of the bound; the rest settles and snapshots
+        outcome, reason = Outcome.OK, ""
+        try:
+            await job.page.goto(url, wait_until="load", timeout=load_ms)
+        except PlaywrightTimeout:
+            outcome, reason = Outcome.TIMEOUT, f"load event not within {load_ms / 1000:g} s"
+        except Error as exc:
+            outcome = Outcome.PROTOCOL_ERROR
+            reason = f"navigation failed: {str(exc).splitlines()[0][:300]}"
+        if outcome is Outcome.OK:
+            with contextlib.suppress(PlaywrightTimeout, Error):
+                await job.page.wait_for_load_state(
+                    "networkidle", timeout=int(b.render_settle * 1000)
+                )
+        return outcome, reason
+
+    async def _dom(self, context: Any, page: Any) -> tuple[str, bool, int]:
+        """(DOM after load, whether it was cut, document height), read from an isolated
+        world within the time left."""
+        cdp = await context.new_cdp_session(page)
+        try:
+            tree = await cdp.send("Page.getFrameTree")
+            world = await cdp.send(
+                "Page.createIsolatedWorld",
+                {"frameId": tree["frameTree"]["frame"]["id"], "worldName": "revenant"},
+            )
+            reply = await cdp.send(
+                "Runtime.evaluate",
+                {
+                    "expression": _DOM_JS % self._config.bounds.render_dom,
+                    "contextId": world["executionContextId"],
+                    "returnByValue": True,
+                },
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                await cdp.detach()
+        value = reply.get("result", {}).get("value")
+        if not isinstance(value, str):
+            return "", False, 0
+        html, cut, height = json.loads(value)
+        return str(html), bool(cut), int(height or 0)
+
+    async def _screenshot(self, page: Any, height: int) -> bytes:
+        """Full page, at most `screenshot_height` pixels tall (images were never fetched)."""
+        h = max(1, min(height or VIEWPORT["height"], self._config.bounds.screenshot_height))
+        shot: bytes = await page.screenshot(
+            type="png",
+            full_page=True,
+            clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": h},
+            animations="disabled",
+            caret="hide",
+        )
+        return shot
+
+    async def _dispose(self, job: _Job, context: Any) -> None:
+        """Close the profile and stop answering: nothing is added after this."""
+        if job.page is not None:
+            with contextlib.suppress(Exception):
+                job.final_url = job.page.url
+        job.closed = True
+        for task in list(job.tasks):
+            task.cancel()
+        if job.tasks:
+            await asyncio.gather(*job.tasks, return_exceptions=True)
+        if context is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(context.close(), 10)
