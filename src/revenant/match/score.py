@@ -70,7 +70,9 @@ Identifiers and hashes of files are uncapped."""
 THIRD_PARTY_MAX_BITS = 4.0
 """A file served from someone else's host (CDN, ad network) is shared by design."""
 
-SIMILARITY_MAX_BITS = {"text": 16.0, "dom": 10.0, "name": 8.0}
+SIMILARITY_MAX_BITS = {"text": 16.0, "dom": 10.0, "name": 8.0, "screenshot": 8.0}
+"""The screenshot's cap is the lowest of the template's: one theme looks the same on
+every site that bought it."""
 
 
 @dataclass
@@ -173,11 +175,28 @@ def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> 
             bits = _bits(p, SIMILARITY_MAX_BITS["dom"])
             why = similarity_why("page structure", f"{d} of 64 SimHash bits apart", k, m, p, bits)
             best_dom = _stronger(best_dom, "template", "similarity:dom", bits, why)
-    out.extend(item for item in (best_text, best_dom) if item is not None)
+    out.extend(item for item in (best_text, best_dom, _screenshot_item(case_fp, fp, bg)) if item)
     name = _name_item(case_fp, fp)
     if name is not None:
         out.append(name)
     return out
+
+
+def _screenshot_item(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> _Item | None:
+    """How alike the first screens of two rendered captures look (pHash distance),
+    against how often unrelated rendered pages look that alike; the template's group."""
+    best: _Item | None = None
+    if fp.shot_phash is None:
+        return None
+    for ref in case_fp.references:
+        if ref.shot_phash is None:
+            continue
+        d = hamming(ref.shot_phash, fp.shot_phash)
+        p, k, m = bg.calibration.hamming_tail("shot_hamming", d)
+        bits = _bits(p, SIMILARITY_MAX_BITS["screenshot"])
+        why = similarity_why("rendered first screen", f"{d} of 64 pHash bits apart", k, m, p, bits)
+        best = _stronger(best, "template", "similarity:screenshot", bits, why)
+    return best
 
 
 def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:

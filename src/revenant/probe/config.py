@@ -39,9 +39,10 @@ class Bounds:
     render_settle: float = 3.0  # after the load event: longest wait for requests to stop
     render_requests: int = 150  # requests one rendered page may make (the rest refused)
     render_bytes: int = 20 * 1024 * 1024  # body bytes handed to one rendered page
-    render_dom: int = 10 * 1024 * 1024  # characters of rendered DOM kept
+    render_dom: int = 10 * 1024 * 1024  # bytes of rendered DOM kept (UTF-8)
     render_refusals: int = 200  # refused requests listed one by one (the rest counted)
     screenshot_height: int = 8000  # pixels of a full-page screenshot (1280 wide)
+    screenshot: int = 10 * 1024 * 1024  # PNG bytes; a bigger one is retaken, first screen only
 
 
 RENDER_MODES = ("never", "auto", "always")

@@ -227,7 +227,7 @@ class Renderer:
         job = _Job(limits=b, cache=cache)
         started = self._clock()
         outcome, reason = Outcome.OK, ""
-        dom, cut, shot = "", False, b""
+        dom, cut, shot = b"", False, b""
         context: Any = None
         try:
             async with asyncio.timeout(b.render):
@@ -238,6 +238,11 @@ class Renderer:
                 outcome, reason = await self._load(job, page.url)
                 dom, cut, height = await self._dom(context, job.page)
                 shot = await self._screenshot(job.page, height)
+                if len(shot) > b.screenshot:
+                    shot = await self._screenshot(job.page, VIEWPORT["height"])
+                    reason = (
+                        f"{reason}; " if reason else ""
+                    ) + f"full-page screenshot over {b.screenshot} bytes: first screen only"
         except TimeoutError:
             outcome, reason = Outcome.TIMEOUT, f"rendering not complete within {b.render} s"
         except Exception as exc:  # the browser side failed (crash, closed target)
@@ -252,7 +257,7 @@ class Renderer:
             finished=self._clock(),
             outcome=outcome,
             reason=reason,
-            dom=dom.encode("utf-8", "replace"),
+            dom=dom,
             dom_truncated=cut,
             screenshot=shot,
             refused=tuple(job.refused),
@@ -378,7 +383,7 @@ class Renderer:
                 )
         return outcome, reason
 
-    async def _dom(self, context: Any, page: Any) -> tuple[str, bool, int]:
+    async def _dom(self, context: Any, page: Any) -> tuple[bytes, bool, int]:
         """(DOM after load, whether it was cut, document height), read from an isolated
         world within the time left."""
         cdp = await context.new_cdp_session(page)
@@ -401,9 +406,13 @@ class Renderer:
                 await cdp.detach()
         value = reply.get("result", {}).get("value")
         if not isinstance(value, str):
-            return "", False, 0
+            return b"", False, 0
         html, cut, height = json.loads(value)
-        return str(html), bool(cut), int(height or 0)
+        dom = str(html).encode("utf-8", "replace")
+        limit = self._config.bounds.render_dom
+        if len(dom) > limit:  # the page counted characters; the bound is in bytes
+            dom, cut = dom[:limit].decode("utf-8", "ignore").encode("utf-8"), True
+        return dom, bool(cut), int(height or 0)
 
     async def _screenshot(self, page: Any, height: int) -> bytes:
         """Full page, at most `screenshot_height` pixels tall (images were never fetched)."""

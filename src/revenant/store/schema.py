@@ -95,6 +95,7 @@ class CaptureRow(Base):
     dom_simhash: Mapped[int | None] = mapped_column(BigInteger)
     text_minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
     text_words: Mapped[int] = mapped_column(Integer, default=0)
+    shot_phash: Mapped[int | None] = mapped_column(BigInteger)  # rendered screenshot pHash
     brand_tokens: Mapped[str] = mapped_column(Text, default="")
     background: Mapped[bool] = mapped_column(Boolean, default=True)
 
