@@ -295,6 +295,7 @@ def default_probe_config(
     proxy: str | None = None,
     user_agent: str | None = None,
     inflight: int | None = None,
+    render: str = "never",
 ) -> ProbeConfig:
     """A probe configuration from CLI-style options."""
     from revenant.probe import parse_allow
@@ -311,6 +312,10 @@ def default_probe_config(
         raise UsageError(f"--user-agent {user_agent!r}: must be printable and not empty")
     if inflight is not None and not 1 <= inflight <= 10000:
         raise UsageError(f"--inflight {inflight}: must be 1 to 10000")
+    from revenant.probe.config import RENDER_MODES
+
+    if render not in RENDER_MODES:
+        raise UsageError(f"--render {render}: must be one of {', '.join(RENDER_MODES)}")
     config = ProbeConfig(
         allow=parse_allow(list(allow)),
         resolver=resolver,
@@ -318,6 +323,7 @@ def default_probe_config(
         http_port=http_port,
         https_port=https_port,
         proxy=proxy,
+        render=render,
     )
     if user_agent is not None:
         config = replace(config, user_agent=user_agent)

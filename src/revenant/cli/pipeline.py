@@ -28,6 +28,12 @@ _PROXY = typer.Option(
     "or http://HOST:PORT.",
 )
 _USER_AGENT = typer.Option(None, "--user-agent", help="User-Agent header of every request.")
+_RENDER = typer.Option(
+    "never",
+    "--render",
+    help="Also render in Chromium, every request through the prober: auto (pages with "
+    "little visible text or an app shell), always or never.",
+)
 _HTTP_PORT = typer.Option(80, "--http-port", help="Port for bare hostnames over HTTP (testnet).")
 _HTTPS_PORT = typer.Option(
     443, "--https-port", help="Port for bare hostnames over HTTPS (testnet)."
@@ -41,10 +47,16 @@ def _pipeline(
     ca: str | None,
     proxy: str | None = None,
     user_agent: str | None = None,
+    render: str = "never",
 ) -> Pipeline:
     settings = settings_of(ctx)
     config = default_probe_config(
-        allow=allow, resolver=resolver, ca_file=ca, proxy=proxy, user_agent=user_agent
+        allow=allow,
+        resolver=resolver,
+        ca_file=ca,
+        proxy=proxy,
+        user_agent=user_agent,
+        render=render,
     )
     return Pipeline(settings=settings, store=open_store(settings.db_url), probe_config=config)
 
@@ -68,6 +80,23 @@ def _capture_json(stored: Stored) -> dict[str, object]:
         "title": stored.fingerprint.title,
         "features": len(stored.fingerprint.features),
         "warc": cap.warc_file,
+        "rendered": _rendered_json(cap),
+    }
+
+
+def _rendered_json(cap: Capture) -> dict[str, object] | None:
+    r = cap.rendering
+    if r is None:
+        return None
+    return {
+        "outcome": str(r.outcome),
+        "reason": r.reason,
+        "browser": r.browser,
+        "requests": r.requests,
+        "fetched": sum(1 for e in cap.exchanges if e.role.startswith("render:")),
+        "refused": len(r.refused) + r.refused_more,
+        "dom_bytes": len(r.dom),
+        "screenshot_bytes": len(r.screenshot),
     }
 
 
@@ -81,10 +110,15 @@ def capture(
     ca_file: str | None = _CA,
     proxy: str | None = _PROXY,
     user_agent: str | None = _USER_AGENT,
+    render: bool = typer.Option(
+        False, "--render", help="Also render the page in Chromium (requests via the prober)."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Probe a target safely, record it as evidence (WARC + ledger) and fingerprint it."""
-    pipe = _pipeline(ctx, allow, resolver, ca_file, proxy, user_agent)
+    pipe = _pipeline(
+        ctx, allow, resolver, ca_file, proxy, user_agent, "always" if render else "never"
+    )
     try:
         stored = asyncio.run(_capture_one(pipe, url, case))
     finally:
@@ -98,6 +132,15 @@ def capture(
             f"{' (' + str(doc['reason']) + ')' if doc['reason'] else ''}"
             f" status={doc['status']} title={doc['title']!r} features={doc['features']}"
         )
+        rendered = doc["rendered"]
+        if isinstance(rendered, dict):
+            typer.echo(
+                f"  rendered in {rendered['browser']}: {rendered['outcome']}"
+                f"{' (' + str(rendered['reason']) + ')' if rendered['reason'] else ''}"
+                f", {rendered['requests']} request(s): {rendered['fetched']} fetched by the "
+                f"prober, {rendered['refused']} refused; DOM {rendered['dom_bytes']} bytes, "
+                f"screenshot {rendered['screenshot_bytes']} bytes"
+            )
     _require_page(stored)
 
 
@@ -168,12 +211,17 @@ def score(
     ca_file: str | None = _CA,
     proxy: str | None = _PROXY,
     user_agent: str | None = _USER_AGENT,
+    render: bool = typer.Option(
+        False, "--render", help="Also render the page in Chromium (requests via the prober)."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Score a target (captured now) or a WARC's captures against a case, with reasons."""
     if (url is None) == (warc is None):
         raise UsageError("give a URL or --warc FILE, not both, not neither")
-    pipe = _pipeline(ctx, allow, resolver, ca_file, proxy, user_agent)
+    pipe = _pipeline(
+        ctx, allow, resolver, ca_file, proxy, user_agent, "always" if render else "never"
+    )
     try:
         pipe.case_fingerprint(name)  # fail fast on a case without a fingerprint
         if url is not None:

@@ -27,6 +27,7 @@ from revenant.cli.pipeline import (
     _HTTPS_PORT,
     _JSON,
     _PROXY,
+    _RENDER,
     _RESOLVER,
     _USER_AGENT,
 )
@@ -86,6 +87,7 @@ def watch(
     proxy: str | None = _PROXY,
     user_agent: str | None = _USER_AGENT,
     inflight: int = typer.Option(500, "--inflight", help="Captures in flight at once."),
+    render: str = _RENDER,
     as_json: bool = _JSON,
 ) -> None:
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
@@ -103,6 +105,7 @@ def watch(
             proxy=proxy,
             user_agent=user_agent,
             inflight=inflight,
+            render=render,
         ),
     )
     tty = sys.stderr.isatty()
