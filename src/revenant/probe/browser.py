@@ -62,6 +62,32 @@ _INIT_SCRIPT = """
   try {
     Object.defineProperty(navigator, "geolocation", {value: undefined, configurable: false});
   } catch (e) {}
+  try {
+    Object.defineProperty(navigator, "sendBeacon", {value: undefined, configurable: false});
+  } catch (e) {}
+  // A script asking for thousands of requests at once floods the browser's own
+  // machinery before the renderer can refuse them one by one: past this budget per
+  // document, fetch and XMLHttpRequest fail inside the page (the renderer's request
+  // bound still applies to everything, whatever a page does to get around this).
+  let budget = %d;
+  const spend = () => { budget -= 1; return budget >= 0; };
+  const fetch0 = window.fetch;
+  if (fetch0) {
+    const fetch1 = function (...args) {
+      return spend() ? fetch0.apply(this, args)
+                     : Promise.reject(new TypeError("request budget spent"));
+    };
+    try { Object.defineProperty(window, "fetch", {value: fetch1, configurable: false}); } catch (e) {}
+  }
+  const XHR = window.XMLHttpRequest;
+  if (XHR) {
+    const send0 = XHR.prototype.send;
+    const send1 = function (...args) {
+      if (!spend()) throw new DOMException("request budget spent", "NetworkError");
+      return send0.apply(this, args);
+    };
+    try { Object.defineProperty(XHR.prototype, "send", {value: send1, configurable: false}); } catch (e) {}
+  }
 })();
 """
 
@@ -144,8 +170,9 @@ class Browser:
             raise FetchFailed(f"Chromium at {self.executable} did not start: {exc}") from None
         self.info = BrowserInfo(f"Chromium {self._browser.version}")
 
-    async def context(self, user_agent: str) -> Any:
-        """A fresh off-the-record profile for one capture."""
+    async def context(self, user_agent: str, request_budget: int = 150) -> Any:
+        """A fresh off-the-record profile for one capture; each of its documents may
+        call fetch/XMLHttpRequest `request_budget` times."""
         assert self._browser is not None
         context = await self._browser.new_context(
             user_agent=user_agent,
@@ -158,7 +185,7 @@ class Browser:
             bypass_csp=False,
             ignore_https_errors=True,  # certificates are the prober's to check and record
         )
-        await context.add_init_script(_INIT_SCRIPT)
+        await context.add_init_script(_INIT_SCRIPT % int(request_budget))
         return context
 
     async def close(self) -> None:

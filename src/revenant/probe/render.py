@@ -153,6 +153,8 @@ class _Job:
     tasks: set[asyncio.Future[Any]] = field(default_factory=set)
     closed: bool = False
     final_url: str = ""  # where the page was when the profile closed
+    cdp: Any = None  # the page's DevTools session
+    flooded: bool = False  # the page went past the request bound
 
     def refuse(self, url: str, kind: str, reason: str) -> None:
         if self.closed:
@@ -231,12 +233,13 @@ class Renderer:
         context: Any = None
         try:
             async with asyncio.timeout(b.render):
-                context = await self._browser.context(self._config.user_agent)
+                context = await self._browser.context(self._config.user_agent, b.render_requests)
                 await self._wire(context, job)
                 job.page = await context.new_page()
+                job.cdp = await context.new_cdp_session(job.page)
                 job.page.on("download", lambda d: self._download(job, d))
                 outcome, reason = await self._load(job, page.url)
-                dom, cut, height = await self._dom(context, job.page)
+                dom, cut, height = await self._dom(job.cdp)
                 shot = await self._screenshot(job.page, height)
                 if len(shot) > b.screenshot:
                     shot = await self._screenshot(job.page, VIEWPORT["height"])
@@ -250,7 +253,7 @@ class Renderer:
                 outcome = Outcome.PROTOCOL_ERROR
                 reason = f"browser: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
         finally:
-            await self._dispose(job, context)
+            await self._dispose(job, context, kill=outcome is not Outcome.OK or job.flooded)
         return job, Rendering(
             url=job.final_url or page.url,
             started=started,
@@ -271,9 +274,7 @@ class Renderer:
         refused as they appear."""
 
         def route(route: Any) -> None:
-            task: asyncio.Future[Any] = asyncio.ensure_future(self._answer(job, route))
-            job.tasks.add(task)
-            task.add_done_callback(job.tasks.discard)
+            self._spawn(job, self._answer(job, route))
 
         async def socket(ws: Any) -> None:
             job.requests += 1
@@ -285,9 +286,7 @@ class Renderer:
             if job.page is None or new is job.page:
                 return
             job.refuse(new.url or "about:blank", "popup", "popups are refused")
-            task = asyncio.ensure_future(new.close())
-            job.tasks.add(task)
-            task.add_done_callback(job.tasks.discard)
+            self._spawn(job, new.close())
 
         await context.route("**/*", route)
         await context.route_web_socket(re.compile(r".*"), socket)
@@ -295,9 +294,7 @@ class Renderer:
 
     def _download(self, job: _Job, download: Any) -> None:
         job.refuse(download.url, "download", "downloads are refused")
-        task = asyncio.ensure_future(download.cancel())
-        job.tasks.add(task)
-        task.add_done_callback(job.tasks.discard)
+        self._spawn(job, download.cancel())
 
     def _refusal(self, job: _Job, request: Any) -> str | None:
         b = self._config.bounds
@@ -328,6 +325,8 @@ class Renderer:
         request = route.request
         url, kind = request.url, request.resource_type
         job.requests += 1
+        if job.requests > self._config.bounds.render_requests:
+            job.flooded = True
         why = self._refusal(job, request)
         if why:
             job.refuse(url, kind, why)
@@ -360,6 +359,11 @@ class Renderer:
         job.given += len(body)
         await route.fulfill(status=status, headers=_fulfil_headers(exchange), body=body)
 
+    def _spawn(self, job: _Job, coro: Any) -> None:
+        task: asyncio.Future[Any] = asyncio.ensure_future(coro)
+        job.tasks.add(task)
+        task.add_done_callback(job.tasks.discard)
+
     async def _load(self, job: _Job, url: str) -> tuple[Outcome, str]:
         """Navigate, then let the page's requests settle; a slow page is a TIMEOUT
         outcome but is still snapshotted."""
@@ -383,27 +387,22 @@ class Renderer:
                 )
         return outcome, reason
 
-    async def _dom(self, context: Any, page: Any) -> tuple[bytes, bool, int]:
+    async def _dom(self, cdp: Any) -> tuple[bytes, bool, int]:
         """(DOM after load, whether it was cut, document height), read from an isolated
         world within the time left."""
-        cdp = await context.new_cdp_session(page)
-        try:
-            tree = await cdp.send("Page.getFrameTree")
-            world = await cdp.send(
-                "Page.createIsolatedWorld",
-                {"frameId": tree["frameTree"]["frame"]["id"], "worldName": "revenant"},
-            )
-            reply = await cdp.send(
-                "Runtime.evaluate",
-                {
-                    "expression": _DOM_JS % self._config.bounds.render_dom,
-                    "contextId": world["executionContextId"],
-                    "returnByValue": True,
-                },
-            )
-        finally:
-            with contextlib.suppress(Exception):
-                await cdp.detach()
+        tree = await cdp.send("Page.getFrameTree")
+        world = await cdp.send(
+            "Page.createIsolatedWorld",
+            {"frameId": tree["frameTree"]["frame"]["id"], "worldName": "revenant"},
+        )
+        reply = await cdp.send(
+            "Runtime.evaluate",
+            {
+                "expression": _DOM_JS % self._config.bounds.render_dom,
+                "contextId": world["executionContextId"],
+                "returnByValue": True,
+            },
+        )
         value = reply.get("result", {}).get("value")
         if not isinstance(value, str):
             return b"", False, 0
@@ -426,12 +425,22 @@ class Renderer:
         )
         return shot
 
-    async def _dispose(self, job: _Job, context: Any) -> None:
-        """Close the profile and stop answering: nothing is added after this."""
+    async def _dispose(self, job: _Job, context: Any, *, kill: bool) -> None:
+        """Close the profile and stop answering: nothing is added after this. A page
+        that hogs or floods its renderer (`kill`) has the renderer crashed first: closing
+        it politely can take longer than the rendering did."""
         if job.page is not None:
             with contextlib.suppress(Exception):
                 job.final_url = job.page.url
         job.closed = True
+        if job.cdp is not None:
+            # Each wait bounded: a hogged renderer answers nothing (Page.crash never
+            # answers at all), and an unbounded wait would outlive the time bound.
+            if kill:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(job.cdp.send("Page.crash"), 1)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(job.cdp.detach(), 1)
         for task in list(job.tasks):
             task.cancel()
         if job.tasks:
