@@ -49,6 +49,10 @@ _REFUSED_KINDS = {
     "prefetch": "prefetches are not fetched (only what the page loads)",
 }
 
+QUIET = 0.3
+"""Seconds without a request in flight after which a loaded page counts as settled
+(Playwright's "networkidle" waits 500 ms, most of a simple page's rendering time)."""
+
 AUTO_MIN_WORDS = 50
 """`--render auto` renders a page showing fewer visible words than this."""
 
@@ -381,11 +385,25 @@ class Renderer:
             outcome = Outcome.PROTOCOL_ERROR
             reason = f"navigation failed: {str(exc).splitlines()[0][:300]}"
         if outcome is Outcome.OK:
-            with contextlib.suppress(PlaywrightTimeout, Error):
-                await job.page.wait_for_load_state(
-                    "networkidle", timeout=int(b.render_settle * 1000)
-                )
+            await self._settle(job)
         return outcome, reason
+
+    async def _settle(self, job: _Job) -> None:
+        """After the load event, wait until no request of the page has been in the
+        prober's hands for QUIET seconds (the requests an app makes once its code has
+        run), at most `render_settle` seconds. Every request passes through `_answer`,
+        so its tasks are the page's network activity."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._config.bounds.render_settle
+        quiet_since: float | None = None
+        while (now := loop.time()) < deadline:
+            if job.tasks:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= QUIET:
+                return
+            await asyncio.sleep(0.05)
 
     async def _dom(self, cdp: Any) -> tuple[bytes, bool, int]:
         """(DOM after load, whether it was cut, document height), read from an isolated
@@ -420,8 +438,6 @@ class Renderer:
             type="png",
             full_page=True,
             clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": h},
-            animations="disabled",
-            caret="hide",
         )
         return shot
 
