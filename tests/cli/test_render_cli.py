@@ -87,3 +87,37 @@ def test_watch_render_refuses_an_unknown_mode(run) -> None:
     result = run("watch", "--once", "--render", "sometimes")
     assert result.exit_code == 2
     assert "--render sometimes" in result.output
+
+
+def test_watch_render_auto_renders_the_app_shell_only(
+    run, scenario: Scenario, net: Testnet, tmp_path: Path
+) -> None:
+    domains = [x for d in scenario.case_domains for x in ("--domain", d)]
+    assert run("case", "create", "coco", *domains).exit_code == 0
+    cap = run("capture", net.url(scenario.seized.name), "--case", "coco", "--json", network=True)
+    assert run("fingerprint", "coco", "--capture", str(json.loads(cap.stdout)["id"])).exit_code == 0
+    (spa,) = scenario.spa
+    classic = next(  # a server-rendered chat site: its raw page has plenty of words
+        s.name
+        for s in scenario.sites
+        if s.label == "decoy" and b"<main" in s.page("/").body  # type: ignore[union-attr]
+    )
+    names = tmp_path / "nrd.txt"
+    names.write_text(f"{spa}\n{classic}\n")
+    ports = ["--http-port", str(net.http_port), "--https-port", str(net.https_port)]
+    result = run(
+        *("watch", "--once", "--no-permutations", "--nrd", str(names), "--render", "auto"),
+        *ports,
+        network=True,
+    )
+    assert result.exit_code == 0, result.output
+    alerts = json.loads(run("alerts", "--json").stdout)
+    assert spa in {a["host"] for a in alerts if a["verdict"] == "re-emergence"}
+    rendered = set()
+    for warc in (tmp_path / "data" / "evidence" / "_unassigned").glob("*.warc.gz"):
+        with open(warc, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                if record.rec_type == "resource" and "rendered-dom" in uri:
+                    rendered.add(uri.split("://", 1)[1].split(":", 1)[0])
+    assert spa in rendered and classic not in rendered
