@@ -21,7 +21,7 @@ from revenant.evidence import EvidenceLog, read_captures
 from revenant.model import Capture, Outcome
 from revenant.probe import ProbeConfig, Prober
 from revenant.probe.browser import Browser
-from revenant.probe.render import needs_render
+from revenant.probe.shell import needs_render
 from revenant.testnet import Page, SiteSpec, Testnet
 from revenant.testnet.hostile import BROWSER_CASES, browser_name, browser_sites
 from tests.components import need_binary

@@ -29,7 +29,8 @@ from revenant.probe.fetch import (
     fetch,
 )
 from revenant.probe.links import page_links
-from revenant.probe.render import Renderer, wants_render
+from revenant.probe.render import Renderer
+from revenant.probe.shell import wants_render
 from revenant.probe.tls import recording_context, verifying_context
 
 _ADDRESS_TYPES = ("A", "AAAA")

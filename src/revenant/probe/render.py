@@ -5,9 +5,10 @@ the evidence apply to each subresource as to the page itself.
 
 It must never let the browser fetch anything itself: the page and the scripts and
 styles the prober already holds are answered from the capture, anything else the
-page asks for is fetched by `Prober.fetch` or refused (images, video, audio, fonts and
-anything the policy refuses, WebSockets, event streams, pings, non-GET methods,
-downloads, popups, requests past the bound). It must never exceed the rendering's
+page asks for is fetched by `Prober.fetch` or refused (what `policy.browser_refusal`
+refuses: images, video, audio, fonts, WebSockets, event streams, pings, non-GET
+methods...; what the prober's policy refuses; downloads, popups, requests past the
+bound). Which pages are rendered in `auto` mode is `shell.py`'s call. It must never exceed the rendering's
 time bound, its request bound or its byte bound, and never raise for what a page does:
 a page that hangs, loops or crashes the renderer ends as an outcome with a reason.
 What it returns is the capture with the browser's exchanges (role "render:<type>")
@@ -24,40 +25,19 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from selectolax.lexbor import LexborHTMLParser
 from yarl import URL
 
 from revenant.model import Capture, Clock, Exchange, Outcome, Refusal, Rendering, utcnow
 from revenant.probe.browser import VIEWPORT, Browser
 from revenant.probe.config import ProbeConfig
 from revenant.probe.fetch import Fetched
-from revenant.probe.policy import url_refusal
-
-FULFILLED_KINDS = frozenset({"document", "script", "stylesheet", "xhr", "fetch"})
-"""Resource types the renderer fetches for the page; everything else is refused."""
-
-_REFUSED_KINDS = {
-    "image": "images are never downloaded",
-    "media": "video and audio are never downloaded",
-    "font": "fonts are never downloaded",
-    "texttrack": "subtitle tracks belong to video, which is never downloaded",
-    "websocket": "WebSockets are refused (an open channel the prober cannot bound or record)",
-    "eventsource": "event streams are refused (an open channel the prober cannot bound or record)",
-    "ping": "pings and beacons are never sent",
-    "manifest": "web app manifests are not fetched",
-    "cspviolationreport": "reports to the site are never sent",
-    "prefetch": "prefetches are not fetched (only what the page loads)",
-}
+from revenant.probe.policy import WEBSOCKET_REFUSAL, browser_refusal, url_refusal
+from revenant.probe.shell import renderable
 
 QUIET = 0.3
 """Seconds without a request in flight after which a loaded page counts as settled
 (Playwright's "networkidle" waits 500 ms, most of a simple page's rendering time)."""
 
-AUTO_MIN_WORDS = 50
-"""`--render auto` renders a page showing fewer visible words than this."""
-
-_SHELL_IDS = ("root", "app", "__next", "__nuxt", "svelte", "main-app", "application")
-_MAX_SNIFF = 2 * 1024 * 1024
 _DROPPED_HEADERS = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
@@ -70,47 +50,6 @@ class Fetcher(Protocol):
     async def fetch(
         self, url: str, role: str, *, bad_cert: dict[str, str] | None = None
     ) -> Fetched: ...
-
-
-def renderable(page: Exchange | None) -> bool:
-    """Whether a captured page can be rendered: an HTML answer whose body was kept."""
-    if page is None or page.status is None or not page.content:
-        return False
-    if page.outcome not in (Outcome.OK, Outcome.TOO_LARGE):
-        return False
-    ctype = (page.header("Content-Type") or "").lower()
-    return "html" in ctype or (not ctype and page.content.lstrip()[:1] == b"<")
-
-
-def needs_render(page: Exchange | None) -> bool:
-    """`--render auto`: a renderable page with little visible text, or an app shell
-    (an empty mount point such as <div id="root"></div>)."""
-    if not renderable(page):
-        return False
-    assert page is not None
-    try:
-        tree = LexborHTMLParser(page.content[:_MAX_SNIFF].decode("utf-8", "replace"))
-        body = tree.body
-        if body is None:
-            return True
-        for hidden in tree.css("script, style, noscript, template"):
-            hidden.decompose()
-        if len((body.text(separator=" ") or "").split()) < AUTO_MIN_WORDS:
-            return True
-        for shell in _SHELL_IDS:
-            mount = tree.css_first(f"#{shell}")
-            if mount is not None and not (mount.text(strip=True) or "").strip():
-                return True
-    except (ValueError, RuntimeError, MemoryError):
-        return True
-    return False
-
-
-def wants_render(capture: Capture, mode: str) -> bool:
-    """Whether a capture is rendered in `mode` ("never", "auto" or "always")."""
-    if mode == "always":
-        return renderable(capture.page)
-    return mode == "auto" and needs_render(capture.page)
 
 
 def _key(url: str) -> str:
@@ -282,7 +221,7 @@ class Renderer:
 
         async def socket(ws: Any) -> None:
             job.requests += 1
-            job.refuse(ws.url, "websocket", _REFUSED_KINDS["websocket"])
+            job.refuse(ws.url, "websocket", WEBSOCKET_REFUSAL)
             with contextlib.suppress(Exception):
                 await ws.close(code=1008, reason="refused")
 
@@ -310,12 +249,7 @@ class Renderer:
             frame_page = None
         if frame_page is None or frame_page is not job.page:
             return "requests from outside the rendered page (a popup or a worker) are refused"
-        kind = request.resource_type
-        if kind not in FULFILLED_KINDS:
-            return _REFUSED_KINDS.get(kind, f"{kind} requests are not fetched for rendering")
-        if request.method != "GET":
-            return f"{request.method} is never sent (the prober only reads: GET)"
-        return url_refusal(request.url)
+        return browser_refusal(request.resource_type, request.method) or url_refusal(request.url)
 
     async def _answer(self, job: _Job, route: Any) -> None:
         try:
