@@ -121,3 +121,14 @@ def test_watch_render_auto_renders_the_app_shell_only(
                 if record.rec_type == "resource" and "rendered-dom" in uri:
                     rendered.add(uri.split("://", 1)[1].split(":", 1)[0])
     assert spa in rendered and classic not in rendered
+
+
+def test_render_without_chromium_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REVENANT_CHROMIUM", str(tmp_path / "no-chromium"))
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(tmp_path / "d"), "capture", "https://x.invalid/", "--render"]
+    )
+    assert result.exit_code == 1
+    assert "rendering needs Chromium at" in result.output and "no-chromium" in result.output

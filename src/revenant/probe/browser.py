@@ -22,8 +22,9 @@ from typing import Any
 
 from revenant.errors import FetchFailed
 
-CHROMIUM = os.environ.get("REVENANT_CHROMIUM", "/usr/bin/chromium")
-"""Debian's Chromium (`scripts/system-deps.sh`); REVENANT_CHROMIUM names another."""
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium (`scripts/system-deps.sh`); the environment's REVENANT_CHROMIUM,
+read at launch, names another."""
 
 FLAGS = (
     "--headless",
@@ -116,8 +117,8 @@ class Browser:
     """One headless Chromium for many renders: `async with Browser() as b:
     context = await b.context(user_agent)`; each context is a fresh profile."""
 
-    def __init__(self, executable: str = CHROMIUM) -> None:
-        self.executable = executable
+    def __init__(self, executable: str | None = None) -> None:
+        self.executable = executable or os.environ.get("REVENANT_CHROMIUM", CHROMIUM)
         self._playwright: Any = None
         self._manager: Any = None
         self._browser: Any = None
