@@ -344,3 +344,20 @@ def test_chromium_alone_cannot_reach_the_network(corpus: Corpus) -> None:
     assert len(errors) == 3, errors
     assert corpus.wire.connections == 0
     assert sum(n for (site, _), n in corpus.net.hits.items() if site == "spa.test") == before
+
+
+def test_the_browsers_requests_go_through_the_configured_proxy(corpus: Corpus, socks: str) -> None:
+    """The proxy setting applies to every subresource: the app's data request is made
+    by the prober through the SOCKS proxy (the peer recorded is the proxy's)."""
+    config = replace(corpus.config, proxy=socks)
+
+    async def one() -> Capture:
+        async with Prober(config) as prober:
+            return await prober.capture(corpus.net.url("spa.test"))
+
+    capture = asyncio.run(one())
+    assert capture.rendering is not None and b"Drawn by script" in capture.rendering.dom
+    (api,) = [e for e in capture.exchanges if e.url.endswith("/api/site")]
+    assert api.role == "render:fetch" and api.outcome is Outcome.OK
+    # the proxy listens on 127.0.0.1; the site on its own 127.B.x.y address
+    assert api.peer == "127.0.0.1" != corpus.net.address_of("spa.test")
