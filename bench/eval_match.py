@@ -21,6 +21,10 @@ dnstwist's method: ssdeep (ppdeep) and TLSH (py-tlsh) of the whole HTML after
 dnstwist's own normalisation (UrlOpener._normalize); dnstwist reports any similarity
 above 0%, so "detected" is ssdeep > 0 and TLSH score int(100 - min(diff, 300) / 3) > 0.
 
+A third set, SPA re-emergences raw versus rendered (`eval_spa`, --spa-seeds, real
+Chromium): each seed's scenario served on a testnet and captured twice by the prober,
+raw and rendered; prints one line per mode.
+
 Last line: `revenant P=… R=… F1=… ; dnstwist-ssdeep P=… R=… ; dnstwist-tlsh P=… R=…`
 """
 
@@ -415,6 +419,85 @@ def eval_pages(*, cold: bool = False, every_case: bool = False) -> Result:
     return res
 
 
+# ------------------------------------------------------------------ SPA, raw vs rendered
+
+
+def eval_spa(seeds: list[int], spa: int = 4) -> dict[str, Result]:
+    """SPA re-emergences (words and identifiers drawn by JavaScript), scored from raw
+    captures and from rendered ones. Each seed's scenario is served on a testnet and
+    every site is captured twice by the real prober, raw and `--render always` (real
+    Chromium); the case is the seized site captured the same way. Background: the
+    other seeds' captures of the same mode plus this seed's unrelated sites, the
+    scored one left out. Returns {"raw": ..., "rendered": ...}; `Result.errors` holds
+    the SPA sites' own lines."""
+    import asyncio
+    from dataclasses import replace
+
+    from revenant.demo import probe_config_for
+    from revenant.probe import Prober
+    from revenant.testnet import Testnet
+    from revenant.testnet.scenario import generate
+
+    async def capture_all(config: object, urls: list[str]) -> list[Capture]:
+        async with Prober(config) as prober:  # type: ignore[arg-type]
+            return list(await asyncio.gather(*(prober.capture(u) for u in urls)))
+
+    runs: dict[str, list[tuple[object, dict[str, Fingerprint]]]] = {"raw": [], "rendered": []}
+    for seed in seeds:
+        sc = generate(seed, reemergences=4, decoys=14, background=24, spa=spa)
+        with Testnet(sc.sites, seed=seed) as net:
+            urls = [net.url(site.name) for site in sc.sites]
+            for mode in runs:
+                config = replace(
+                    probe_config_for(net), render="always" if mode == "rendered" else "never"
+                )
+                caps = asyncio.run(capture_all(config, urls))
+                runs[mode].append(
+                    (sc, {s.name: extract(c) for s, c in zip(sc.sites, caps, strict=True)})
+                )
+    out: dict[str, Result] = {}
+    for mode, per_seed in runs.items():
+        res = Result.empty()
+        for sc, fps in per_seed:
+            others = [fp for sc2, f2 in per_seed if sc2 is not sc for fp in f2.values()]
+            unrelated = [s for s in sc.sites if s.operator != "case"]  # type: ignore[attr-defined]
+            bg_all = Background(
+                _counts([*others, *(fps[s.name] for s in unrelated)])[0],
+                len(others) + len(unrelated),
+            )
+            calib = Background((), 0)
+            calib.calibrate(others, random.Random(sc.seed))  # type: ignore[attr-defined]
+            case_fp = build_case_fingerprint(sc.case(), [fps[sc.seized.name]])  # type: ignore[attr-defined]
+            for site in sc.sites:  # type: ignore[attr-defined]
+                if site.label == "seized":
+                    continue
+                truth = site.label == "re-emergence"
+                bg = bg_all if truth else bg_all.excluding(*_counts([fps[site.name]]))
+                bg.calibration = calib.calibration
+                s = score(case_fp, fps[site.name], bg)
+                res.revenant.add(truth, s.verdict is not Verdict.UNRELATED)
+                res.bits[truth].append(s.bits)
+                if site.name in sc.spa:  # type: ignore[attr-defined]
+                    top = "; ".join(c.why for c in s.contributions[:2])
+                    res.errors.append(f"{s.verdict} {s.bits:.1f} bits {site.name}: {top}")
+        out[mode] = res
+    return out
+
+
+def _spa_lines(results: dict[str, Result]) -> list[str]:
+    lines = []
+    for mode, r in results.items():
+        p, rc, _ = r.revenant.prf()
+        found = sum(1 for e in r.errors if e.startswith("re-emergence"))
+        top = max(r.bits[False], default=0.0)
+        lines.append(
+            f"spa {mode}: {found} of {len(r.errors)} SPA re-emergences reach re-emergence; "
+            f"all sites P={p:.3f} R={rc:.3f} (tp={r.revenant.tp} fp={r.revenant.fp} "
+            f"fn={r.revenant.fn} tn={r.revenant.tn}), highest negative {top:.1f} bits"
+        )
+    return lines
+
+
 def _line(name: str, r: Result) -> str:
     p, rc, f = r.revenant.prf()
     sp, sr, _ = r.ssdeep.prf()
@@ -528,6 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         default=Path("eval_match_tippett.png"),
         help="where to write the Tippett plot (default ./eval_match_tippett.png)",
     )
+    ap.add_argument(
+        "--spa-seeds", type=int, default=2, help="seeds served and rendered in Chromium (0: skip)"
+    )
     args = ap.parse_args(argv)
     t = time.perf_counter()
     total = Result.empty()
@@ -546,6 +632,17 @@ def main(argv: list[str] | None = None) -> int:
         total.merge(r)
     for err in total.errors[: args.errors]:
         print("  miss:", err[:400])
+    if args.spa_seeds:
+        from revenant.probe.browser import CHROMIUM
+
+        if Path(CHROMIUM).exists():
+            spa = eval_spa(list(range(args.first_seed, args.first_seed + args.spa_seeds)))
+            for line in _spa_lines(spa):
+                print(line)
+            for err in spa["rendered"].errors[: args.errors]:
+                print("  spa rendered:", err[:300])
+        else:
+            print(f"spa: skipped (no Chromium at {CHROMIUM})")
     print(f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     title = "eval_match " + " ".join(argv if argv is not None else sys.argv[1:])
     print(lr_line(total.pairs, lr.load_validation(), args.tippett, title.strip()))

@@ -183,6 +183,35 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A request a rendering browser made and Revenant did not fulfil, and why."""
+
+    url: str
+    kind: str  # the browser's resource type ("image", "websocket", "popup", "download"...)
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a real browser showed of the page, every request it made fulfilled by the
+    prober (its exchanges are the capture's, role "render:<type>"): the DOM after load,
+    a full-page screenshot (PNG, images blocked) and the requests refused."""
+
+    url: str  # the page loaded
+    started: datetime
+    finished: datetime
+    outcome: Outcome
+    reason: str = ""
+    dom: bytes = b""  # UTF-8 serialisation of the document after load
+    dom_truncated: bool = False
+    screenshot: bytes = b""  # PNG
+    refused: tuple[Refusal, ...] = ()
+    refused_more: int = 0  # refusals past the bound, counted but not listed
+    requests: int = 0  # requests the page made, fulfilled or not
+    browser: str = ""  # product and version
+
+
+@dataclass(frozen=True)
 class Capture:
     """Everything one probe of one target saw: DNS, TLS, and every HTTP exchange."""
 
@@ -197,6 +226,7 @@ class Capture:
     exchanges: tuple[Exchange, ...] = ()
     id: int | None = None
     warc_file: str | None = None
+    rendering: Rendering | None = None
 
     @property
     def page(self) -> Exchange | None:
@@ -266,6 +296,7 @@ class Fingerprint:
     dom_simhash: int | None = None  # 64-bit, unsigned
     text_minhash: tuple[int, ...] = ()
     text_words: int = 0  # visible words behind the text sketches (tiny texts are weak)
+    shot_phash: int | None = None  # 64-bit pHash of the rendered screenshot's first screen
     host: str = ""
     registrable: str = ""
     brand_tokens: tuple[str, ...] = ()

@@ -58,6 +58,23 @@ def _capture_json(stored: Processed) -> dict[str, object]:
             }
             for a in stored.alerts
         ],
+        "rendered": _rendered_json(cap),
+    }
+
+
+def _rendered_json(cap: Capture) -> dict[str, object] | None:
+    r = cap.rendering
+    if r is None:
+        return None
+    return {
+        "outcome": str(r.outcome),
+        "reason": r.reason,
+        "browser": r.browser,
+        "requests": r.requests,
+        "fetched": sum(1 for e in cap.exchanges if e.role.startswith("render:")),
+        "refused": len(r.refused) + r.refused_more,
+        "dom_bytes": len(r.dom),
+        "screenshot_bytes": len(r.screenshot),
     }
 
 
@@ -89,6 +106,15 @@ def capture(
             f"{' (' + str(doc['reason']) + ')' if doc['reason'] else ''}"
             f" status={doc['status']} title={doc['title']!r} features={doc['features']}"
         )
+        rendered = doc["rendered"]
+        if isinstance(rendered, dict):
+            typer.echo(
+                f"  rendered in {rendered['browser']}: {rendered['outcome']}"
+                f"{' (' + str(rendered['reason']) + ')' if rendered['reason'] else ''}"
+                f", {rendered['requests']} request(s): {rendered['fetched']} fetched by the "
+                f"prober, {rendered['refused']} refused; DOM {rendered['dom_bytes']} bytes, "
+                f"screenshot {rendered['screenshot_bytes']} bytes"
+            )
         for alert in done.alerts:
             typer.echo(
                 f"  alert #{alert.alert_id} case {alert.case}: {alert.score.bits:.1f} bits, "

@@ -1,5 +1,5 @@
 """The one set of probe options (`--resolver`, `--allow`, `--ca-file`, ports, `--proxy`,
-`--user-agent`, `--inflight`) shared by every command that probes.
+`--user-agent`, `--inflight`, `--render`) shared by every command that probes.
 
 `@probe_options` adds them to a command and hands it a checked `ProbeConfig` as its
 `probe` argument, so `capture`, `score` and `watch` can never drift apart: a new probe
@@ -62,27 +62,60 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
 }
 
 
+_RENDER_FLAG = (
+    bool,
+    typer.Option(
+        False,
+        "--render",
+        help="Also render the page in Chromium; every request the browser makes goes "
+        "through the prober.",
+    ),
+)
+_RENDER_MODE = (
+    str,
+    typer.Option(
+        "never",
+        "--render",
+        help="Render in Chromium too: auto (pages with little visible text or an app "
+        "shell), always or never; every request the browser makes goes through the prober.",
+    ),
+)
+
+
 def probe_options(command: F) -> F:
-    """Give `command` the probe options; it receives them as `probe: ProbeConfig`."""
+    """Give a one-target command (`capture`, `score`) the probe options, `--render` as a
+    flag; it receives them as `probe: ProbeConfig`."""
+    return _with_options(command, {**_OPTIONS, "render": _RENDER_FLAG})
+
+
+def watch_probe_options(command: F) -> F:
+    """The same options for the watch, `--render` as a mode (auto, always, never)."""
+    return _with_options(command, {**_OPTIONS, "render": _RENDER_MODE})
+
+
+def _with_options(command: F, options: dict[str, tuple[Any, Any]]) -> F:
     signature = inspect.signature(command, eval_str=True)
     if "probe" not in signature.parameters:
         raise TypeError(f"{command.__name__} needs a `probe: ProbeConfig` parameter")
     own = [p for name, p in signature.parameters.items() if name != "probe"]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
-        for name, (kind, option) in _OPTIONS.items()
+        for name, (kind, option) in options.items()
     ]
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        given = {name: kwargs.pop(name) for name in _OPTIONS}
-        kwargs["probe"] = default_probe_config(**given)
+        given = {name: kwargs.pop(name) for name in options}
+        render = given.pop("render")
+        if isinstance(render, bool):
+            render = "always" if render else "never"
+        kwargs["probe"] = default_probe_config(**given, render=render)
         return command(*args, **kwargs)
 
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=[*own, *added]
     )
-    hints = {p.name: p.annotation for p in own} | {n: k for n, (k, _) in _OPTIONS.items()}
+    hints = {p.name: p.annotation for p in own} | {n: k for n, (k, _) in options.items()}
     wrapper.__annotations__ = hints | {"return": signature.return_annotation}
     del wrapper.__wrapped__  # type: ignore[attr-defined]  # Typer must read the new signature
     return wrapper  # type: ignore[return-value]

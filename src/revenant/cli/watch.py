@@ -23,7 +23,7 @@ from revenant.act.recheck import ConfirmedSource
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
 from revenant.cli.pipeline import _JSON
-from revenant.cli.probing import probe_options
+from revenant.cli.probing import watch_probe_options
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
 from revenant.errors import UsageError
 from revenant.pipeline import Pipeline
@@ -59,7 +59,7 @@ def _logging(tty: bool) -> None:
 
 
 @app.command()
-@probe_options
+@watch_probe_options
 def watch(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="One pass over the sources, then exit."),

@@ -12,7 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from revenant import __version__
-from revenant.model import Capture, Certificate, DnsRecord, Exchange, Outcome, TlsInfo
+from revenant.model import (
+    Capture,
+    Certificate,
+    DnsRecord,
+    Exchange,
+    Outcome,
+    Refusal,
+    Rendering,
+    TlsInfo,
+)
 
 FORMAT = "revenant-capture/1"
 
@@ -68,11 +77,55 @@ def exchange_to_json(
     }
 
 
-def capture_to_json(
-    capture: Capture, records: list[tuple[str | None, str | None]], *, decompressed_limit: int
-) -> dict[str, Any]:
-    """The metadata document; `records[i]` = (request, response) record ids of exchange i."""
+def _rendering(r: Rendering, dom_record: str | None, shot_record: str | None) -> dict[str, Any]:
     return {
+        "url": r.url,
+        "started": _time(r.started),
+        "finished": _time(r.finished),
+        "outcome": str(r.outcome),
+        "reason": r.reason,
+        "browser": r.browser,
+        "requests": r.requests,
+        "refused": [{"url": f.url, "kind": f.kind, "reason": f.reason} for f in r.refused],
+        "refused_more": r.refused_more,
+        "dom_record": dom_record,
+        "dom_length": len(r.dom),
+        "dom_truncated": r.dom_truncated,
+        "screenshot_record": shot_record,
+        "screenshot_length": len(r.screenshot),
+    }
+
+
+def rendering_from_json(d: dict[str, Any], dom: bytes, screenshot: bytes) -> Rendering:
+    """The `Rendering` a metadata document's "render" part describes, with its bodies."""
+    return Rendering(
+        url=d["url"],
+        started=datetime.fromisoformat(d["started"]),
+        finished=datetime.fromisoformat(d["finished"]),
+        outcome=Outcome(d["outcome"]),
+        reason=d.get("reason", ""),
+        dom=dom,
+        dom_truncated=bool(d.get("dom_truncated", False)),
+        screenshot=screenshot,
+        refused=tuple(
+            Refusal(str(f["url"]), str(f["kind"]), str(f["reason"])) for f in d.get("refused", ())
+        ),
+        refused_more=int(d.get("refused_more", 0)),
+        requests=int(d.get("requests", 0)),
+        browser=str(d.get("browser", "")),
+    )
+
+
+def capture_to_json(
+    capture: Capture,
+    records: list[tuple[str | None, str | None]],
+    *,
+    decompressed_limit: int,
+    rendered: tuple[str | None, str | None] = (None, None),
+) -> dict[str, Any]:
+    """The metadata document; `records[i]` = (request, response) record ids of exchange i,
+    `rendered` the record ids of the rendered DOM and the screenshot."""
+    doc = {
         "format": FORMAT,
         "revenant": __version__,
         "target": capture.target,
@@ -92,6 +145,9 @@ def capture_to_json(
             for e, (req, resp) in zip(capture.exchanges, records, strict=True)
         ],
     }
+    if capture.rendering is not None:
+        doc["render"] = _rendering(capture.rendering, *rendered)
+    return doc
 
 
 def _headers(value: Any) -> tuple[tuple[str, str], ...]:
@@ -133,7 +189,10 @@ def exchange_from_json(d: dict[str, Any], payload: bytes, content: bytes) -> Exc
 
 
 def capture_from_json(
-    d: dict[str, Any], exchanges: tuple[Exchange, ...], warc_file: str
+    d: dict[str, Any],
+    exchanges: tuple[Exchange, ...],
+    warc_file: str,
+    rendering: Rendering | None = None,
 ) -> Capture:
     """The capture described by a metadata document, with its rebuilt exchanges."""
     tls = d.get("tls")
@@ -160,4 +219,5 @@ def capture_from_json(
         ),
         exchanges=exchanges,
         warc_file=warc_file,
+        rendering=rendering,
     )

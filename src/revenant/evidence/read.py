@@ -19,7 +19,12 @@ from warcio.exceptions import ArchiveLoadFailed
 from yarl import URL
 
 from revenant.errors import BadWarc
-from revenant.evidence.metadata import FORMAT, capture_from_json, exchange_from_json
+from revenant.evidence.metadata import (
+    FORMAT,
+    capture_from_json,
+    exchange_from_json,
+    rendering_from_json,
+)
 from revenant.model import Capture, Exchange, Outcome
 from revenant.probe.decode import decode
 
@@ -115,11 +120,19 @@ def _own_capture(doc: dict[str, Any], bodies: dict[str, bytes], file: str) -> Ca
                     break
             content = decode(payload, encoding, limit).content
         exchanges.append(exchange_from_json(ex, payload, content))
-    return capture_from_json(doc, tuple(exchanges), file)
+    render = doc.get("render")
+    rendering = None
+    if isinstance(render, dict):
+        rendering = rendering_from_json(
+            render,
+            bodies.pop(render.get("dom_record") or "", b""),
+            bodies.pop(render.get("screenshot_record") or "", b""),
+        )
+    return capture_from_json(doc, tuple(exchanges), file, rendering)
 
 
 def _captures_in(path: Path) -> Iterator[Capture]:
-    pending: dict[str, bytes] = {}  # response record id -> body, until its metadata
+    pending: dict[str, bytes] = {}  # response/resource record id -> body, until its metadata
     offset = 0
     own = False  # set by a Revenant warcinfo record
     try:
@@ -139,6 +152,8 @@ def _captures_in(path: Path) -> Iterator[Capture]:
                         pending[rid] = body
                     else:
                         yield _plain_capture(record, body, cut, str(path))
+                elif rtype == "resource" and own and rid:
+                    pending[rid], _ = _read_bounded(record.raw_stream, MAX_BODY)
                 elif rtype == "metadata" and ctype.startswith("application/json") and own:
                     raw, cut = _read_bounded(record.raw_stream, MAX_BODY)
                     offset = it.get_record_offset()

@@ -1,6 +1,8 @@
 """Writing captures as WARC 1.1: per file a `warcinfo`, per exchange a `request` and a
 `response` (status line and headers as received, then the body as received), per
-capture a `metadata` record (JSON: DNS, TLS chain, peer, timings, outcomes). Each
+rendered capture a `resource` record of the DOM after load and one of the screenshot,
+per capture a `metadata` record (JSON: DNS, TLS chain, peer, timings, outcomes, the
+browser's refused requests). Each
 record is its own gzip member, carries WARC-Block-Digest (and WARC-Payload-Digest for
 responses) and gets a custody ledger entry. Files roll over by size, one directory
 per case.
@@ -216,6 +218,44 @@ class EvidenceLog:
                 self._size += len(member)
         return self.ledger.append_many(items)
 
+    def _rendering(
+        self,
+        capture: Capture,
+        page_id: str | None,
+        records: list[tuple[bytes, dict[str, object]]],
+    ) -> tuple[str | None, str | None]:
+        """The rendered DOM and the screenshot as `resource` records (appended to
+        `records`); their record ids, for the capture's metadata."""
+        r = capture.rendering
+        if r is None:
+            return None, None
+        ids: list[str | None] = []
+        refers = {"WARC-Refers-To": page_id} if page_id else {}
+        for kind, body, ctype in (
+            ("rendered-dom", r.dom, "text/html; charset=utf-8"),
+            ("screenshot", r.screenshot, "image/png"),
+        ):
+            if not body:
+                ids.append(None)
+                continue
+            rid = self._record_id()
+            extra = {"Content-Type": ctype, **refers}
+            if kind == "rendered-dom" and r.dom_truncated:
+                extra["WARC-Truncated"] = "length"
+            records.append(
+                self._record(
+                    "resource",
+                    extra,
+                    body,
+                    r.finished,
+                    uri=_resource_uri(kind, r.url),
+                    payload=body,
+                    record_id=rid,
+                )
+            )
+            ids.append(rid)
+        return ids[0], ids[1]
+
     def write(self, capture: Capture) -> Path:
         """Write one capture's records, then their ledger entries; returns the WARC file."""
         if self._file is None or self._size >= self._max:
@@ -263,7 +303,8 @@ class EvidenceLog:
             ids.append((req_id, resp_id))
             if e.role == "page":
                 page_id = resp_id
-        doc = capture_to_json(capture, ids, decompressed_limit=self._limit)
+        rendered = self._rendering(capture, page_id, records)
+        doc = capture_to_json(capture, ids, decompressed_limit=self._limit, rendered=rendered)
         block = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode("utf-8")
         meta_extra = {"Content-Type": "application/json"}
         if page_id:
@@ -274,6 +315,10 @@ class EvidenceLog:
         path = self._file
         self._append(records)
         return path
+
+
+def _resource_uri(kind: str, url: str) -> str:
+    return f"urn:revenant:{kind}:{url}"
 
 
 def open_case_log(data_dir: str | Path, case: str, **options: Any) -> EvidenceLog:

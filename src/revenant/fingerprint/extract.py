@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -31,7 +32,14 @@ from revenant.fingerprint.identifiers import LITERALS, find_identifiers
 from revenant.fingerprint.literals import LiteralSet
 from revenant.fingerprint.names import brand_tokens, registrable
 from revenant.fingerprint.network import AsnTable, network_features
-from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text, text_blocks
+from revenant.fingerprint.screenshot import screenshot_phash
+from revenant.fingerprint.text import (
+    TextSketch,
+    normalize_title,
+    path_simhash,
+    sketch_text,
+    text_blocks,
+)
 from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome, Revealed
 from revenant.probe.decode import NOT_ASCII, charset
 from revenant.probe.decode import text as decode
@@ -77,46 +85,28 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     if page_ex is not None and _ok(page_ex):
         base = page_ex.url or capture.target
         page = _parse_page(page_ex.content[:MAX_HTML], page_ex.header("content-type"))
-        title = normalize_title(page.title)
-        if title:
-            feats.add(("title", title))
-        if page.generator:
-            feats.add(("generator", page.generator.lower()[:MAX_VALUE]))
-        feats.update(asset_features(base, site, page.scripts, page.styles))
-        feats.update(inline_script_features(page.inline_scripts))
-        feats.update(form_features(base, site, page.forms))
-        feats.update(_link_hosts(base, site, page.links))
-        # Identifiers and endpoints live in code and attributes, not in style sheets
-        # or markup: searching only there keeps the scan to a fraction of the page.
-        code = "\n".join(
-            [
-                *page.inline_scripts,
-                *page.data_scripts,
-                *page.attr_text,
-                *page.scripts,
-                *page.styles,
-                *page.icons,
-                *(f.action for f in page.forms),
-            ]
-        )
-        visible = "\n".join(page.text)
-        feats.update(_code_features(site, code, visible))
-        sketch = sketch_text(page.text)
-        text_sh, text_mh, words = sketch.simhash, sketch.minhash, sketch.words
-        others = _other_sites_words(site, page.link_texts, sketch.blocks)
-        feats.update(("text", block) for block in sketch.blocks if block not in others)
-        dom_sh = path_simhash(page.paths)
-        outbound = [
-            *page.links,
-            *page.frames,
-            *page.refreshes,
-            *(f.action for f in page.forms),
-            *page.styles,
-            *page.icons,
-        ]
-        revealed = Revealed(_absolute_hosts(outbound), visible)
+        raw = _page_features(page, base, site, feats)
+        title, dom_sh, revealed = raw.title, raw.dom, raw.revealed
+        text_sh, text_mh, words = raw.sketch.simhash, raw.sketch.minhash, raw.sketch.words
     for text in script_texts:
         feats.update(_code_features(site, text))
+    rendering = capture.rendering
+    shot: int | None = None
+    if rendering is not None:
+        shot = screenshot_phash(rendering.screenshot) if rendering.screenshot else None
+        feats.update(_browser_features(capture, site))
+        if rendering.dom:
+            seen = _parse_page(rendering.dom[:MAX_HTML], "text/html; charset=utf-8")
+            shown = _page_features(seen, rendering.url, site, feats)
+            title = title or shown.title
+            r_sketch = shown.sketch
+            if r_sketch.words >= words:  # the sketches of what a visitor saw, when richer
+                text_sh, text_mh, words = r_sketch.simhash, r_sketch.minhash, r_sketch.words
+                dom_sh = shown.dom
+            revealed = Revealed(
+                tuple(dict.fromkeys((*revealed.hosts, *shown.revealed.hosts)))[:MAX_REVEALED],
+                "\n".join(t for t in (revealed.text, shown.revealed.text) if t),
+            )
     return Fingerprint(
         target=capture.target,
         features=frozenset(Feature(k, v[:MAX_VALUE]) for k, v in feats if v),
@@ -130,7 +120,82 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         brand_tokens=brand_tokens(host) if host else (),
         capture_id=capture.id,
         revealed=revealed,
+        shot_phash=shot,
     )
+
+
+class _PageRead(NamedTuple):
+    """What one parsed page (raw or rendered) gives besides its discrete features."""
+
+    title: str
+    sketch: TextSketch
+    dom: int | None  # DOM SimHash
+    revealed: Revealed  # for the pivots
+
+
+def _page_features(page: Page, base: str, site: str, feats: set[tuple[str, str]]) -> _PageRead:
+    """Add the discrete features of one parsed page (raw or rendered) to `feats`."""
+    title = normalize_title(page.title)
+    if title:
+        feats.add(("title", title))
+    if page.generator:
+        feats.add(("generator", page.generator.lower()[:MAX_VALUE]))
+    feats.update(asset_features(base, site, page.scripts, page.styles))
+    feats.update(inline_script_features(page.inline_scripts))
+    feats.update(form_features(base, site, page.forms))
+    feats.update(_link_hosts(base, site, page.links))
+    # Identifiers and endpoints live in code and attributes, not in style sheets
+    # or markup: searching only there keeps the scan to a fraction of the page.
+    code = "\n".join(
+        [
+            *page.inline_scripts,
+            *page.data_scripts,
+            *page.attr_text,
+            *page.scripts,
+            *page.styles,
+            *page.icons,
+            *(f.action for f in page.forms),
+        ]
+    )
+    visible = "\n".join(page.text)
+    feats.update(_code_features(site, code, visible))
+    sketch = sketch_text(page.text)
+    others = _other_sites_words(site, page.link_texts, sketch.blocks)
+    feats.update(("text", block) for block in sketch.blocks if block not in others)
+    outbound = [
+        *page.links,
+        *page.frames,
+        *page.refreshes,
+        *(f.action for f in page.forms),
+        *page.styles,
+        *page.icons,
+    ]
+    revealed = Revealed(_absolute_hosts(outbound), visible)
+    return _PageRead(title, sketch, path_simhash(page.paths), revealed)
+
+
+MAX_BROWSER_BODIES = 20
+"""Bodies of the browser's same-site script and data requests scanned like scripts."""
+
+
+def _browser_features(capture: Capture, site: str) -> set[tuple[str, str]]:
+    """Endpoints and identifiers in what the rendering browser asked for: the URLs of
+    its requests (fulfilled or refused: a refused WebSocket still names its endpoint)
+    and the bodies of its same-site scripts and data requests."""
+    assert capture.rendering is not None
+    browser = [e for e in capture.exchanges if e.role.startswith("render:")]
+    urls = [e.url for e in browser] + [r.url for r in capture.rendering.refused]
+    feats = _code_features(site, "\n".join(u[:MAX_VALUE] for u in urls))
+    scanned = 0
+    for e in browser:
+        if scanned >= MAX_BROWSER_BODIES:
+            break
+        if e.role in ("render:script", "render:xhr", "render:fetch") and _ok(e):
+            if registrable(urlsplit(e.url).hostname or "") != site:
+                continue
+            feats |= _code_features(site, decode(e.content[:MAX_SCRIPT], e.header("content-type")))
+            scanned += 1
+    return feats
 
 
 def _code_features(site: str, code: str, visible: str = "") -> set[tuple[str, str]]:

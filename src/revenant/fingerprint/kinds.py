@@ -360,6 +360,14 @@ KINDS: dict[str, Kind] = {
             extracted=False,
         ),
         Kind(
+            "similarity:screenshot",
+            "rendered first screen",
+            "template",
+            cap=8.0,
+            cap_reason="one theme looks the same on every site that bought it",
+            extracted=False,
+        ),
+        Kind(
             "similarity:name",
             "host name",
             "name",

@@ -34,7 +34,10 @@ _CALIBRATION_PAIRS = 20_000
 # each sketch bit of an unrelated pair differs with probability q (< 0.5: unrelated
 # pages in one language and one CMS are closer than random), and the Jaccard tail is
 # bounded by the prior below.
-PRIOR_Q = {"text_hamming": 0.30, "dom_hamming": 0.20}
+PRIOR_Q = {"text_hamming": 0.30, "dom_hamming": 0.20, "shot_hamming": 0.20}
+# Screenshots: pages of one era share white space and a centred column, so an
+# unrelated pair's pHash bits differ less often than a fair coin's (an assumption
+# like the two above; 0.20 is the structure sketch's, the most cautious of them).
 _PRIOR_JACCARD_TAIL = ((0.9, 1e-4), (0.7, 1e-3), (0.5, 1e-2), (0.3, 0.05), (0.1, 0.2), (0.0, 1.0))
 MIN_EMPIRICAL = 200
 
@@ -174,6 +177,7 @@ class Background:
         text_h: list[float] = []
         dom_h: list[float] = []
         text_j: list[float] = []
+        shot_h: list[float] = []
         pairs = min(_CALIBRATION_PAIRS, len(fps) * (len(fps) - 1) // 2)
         for _ in range(pairs):
             a, b = rng.sample(range(len(fps)), 2)
@@ -186,6 +190,9 @@ class Background:
                 if fa.text_simhash is not None and fb.text_simhash is not None:
                     text_h.append(hamming(fa.text_simhash, fb.text_simhash))
                 text_j.append(jaccard(fa.text_minhash, fb.text_minhash))
+            if fa.shot_phash is not None and fb.shot_phash is not None:
+                shot_h.append(hamming(fa.shot_phash, fb.shot_phash))
+        self.calibration.add("shot_hamming", shot_h)
         self.calibration.add("text_hamming", text_h)
         self.calibration.add("dom_hamming", dom_h)
         self.calibration.add("text_jaccard", text_j)

@@ -15,7 +15,11 @@ from revenant.model import Case, CaseFeature, CaseFingerprint, Feature, Fingerpr
 def build_case_fingerprint(case: Case, fingerprints: Sequence[Fingerprint]) -> CaseFingerprint:
     """Union of the captures' features, each with the share of captures showing it."""
     counts: Counter[Feature] = Counter()
-    usable = [fp for fp in fingerprints if fp.features or fp.text_simhash is not None]
+    usable = [
+        fp
+        for fp in fingerprints
+        if fp.features or fp.text_simhash is not None or fp.shot_phash is not None
+    ]
     for fp in usable:
         counts.update(fp.features)
     total = max(1, len(usable))

@@ -69,6 +69,8 @@ _PRIOR_MODELS = {
     "text": f"each SimHash bit of unrelated pages differs with probability {PRIOR_Q['text_hamming']}",
     "dom": f"each SimHash bit of unrelated pages differs with probability {PRIOR_Q['dom_hamming']}",
     "jaccard": "a fixed table of how many word shingles unrelated pages share",
+    "screenshot": "each pHash bit of unrelated rendered pages differs with probability "
+    f"{PRIOR_Q['shot_hamming']}",
 }
 
 
@@ -255,11 +257,35 @@ def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> 
                 "similarity:dom", "page structure", detail, tail, _PRIOR_MODELS["dom"]
             )
             best_dom = _stronger(best_dom, new)
-    out.extend(item for item in (best_text, best_dom) if item is not None and item.bits > 0)
+    shot = _screenshot_item(case_fp, fp, bg)
+    out.extend(item for item in (best_text, best_dom, shot) if item is not None and item.bits > 0)
     name = _name_item(case_fp, fp)
     if name is not None:
         out.append(name)
     return out
+
+
+def _screenshot_item(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> _Item | None:
+    """How alike the first screens of two rendered captures look (pHash distance),
+    against how often unrelated rendered pages look that alike; the template's group."""
+    best: _Item | None = None
+    if fp.shot_phash is None:
+        return None
+    for ref in case_fp.references:
+        if ref.shot_phash is None:
+            continue
+        d = hamming(ref.shot_phash, fp.shot_phash)
+        tail = bg.calibration.hamming_tail("shot_hamming", d)
+        detail = f"{d} of 64 pHash bits apart"
+        new = _similarity(
+            "similarity:screenshot",
+            "rendered first screen",
+            detail,
+            tail,
+            _PRIOR_MODELS["screenshot"],
+        )
+        best = _stronger(best, new)
+    return best
 
 
 def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:

@@ -30,6 +30,8 @@ from revenant.probe.fetch import (
     fetch,
 )
 from revenant.probe.links import page_links
+from revenant.probe.render import Renderer
+from revenant.probe.shell import wants_render
 from revenant.probe.tls import recording_context, verifying_context
 
 _ADDRESS_TYPES = ("A", "AAAA")
@@ -90,6 +92,7 @@ class Prober:
         self._verifying: ssl.SSLContext = verifying_context(config.ca_file)
         self._recording: ssl.SSLContext = recording_context()
         self._session: aiohttp.ClientSession | None = None
+        self._renderer: Renderer | None = None
 
     async def __aenter__(self) -> Prober:
         c = self.config
@@ -134,6 +137,14 @@ class Prober:
             trust_env=False,
             request_class=PeerRecordingRequest,
         )
+        if c.render != "never":
+            self._renderer = Renderer(self, c, clock=self._clock)
+            try:
+                await self._renderer.__aenter__()
+            except BaseException:
+                self._renderer = None
+                await self.__aexit__(None, None, None)
+                raise
         return self
 
     async def __aexit__(
@@ -142,6 +153,9 @@ class Prober:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._renderer is not None:
+            await self._renderer.__aexit__(exc_type, exc, tb)
+            self._renderer = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -161,7 +175,7 @@ class Prober:
             except TimeoutError:
                 outcome = Outcome.TIMEOUT
                 reason = f"capture not complete within {self.config.bounds.total} s"
-            return Capture(
+            capture = Capture(
                 target=urls[0] if "://" in target else target.strip(),
                 host=host,
                 started=started,
@@ -172,6 +186,19 @@ class Prober:
                 tls=run.tls,
                 exchanges=tuple(run.exchanges),
             )
+            if self._renderer is not None and wants_render(capture, self.config.render):
+                capture = await self._renderer.render(capture)
+            return capture
+
+    async def fetch(
+        self, url: str, role: str, *, bad_cert: dict[str, str] | None = None
+    ) -> Fetched:
+        """One bounded exchange under the policy, outside a capture's own requests (a
+        rendering browser's); `bad_cert` remembers hosts whose certificate failed."""
+        run = _Run()
+        if bad_cert is not None:
+            run.bad_cert = bad_cert
+        return await self._fetch(run, url, role)
 
     async def _probe(self, run: _Run, host: str, urls: list[str]) -> tuple[Outcome, str]:
         if host.endswith(".onion"):

@@ -34,6 +34,19 @@ class Bounds:
     assets: int = 20
     asset: int = 1024 * 1024
     dns: float = 5.0
+    # A rendered capture (probe/render.py): one browser page, every request through here.
+    render: float = 30.0  # one rendering, navigation to screenshot
+    render_settle: float = 3.0  # after the load event: longest wait for requests to stop
+    render_requests: int = 150  # requests one rendered page may make (the rest refused)
+    render_bytes: int = 20 * 1024 * 1024  # body bytes handed to one rendered page
+    render_dom: int = 10 * 1024 * 1024  # bytes of rendered DOM kept (UTF-8)
+    render_refusals: int = 200  # refused requests listed one by one (the rest counted)
+    screenshot_height: int = 8000  # pixels of a full-page screenshot (1280 wide)
+    screenshot: int = 10 * 1024 * 1024  # PNG bytes; a bigger one is retaken, first screen only
+
+
+RENDER_MODES = ("never", "auto", "always")
+"""`auto`: render when the raw page has little visible text or looks like an app shell."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,7 @@ class Concurrency:
     per_host: int = 4
     per_ip: int = 8
     dns: int = 100  # DNS queries in flight
+    renders: int = 4  # browser pages rendering at once (2 cores: Chromium is the cost)
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ class ProbeConfig:
     `resolver` is "IP:PORT" (None: the system's configured name servers);
     `ca_file` adds a trust root (the testnet CA): verification is recorded, an invalid
     certificate never stops the capture. `proxy` is "socks5://host:port" or
-    "http://host:port".
+    "http://host:port". `render` is one of RENDER_MODES.
     """
 
     allow: tuple[IPNetwork, ...] = ()
@@ -69,3 +83,4 @@ class ProbeConfig:
     concurrency: Concurrency = Concurrency()
     fetch_favicon: bool = True
     fetch_assets: bool = True
+    render: str = "never"

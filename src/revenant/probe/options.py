@@ -1,5 +1,6 @@
 """A `ProbeConfig` from what a person typed (command-line options), every value checked
-before anything is probed: ports, CA file, proxy URL, User-Agent, captures in flight.
+before anything is probed: ports, CA file, proxy URL, User-Agent, captures in flight,
+rendering mode.
 Bad values are `UsageError`s naming the option."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from revenant.errors import UsageError
-from revenant.probe.config import Concurrency, ProbeConfig
+from revenant.probe.config import RENDER_MODES, Concurrency, ProbeConfig
 from revenant.probe.policy import parse_allow
 
 
@@ -23,6 +24,7 @@ def default_probe_config(
     proxy: str | None = None,
     user_agent: str | None = None,
     inflight: int | None = None,
+    render: str = "never",
 ) -> ProbeConfig:
     """A probe configuration from CLI-style options."""
     for port in (http_port, https_port):
@@ -36,6 +38,8 @@ def default_probe_config(
         raise UsageError(f"--user-agent {user_agent!r}: must be printable and not empty")
     if inflight is not None and not 1 <= inflight <= 10000:
         raise UsageError(f"--inflight {inflight}: must be 1 to 10000")
+    if render not in RENDER_MODES:
+        raise UsageError(f"--render {render}: must be one of {', '.join(RENDER_MODES)}")
     config = ProbeConfig(
         allow=parse_allow(list(allow)),
         resolver=resolver,
@@ -43,6 +47,7 @@ def default_probe_config(
         http_port=http_port,
         https_port=https_port,
         proxy=proxy,
+        render=render,
     )
     if user_agent is not None:
         config = replace(config, user_agent=user_agent)

@@ -5,7 +5,9 @@ It must never let a private, reserved, loopback, link-local, multicast or CGNAT
 address through unless an explicit `allow` network covers it, and it judges the address
 actually connected to (callers pass resolved addresses, never names), so DNS
 rebinding cannot pass. It must never keep the body of an image (favicons excepted),
-video, audio, archive, font or octet-stream, whatever the declared type says.
+video, audio, archive, font or octet-stream, whatever the declared type says, and it
+lets a rendering browser have nothing but documents, scripts, styles and GET data
+requests fetched for it.
 Pure functions, no I/O.
 """
 
@@ -224,3 +226,34 @@ def signature_refusal(head: bytes, role: str) -> str | None:
                 return None
             return f"body starts with a {name} signature ({kind})"
     return None
+
+
+FULFILLED_KINDS = frozenset({"document", "script", "stylesheet", "xhr", "fetch"})
+"""Resource types a rendering browser may have fetched (by the prober, under every rule
+above); every other type is refused before any request is made."""
+
+_REFUSED_KINDS = {
+    "image": "images are never downloaded",
+    "media": "video and audio are never downloaded",
+    "font": "fonts are never downloaded",
+    "texttrack": "subtitle tracks belong to video, which is never downloaded",
+    "websocket": "WebSockets are refused (an open channel the prober cannot bound or record)",
+    "eventsource": "event streams are refused (an open channel the prober cannot bound or record)",
+    "ping": "pings and beacons are never sent",
+    "manifest": "web app manifests are not fetched",
+    "cspviolationreport": "reports to the site are never sent",
+    "prefetch": "prefetches are not fetched (only what the page loads)",
+}
+
+
+def browser_refusal(kind: str, method: str) -> str | None:
+    """Why a rendering browser's request of that resource type and method is refused
+    before it is made, or None if the prober may fetch it (and judge it like any URL)."""
+    if kind not in FULFILLED_KINDS:
+        return _REFUSED_KINDS.get(kind, f"{kind} requests are not fetched for rendering")
+    if method != "GET":
+        return f"{method} is never sent (the prober only reads: GET)"
+    return None
+
+
+WEBSOCKET_REFUSAL = _REFUSED_KINDS["websocket"]

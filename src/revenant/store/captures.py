@@ -105,6 +105,7 @@ def _write_fingerprint(session: Session, row: CaptureRow, fp: Fingerprint) -> No
     row.text_minhash = _pack_minhash(fp.text_minhash)
     row.text_minhash_scheme = MINHASH_SCHEME if fp.text_minhash else None
     row.text_words = fp.text_words
+    row.shot_phash = to_signed(fp.shot_phash)
     row.brand_tokens = json.dumps(list(fp.brand_tokens))
     for feature in sorted(set(fp.features)):
         session.add(FeatureRow(capture_id=row.id, kind=feature.kind, value=feature.value))
@@ -133,6 +134,7 @@ def _to_fingerprint(session: Session, row: CaptureRow) -> Fingerprint:
         dom_simhash=to_unsigned(row.dom_simhash),
         text_minhash=_comparable_minhash(row),
         text_words=row.text_words,
+        shot_phash=to_unsigned(row.shot_phash),
         host=row.host,
         registrable=row.registrable,
         brand_tokens=tuple(json.loads(row.brand_tokens or "[]")),

@@ -99,6 +99,7 @@ class CaptureRow(Base):
     # scheme are never compared with this code's
     text_minhash_scheme: Mapped[str | None] = mapped_column(String(200))
     text_words: Mapped[int] = mapped_column(Integer, default=0)
+    shot_phash: Mapped[int | None] = mapped_column(BigInteger)  # rendered screenshot pHash
     brand_tokens: Mapped[str] = mapped_column(Text, default="")
     background: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -23,8 +23,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--background", type=int, default=200)
     parser.add_argument("--no-hostile", action="store_true", help="leave the hostile corpus out")
+    parser.add_argument(
+        "--spa", type=int, default=0, help="re-emergences rebuilt as single-page apps (appended)"
+    )
     args = parser.parse_args(argv)
-    scenario = generate(args.seed, background=args.background)
+    scenario = generate(args.seed, background=args.background, spa=args.spa)
     sites = scenario.sites if args.no_hostile else scenario.sites + hostile_sites()
     with Testnet(sites, seed=args.seed) as net:
         print(f"resolver  {net.resolver}")
@@ -33,7 +36,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"ca        {net.ca_pem}")
         for site in sites:
             if site.label != "background":
-                print(f"{site.label:<13} {net.address_of(site.name):<16} {net.url(site.name)}")
+                label = "spa" if site.name in scenario.spa else site.label
+                print(f"{label:<13} {net.address_of(site.name):<16} {net.url(site.name)}")
         print(f"... and {len(scenario.hosts('background'))} background sites. Ctrl-C to stop.")
         done = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: done.set())  # clean stop on kill too

@@ -1,9 +1,11 @@
 """Chat platforms as sites: the seized platform, its re-emergences and the decoys that
 run the same software or the same theme all render from a `ChatIdentity` here.
 
-Three templates: "classic" (the seized platform's own theme, also sold to others),
-"stock" (the default theme of the open-source OpenTchat app) and "rebuilt" (a
-single-page-app shell whose bundle carries the operator's configuration). Content is
+Four templates: "classic" (the seized platform's own theme, also sold to others),
+"stock" (the default theme of the open-source OpenTchat app), "rebuilt" (a
+single-page-app shell whose bundle carries the operator's configuration) and "spa" (a
+single-page app whose every word and identifier arrives as JSON and is drawn by
+JavaScript: the raw markup is an empty shell, only a browser sees the site). Content is
 neutral: pseudonym login, rooms, rules. No I/O; pure functions of their inputs.
 """
 
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import random
 from dataclasses import dataclass
 
 from revenant.testnet import assets
-from revenant.testnet.sites import CSS, JS, Page
+from revenant.testnet.sites import CSS, JS, JSON, Page
 
 BLOCKS = ("login", "rooms", "online", "about", "rules")
 
@@ -38,7 +41,7 @@ class ChatIdentity:
     wallet: str = ""
     email: str = ""
     lang: str = "fr"
-    template: str = "classic"  # "classic" | "stock" | "rebuilt"
+    template: str = "classic"  # "classic" | "stock" | "rebuilt" | "spa"
     order: tuple[str, ...] = BLOCKS
     build: str = "0000000"
     code_seed: int = 0  # the operator's own client code
@@ -293,8 +296,133 @@ def _rebuilt(identity: ChatIdentity, rng: random.Random) -> tuple[Page, ...]:
     return tuple(pages)
 
 
+_SPA_APP = """(function () {
+  "use strict";
+  var root = document.getElementById("app");
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function draw(site) {
+    document.title = site.title;
+    var bar = el("header", "app-bar");
+    bar.appendChild(el("span", "app-brand", site.brand));
+    var main = el("main", "app-main");
+    main.appendChild(el("h1", "app-tagline", site.tagline));
+    var form = el("form", "app-join");
+    form.method = "post";
+    form.action = "/api/v1/join";
+    site.fields.forEach(function (name, i) {
+      var label = el("label", "app-label", site.labels[i]);
+      var input = el("input", "app-input");
+      input.name = name;
+      label.appendChild(input);
+      form.appendChild(label);
+    });
+    form.appendChild(el("button", "app-go", site.button));
+    main.appendChild(form);
+    var rooms = el("section", "app-rooms");
+    rooms.appendChild(el("h2", "", site.rooms_title));
+    var list = el("ul", "app-room-list");
+    site.rooms.forEach(function (room) { list.appendChild(el("li", "app-room", room)); });
+    rooms.appendChild(list);
+    main.appendChild(rooms);
+    main.appendChild(el("p", "app-online", "0 " + site.online));
+    main.appendChild(el("p", "app-intro", site.intro));
+    main.appendChild(el("p", "app-rules", site.rules));
+    var foot = el("footer", "app-foot");
+    site.contacts.forEach(function (c) {
+      var a = el("a", "app-contact", c.text);
+      a.href = c.href;
+      foot.appendChild(a);
+    });
+    if (site.wallet) foot.appendChild(el("code", "app-wallet", site.wallet));
+    root.replaceChildren(bar, main, foot);
+    if (site.analytics) {
+      var tag = document.createElement("script");
+      tag.async = true;
+      tag.src = "https://www.googletagmanager.com/gtag/js?id=" + site.analytics;
+      document.head.appendChild(tag);
+    }
+    try {
+      var proto = location.protocol === "https:" ? "wss://" : "ws://";
+      new WebSocket(proto + location.host + "%(endpoint)s");
+    } catch (e) {}
+  }
+  fetch("/api/v1/site", {headers: {"Accept": "application/json"}})
+    .then(function (r) { return r.json(); })
+    .then(draw)
+    .catch(function () { root.textContent = "…"; });
+})();
+/* build %(build)s */
+"""
+
+
+def _spa_site(identity: ChatIdentity) -> bytes:
+    """The JSON the single-page app draws itself from: every word and identifier."""
+    fr = identity.lang == "fr"
+    contacts = []
+    if identity.email:
+        contacts.append({"href": f"mailto:{identity.email}", "text": identity.email})
+    if identity.telegram:
+        handle = identity.telegram.lstrip("@")
+        contacts.append({"href": f"https://t.me/{handle}", "text": f"Telegram {identity.telegram}"})
+    labels = (
+        ["Pseudo", "Âge", "Je suis", "Code postal"]
+        if fr
+        else ["Nickname", "Age", "I am", "Postcode"]
+    )
+    return json.dumps(
+        {
+            "brand": identity.brand,
+            "title": identity.title,
+            "tagline": identity.tagline,
+            "intro": identity.intro,
+            "button": identity.button,
+            "fields": list(identity.fields),
+            "labels": labels,
+            "rooms_title": "Salons" if fr else "Rooms",
+            "rooms": list(identity.rooms),
+            "online": "connectés en ce moment" if fr else "people online now",
+            "rules": "Respect de tous. Pas de données personnelles. Les modérateurs veillent."
+            if fr
+            else "Be kind. No personal data. Moderators are watching.",
+            "contacts": contacts,
+            "wallet": identity.wallet,
+            "analytics": identity.analytics if identity.analytics.startswith(("UA-", "G-")) else "",
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def _spa(identity: ChatIdentity, rng: random.Random) -> tuple[Page, ...]:
+    bundle = f"/assets/app-{identity.build}.js"
+    sheet = f"/assets/app-{rng.getrandbits(32):08x}.css"
+    code = _SPA_APP % {"endpoint": identity.endpoint, "build": identity.build}
+    home = (
+        f'<!doctype html><html lang="{identity.lang}"><head><meta charset="UTF-8">'
+        f'<link rel="icon" type="image/x-icon" href="{identity.favicon_path}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+        f"<title>{_e(identity.brand)}</title>"
+        f'<script type="module" crossorigin src="{bundle}"></script>'
+        f'<link rel="stylesheet" crossorigin href="{sheet}"></head>'
+        '<body><div id="app"></div></body></html>'
+    )
+    return (
+        Page("/", home.encode()),
+        Page(bundle, code.encode(), content_type=JS),
+        Page(sheet, assets.pseudo_css("", rng.getrandbits(32), 3_000), content_type=CSS),
+        Page("/api/v1/site", _spa_site(identity), content_type=JSON),
+        _socket(identity),
+    )
+
+
 def render(identity: ChatIdentity, rng: random.Random) -> tuple[Page, ...]:
     """Every page of a chat site with this identity (the favicon is served separately)."""
+    if identity.template == "spa":
+        return _spa(identity, rng)
     if identity.template == "stock":
         return _stock(identity)
     if identity.template == "rebuilt":

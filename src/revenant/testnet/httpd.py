@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import socket
 import struct
+from collections import Counter
 from collections.abc import Callable
 from email.utils import format_datetime
 from http import HTTPStatus
@@ -130,8 +131,10 @@ class HttpConnection(asyncio.Protocol):
         clock: Clock,
         live: set[HttpConnection],
         spawn: Callable[[asyncio.Future[Any]], None],
+        hits: Counter[tuple[str, str]] | None = None,
     ) -> None:
         self._site = site
+        self._hits = hits
         self._clock = clock
         self._live = live
         self._spawn = spawn
@@ -234,6 +237,8 @@ class HttpConnection(asyncio.Protocol):
         except BadRequest:
             self._fail(400)
             return
+        if self._hits is not None:
+            self._hits[(self._site.name, request.path)] += 1
         length = request.header("content-length")
         if request.header("transfer-encoding"):
             self._fail(501)

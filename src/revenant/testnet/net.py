@@ -23,6 +23,7 @@ import socket
 import ssl
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -159,6 +160,9 @@ class Testnet:
         self._dns_servers: list[asyncio.Server] = []
         self._dns_conns: set[asyncio.Transport] = set()
         self._live: set[HttpConnection] = set()
+        self.hits: Counter[tuple[str, str]] = Counter()
+        """Requests received: (site's primary name, path) -> count (tests assert on
+        what reached the wire)."""
         self._tasks: set[asyncio.Future[Any]] = set()
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._ports = (0, 0, 0)
@@ -362,7 +366,7 @@ class Testnet:
                 continue
 
             def factory(site: SiteSpec = site) -> HttpConnection:
-                return HttpConnection(site, self._clock, self._live, self._spawn)
+                return HttpConnection(site, self._clock, self._live, self._spawn, self.hits)
 
             coro = loop.connect_accepted_socket(
                 factory,

@@ -84,6 +84,7 @@ class Scenario:
     truth: dict[str, str] = field(repr=False)
     case_domains: tuple[str, ...]
     case_brands: tuple[str, ...]
+    spa: tuple[str, ...] = ()  # re-emergences drawn only by JavaScript (see generate)
 
     def hosts(self, label: str) -> tuple[str, ...]:
         """Primary names of the sites with that label, in serving order."""
@@ -289,10 +290,54 @@ def _decoy_chat(rng: random.Random, taken: set[str], kind: str) -> ChatIdentity:
     )
 
 
+def _spa_reemergences(
+    seed: int, seized: ChatIdentity, taken: set[str], count: int
+) -> list[SiteSpec]:
+    """Re-emergences rebuilt as single-page apps: an empty shell whose words and
+    identifiers arrive as JSON once JavaScript runs. The app reads the platform's old
+    back end (its introduction and rooms, word for word) and shows the operator's
+    Telegram channel (how its users find the new address) and donation wallet, as the
+    old site did; the favicon, the markup and the bundle are new. Raw HTML shows none
+    of it. Drawn from their own random stream, after every other site, so a
+    scenario with them holds the same other sites, byte for byte, in the same order."""
+    rng = random.Random(f"spa:{seed}")
+    brand = seized.brand.lower()
+    sites = []
+    for _ in range(count):
+        identity = dataclasses.replace(
+            _reemergence(seized, rng, taken, rebuilt=False, new_brand=False),
+            template="spa",
+            intro=seized.intro,
+            rooms=seized.rooms,
+            telegram=seized.telegram,
+            wallet=seized.wallet,
+            favicon=assets.favicon(rng),
+            favicon_path="/favicon.ico",
+            build=identifiers.build_hash(rng),
+        )
+        sites.append(
+            _chat_site(
+                identity,
+                rng,
+                label="re-emergence",
+                operator="case",
+                headers=rng.choice(SERVERS),
+                cookies=(f"{brand[:3]}_sid",),
+                cert=CertSpec(),
+                name_servers=rng.choice(NAME_SERVERS),
+                www=False,
+            )
+        )
+    return sites
+
+
 def generate(
-    seed: int, *, reemergences: int = 6, decoys: int = 24, background: int = 200
+    seed: int, *, reemergences: int = 6, decoys: int = 24, background: int = 200, spa: int = 0
 ) -> Scenario:
-    """A deterministic scenario for `seed`: the same seed gives the same sites."""
+    """A deterministic scenario for `seed`: the same seed gives the same sites.
+
+    `spa` re-emergences that only a browser sees are appended last (see
+    `_spa_reemergences`); every other site is the same with or without them."""
     rng = random.Random(seed)
     taken: set[str] = set()
     seized_id, seized = _seized(rng, taken)
@@ -351,6 +396,8 @@ def generate(
         sites.append(background_site(rng, taken, agency))
 
     rng.shuffle(sites)
+    apps = _spa_reemergences(seed, seized_id, taken, spa)
+    sites.extend(apps)
     truth = {name: site.label for site in sites for name in site.dns_names()}
     return Scenario(
         seed=seed,
@@ -359,4 +406,5 @@ def generate(
         truth=truth,
         case_domains=seized.names,
         case_brands=(brand,),
+        spa=tuple(site.name for site in apps),
     )
