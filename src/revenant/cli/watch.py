@@ -30,6 +30,7 @@ from revenant.cli.pipeline import (
     _RESOLVER,
     _USER_AGENT,
 )
+from revenant.discover.feed import FeedStats
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
 from revenant.pipeline import Pipeline, default_probe_config
 from revenant.store import open_store, queue
@@ -91,6 +92,19 @@ def watch(
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
     settings = settings_of(ctx)
     store = open_store(settings.db_url)
+    stop = threading.Event()  # set by SIGTERM/SIGINT; file feeds look at it while reading
+    # first: a missing or unreadable file is a usage error before anything starts
+    sources = build_sources(
+        store,
+        ct_logs=ct_log,
+        certstream=certstream,
+        ct_replays=ct_replay,
+        nrd_files=nrd,
+        zone_diffs=zone,
+        permutations=permutations,
+        follow=not once,
+        stop=stop.is_set,
+    )
     pipe = Pipeline(
         settings=settings,
         store=store,
@@ -107,22 +121,13 @@ def watch(
     )
     tty = sys.stderr.isatty()
     _logging(tty)
-    sources = build_sources(
-        store,
-        ct_logs=ct_log,
-        certstream=certstream,
-        ct_replays=ct_replay,
-        nrd_files=nrd,
-        zone_diffs=zone,
-        permutations=permutations,
-        follow=not once,
-    )
     runner = Watch(
         pipe=pipe,
         sources=sources,
         prioritise=case_prioritiser(store),
         pivot=capture_pivots,
         config=WatchConfig(batch=batch, budget=budget if once else None),
+        stop=stop,
     )
     previous = {
         sig: signal.signal(sig, lambda *_: runner.stop.set())
@@ -158,15 +163,31 @@ def watch(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     left = queue.counts(store)
-    doc = stats.as_json() | {"queue": left}
+    feeds = _feed_stats(sources)
+    doc = stats.as_json() | {
+        "queue": left,
+        "feeds": {name: f.as_dict() | {"recent": f.recent[-10:]} for name, f in feeds.items()},
+    }
     if as_json:
         emit_json(doc)
     else:
+        skipped = sum(f.total_skipped for f in feeds.values())
         typer.echo(
             f"watch: {stats.pulled} names pulled ({stats.new} new), {stats.probed} probed, "
             f"{stats.alerts} alert(s) ({stats.new_alerts} new), {stats.pivots} pivot name(s); "
-            f"queue {left}"
+            f"queue {left}" + (f"; {skipped} feed item(s) skipped (see the log)" if skipped else "")
         )
+
+
+def _feed_stats(sources: list[object]) -> dict[str, FeedStats]:
+    """Each source's counts: what it read, kept and skipped, and the last reasons (each
+    naming its file and line)."""
+    out: dict[str, FeedStats] = {}
+    for source in sources:
+        stats = getattr(source, "stats", None)
+        if isinstance(stats, FeedStats):
+            out[str(getattr(source, "name", "?"))] = stats
+    return out
 
 
 def _status_line(runner: Watch, tty: bool) -> None:
