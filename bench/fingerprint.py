@@ -13,16 +13,35 @@
    feature family (identifiers, assets, forms, DOM sketch...) would have to fit in;
 2. median query time of the near-duplicate index holding N stored fingerprints
    (default 1,000,000; goal < 5 ms). `--n` shrinks it for a quick run.
+3. the hostile set: captures written to make a parser or a pattern slow (a tag with
+   200,000 attributes, 100,000 PGP armour headers, a run of every identifier prefix in
+   code, attributes and visible text, floods of candidates that each need a checksum,
+   deep and falsely closed nesting, huge lines, combining marks, formatting-element
+   amplification...), each extracted in a child process (its time and peak RSS; a
+   page over --timeout seconds is killed and reported as such). Prints every page, the
+   slowest and the peak RSS (goal: no page over 1 s, peak RSS under 500 MB). Also
+   checks that the bounds leave the features of every real page as they are (the
+   extractor run with its caps lifted gives the same fingerprints).
+   `--hostile-only` skips 1 and 2; `--no-hostile` skips 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
+import hashlib
+import itertools
 import json
 import random
+import resource
 import statistics
+import string
+import subprocess
+import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -114,8 +133,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1_000_000, help="fingerprints in the index")
     ap.add_argument("--rounds", type=int, default=5, help="each page's best of this many")
     ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--hostile-only", action="store_true")
+    ap.add_argument("--no-hostile", action="store_true")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per hostile page")
+    ap.add_argument("--only", default="", help="hostile pages whose name contains this")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        return _hostile_child()
+    if not args.hostile_only:
+        _real(args)
+    if not args.no_hostile:
+        _, caps = _captures()
+        _same_features(caps)
+        _run_hostile(args.timeout, args.only)
+    return 0
 
+
+def _real(args: argparse.Namespace) -> None:
     bodies, caps = _captures()
     extract(caps[0])  # warm caches (tldextract, numpy)
     parse, full, floor = _paired_rates(bodies, caps, args.rounds)
@@ -156,7 +191,252 @@ def main(argv: list[str] | None = None) -> int:
         f"index: {args.n:,} fingerprints built in {built:.1f} s; query median {med:.3f} ms, "
         f"p99 {p99:.3f} ms (goal < 5 ms); planted near-duplicates found {hits}/{args.queries}"
     )
+
+
+# ------------------------------------------------------------------ the hostile set
+
+SIZE = 4 * 1024 * 1024  # extract reads at most MAX_HTML (4 MiB) of a page
+_RNG = random.Random(11)
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BECH = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _fill(unit: Callable[[int], str], size: int) -> str:
+    """`unit(0) + unit(1) + ...` up to `size` characters."""
+    out: list[str] = []
+    total = 0
+    for i in itertools.count():
+        piece = unit(i)
+        out.append(piece)
+        total += len(piece)
+        if total >= size:
+            return "".join(out)[:size]
+    raise AssertionError
+
+
+def _page(script: str = "", attrs: str = "", text: str = "", head: str = "") -> bytes:
+    return (
+        f"<!doctype html><html><head><title>hostile</title>{head}</head><body>"
+        f'<script>{script}</script><a href="{attrs}">x</a><p>{text}</p></body></html>'
+    ).encode("utf-8", "surrogatepass")
+
+
+def _everywhere(unit: Callable[[int], str]) -> bytes:
+    """The same run in code, in an attribute value and in the visible text."""
+    third = SIZE // 3 - 200
+    return _page(_fill(unit, third), _fill(unit, third).replace('"', "'"), _fill(unit, third))
+
+
+def _names(n: int) -> list[str]:
+    letters = string.ascii_lowercase
+    return ["".join(p) for p in itertools.islice(itertools.product(letters, repeat=4), n)]
+
+
+def _hostile_pages() -> dict[str, Callable[[], bytes]]:
+    """Each hostile page by name, made when asked (4 MiB each)."""
+    from revenant.fingerprint.extract import _CODE_LITERALS
+
+    names = _names(200_000)
+    rand = _RNG
+    pages: dict[str, Callable[[], bytes]] = {
+        "attributes: one tag with 200,000": lambda: f"<div {' '.join(names)}></div>".encode(),
+        "attributes: tags of 1,000 each": lambda: _fill(
+            lambda i: f"<b {' '.join(names[(i % 50) * 1000 : (i % 50 + 1) * 1000])}></b>", SIZE
+        ).encode(),
+        "attributes: 2,000 <body> tags of 100 each": lambda: (
+            "<body>"
+            + "".join(f"<body {' '.join(names[i * 100 : i * 100 + 100])}>" for i in range(2000))
+        ).encode(),
+        "pgp: 100,000 armour headers": lambda: _page(
+            text="-----BEGIN PGP PUBLIC KEY BLOCK-----\n" * 100_000
+        ),
+        "pgp: armour headers in code": lambda: _page(
+            script="-----BEGIN PGP PUBLIC KEY BLOCK-----\nVersion: x\n" * 80_000
+        ),
+        "nesting: 200,000 <div>": lambda: b"<div>" * 200_000,
+        "nesting: <div></i> x 200,000": lambda: b"<div></i>" * 200_000,
+        "nesting: <div><table></div></table> x 100,000": lambda: (
+            b"<div><table></div></table>" * 100_000
+        ),
+        "huge line: 4 MiB of text": lambda: _page(text="a" * (SIZE - 200)),
+        "huge line: 4 MiB of code": lambda: _page(script="a" * (SIZE - 200)),
+        "huge line: 4 MiB attribute": lambda: _page(attrs="a" * (SIZE - 200)),
+        "huge line: 4 MiB of markup, one tag": lambda: b"<p " + b"a" * (SIZE - 10) + b">",
+        "text: combining marks": lambda: _page(text="a" + "\u0301\u0316" * (SIZE // 6)),
+        "text: 4 MiB of words": lambda: _page(text=_fill(lambda i: f"w{i} ", SIZE - 200)),
+        "links: 200,000 hosts": lambda: _fill(
+            lambda i: f'<a href="//h{i}.example/">', SIZE
+        ).encode(),
+        "forms: 100,000 inputs": lambda: (
+            "<form>" + _fill(lambda i: f'<input name="f{i}">', SIZE - 20) + "</form>"
+        ).encode(),
+        "classes: 200,000": lambda: _fill(lambda i: f'<i class="c{i} d{i}"></i>', SIZE).encode(),
+        "scripts: 100,000 inline": lambda: _fill(
+            lambda i: (
+                f"<script>var x{i} = 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghij';</script>"
+            ),
+            SIZE,
+        ).encode(),
+        "assets: build-hash look-alike path": lambda: (
+            '<script src="/' + "-a" * (SIZE // 4) + '.js"></script>'
+        ).encode(),
+        "candidates: 200,000 tracker ids": lambda: _everywhere(lambda i: f"UA-{i:07d}-1 "),
+        "candidates: e-mail addresses": lambda: _everywhere(lambda i: f"u{i}@d{i}.fr "),
+        "candidates: 64-character local parts": lambda: _everywhere(lambda i: "a" * 64 + "@b.fr "),
+        "candidates: phone numbers": lambda: _everywhere(
+            lambda i: f"+33 6 {i % 100:02d} {i // 100 % 100:02d} {i // 10000 % 100:02d} 10 "
+        ),
+        "candidates: mixed-case 0x addresses": lambda: _everywhere(
+            lambda i: "0x" + "".join(rand.choice("0123456789abcdefABCDEF") for _ in range(40)) + " "
+        ),
+        "candidates: bech32 addresses": lambda: _everywhere(
+            lambda i: "bc1q" + "".join(rand.choice(_BECH) for _ in range(38)) + " "
+        ),
+        "candidates: base58 addresses": lambda: _everywhere(
+            lambda i: "1" + "".join(rand.choice(_B58) for _ in range(33)) + " "
+        ),
+        "candidates: monero addresses": lambda: _everywhere(
+            lambda i: "4" + "".join(rand.choice(_B58) for _ in range(94)) + " "
+        ),
+        "candidates: onion addresses": lambda: _everywhere(
+            lambda i: (
+                base64.b32encode(hashlib.sha256(str(i).encode()).digest()[:35]).decode().lower()
+                + ".onion "
+            )
+        ),
+        "candidates: API paths": lambda: _everywhere(lambda i: f"'/api/x{i}' a/api/ "),
+        "candidates: PGP key blocks": lambda: _everywhere(
+            lambda i: (
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQ"
+                + base64.b64encode(hashlib.sha256(str(i).encode()).digest()).decode()
+                + "\n-----END PGP PUBLIC KEY BLOCK-----\n"
+            )
+        ),
+        "formatting: <p><a href=50 KB> then <p>a": lambda: (
+            '<p><a href="' + "A" * 50_000 + '">' + "<p>a" * ((SIZE - 50_100) // 4)
+        ).encode(),
+        "formatting: 36 open elements, then <p>x</p>": lambda: (
+            "<div>"
+            + "".join(
+                f"<{n}>" * 3
+                for n in [
+                    "b",
+                    "big",
+                    "code",
+                    "em",
+                    "font",
+                    "i",
+                    "s",
+                    "small",
+                    "strike",
+                    "strong",
+                    "tt",
+                    "u",
+                ]
+            )
+            + "</div>"
+            + "<p>x</p>" * ((SIZE - 200) // 8)
+        ).encode(),
+    }
+    for literal in _CODE_LITERALS.literals:
+        pages[f"prefix run: {literal!r}"] = lambda lit=literal: _everywhere(
+            lambda i: lit if i % 2 else lit + "a1" * 40 + " "
+        )
+    return pages
+
+
+def _hostile_child() -> int:
+    """Extract the pages named on stdin, one JSON line of figures each on stdout."""
+    pages = _hostile_pages()
+    extract(Capture("https://warm.example/", "warm.example", T0, T0, Outcome.OK))
+    for line in sys.stdin:
+        name = line.rstrip("\n")
+        body = pages[name]()
+        cap = _hostile_capture(body)
+        t = time.perf_counter()
+        fp = extract(cap)
+        took = time.perf_counter() - t
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        doc = {"name": name, "seconds": took, "rss_mb": rss, "features": len(fp.features)}
+        print(json.dumps(doc), flush=True)
     return 0
+
+
+def _hostile_capture(body: bytes) -> Capture:
+    ex = Exchange(
+        role="page",
+        url="https://hostile.example/",
+        started=T0,
+        outcome=Outcome.OK,
+        status=200,
+        headers=(("Content-Type", "text/html; charset=utf-8"),),
+        content=body,
+        payload=body,
+    )
+    return Capture("https://hostile.example/", "hostile.example", T0, T0, Outcome.OK,
+                   exchanges=(ex,))  # fmt: skip
+
+
+def _run_hostile(timeout: float, only: str) -> None:
+    """Each hostile page in a fresh child process (its own peak RSS), killed past
+    `timeout` seconds."""
+    names = [n for n in _hostile_pages() if only in n]
+    rows: list[tuple[str, float | None, float | None, int]] = []
+    print(f"hostile set: {len(names)} pages of up to {SIZE >> 20} MiB, one child process each")
+    for name in names:
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            out, _ = proc.communicate(name + "\n", timeout=timeout + 60)
+            doc = json.loads(out)
+            row = (name, doc["seconds"], doc["rss_mb"], doc["features"])
+        except (subprocess.TimeoutExpired, ValueError):
+            proc.kill()
+            proc.communicate()
+            row = (name, None, None, 0)
+        rows.append(row)
+        took = "killed" if row[1] is None else f"{row[1]:7.3f} s"
+        rss = "" if row[2] is None else f"{row[2]:6.0f} MB"
+        print(f"  {took:>10}  {rss:>9}  {row[3]:6d} features  {name}", flush=True)
+    done = [r for r in rows if r[1] is not None]
+    killed = [r[0] for r in rows if r[1] is None]
+    slow = max(done, key=lambda r: r[1] or 0.0) if done else None
+    fat = max(done, key=lambda r: r[2] or 0.0) if done else None
+    if slow and fat:
+        print(f"slowest hostile page: {slow[1]:.3f} s ({slow[0]}); goal: none over 1 s")
+        print(f"peak RSS: {fat[2]:.0f} MB ({fat[0]}); goal: under 500 MB")
+    if killed:
+        print(f"killed after {timeout + 60:.0f} s (not bounded): {', '.join(killed)}")
+
+
+@contextmanager
+def _caps_lifted() -> Iterator[None]:
+    """Every bound of the extractor raised out of reach, for the comparison below."""
+    from revenant.fingerprint import assets, identifiers, literals, wallets
+
+    saved = [(m, n, getattr(m, n)) for m in (literals, identifiers, wallets, assets)
+             for n in ("MAX_TRIED", "MAX_CHECKED", "MAX_FILE_NAME") if hasattr(m, n)]  # fmt: skip
+    for module, name, _ in saved:
+        setattr(module, name, 1 << 60)
+    try:
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+def _same_features(caps: list[Capture]) -> None:
+    """The bounds leave real pages as they are: each fingerprint equals the one made with
+    every cap lifted."""
+    bounded = [extract(c) for c in caps]
+    with _caps_lifted():
+        lifted = [extract(c) for c in caps]
+    same = sum(a == b for a, b in zip(bounded, lifted, strict=True))
+    print(f"real pages with the same fingerprint, caps lifted or not: {same}/{len(caps)}")
 
 
 if __name__ == "__main__":
