@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from revenant.fingerprint import assets, identifiers, literals, wallets
+from revenant.fingerprint import assets, identifiers, literals, text, wallets
 from revenant.fingerprint.bounds import (
     MAX_ATTRIBUTES,
     MAX_MERGED,
@@ -131,8 +131,8 @@ def test_real_pages_give_the_fingerprint_they_give_with_every_cap_lifted(
 ) -> None:
     captures = [_capture(p) for p in _real_pages()]
     bounded = [extract(c) for c in captures]
-    for module in (literals, identifiers, wallets, assets):
-        for name in ("MAX_TRIED", "MAX_CHECKED", "MAX_FILE_NAME"):
+    for module in (literals, identifiers, wallets, assets, text):
+        for name in ("MAX_TRIED", "MAX_CHECKED", "MAX_FILE_NAME", "MAX_TEXT"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, 1 << 60)
     # (the package exports the function `extract`, which hides the module of that name)

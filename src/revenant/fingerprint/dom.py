@@ -17,6 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 MAX_PATH_NODES = 4_000  # the structure sketch reads the first nodes only
 MAX_ELEMENTS = 20_000  # scripts, links, forms... read from one page at most
+MAX_FIELDS = 200  # field names read from one form
 _SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -68,8 +69,10 @@ def walk(tree: LexborHTMLParser) -> Page:
             forms.append(node)
     for form_node, form in zip(forms, page.forms, strict=True):
         for fnode in form_node.css("input,select,textarea,button"):
+            if len(form.fields) >= MAX_FIELDS:
+                break  # (reading the name of each of 100,000 inputs took seconds)
             name = fnode.attributes.get("name")
-            if name and len(form.fields) < 200:
+            if name:
                 form.fields.append(name.strip()[:100])
     # visible text: drop what a visitor never sees (one selector, one C-level
     # traversal; nodes are unlinked, never freed, so a match nested in an already
