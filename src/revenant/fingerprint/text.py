@@ -13,7 +13,6 @@ import functools
 import itertools
 import operator
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -84,7 +83,7 @@ def _stream_safe(text: str) -> str:
     a row, as the Stream-Safe Text Format prescribes: normalization sorts each run of
     marks, in time quadratic in its length (a page of 1,000,000 marks took minutes).
     Real text never holds such runs and is left as it is."""
-    return _long_mark_runs().sub(_joined, text)
+    return _LONG_MARK_RUNS.sub(_joined, text)
 
 
 def _joined(run: re.Match[str]) -> str:
@@ -93,12 +92,14 @@ def _joined(run: re.Match[str]) -> str:
     return "\u034f".join(marks[i : i + step] for i in range(0, len(marks), step))
 
 
-@functools.cache
+LAST_NON_STARTER = 0x1FFFF  # none above it in Unicode 15 (tests/fingerprint/test_text.py)
+
+
 def _long_mark_runs() -> re.Pattern[str]:
     """Runs of more than MAX_NON_STARTERS characters of non-zero combining class, from
-    this Python's Unicode tables (made once, when text that is not normalized is met)."""
+    this Python's Unicode tables."""
     ranges: list[list[int]] = []
-    for code in range(0x300, sys.maxunicode + 1):
+    for code in range(0x300, LAST_NON_STARTER + 1):
         if unicodedata.combining(chr(code)):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1][1] = code
@@ -106,6 +107,9 @@ def _long_mark_runs() -> re.Pattern[str]:
                 ranges.append([code, code])
     members = "".join(f"{chr(a)}-{chr(b)}" if a < b else chr(a) for a, b in ranges)
     return re.compile(f"[{members}]{{{MAX_NON_STARTERS + 1},}}")
+
+
+_LONG_MARK_RUNS = _long_mark_runs()
 
 
 @functools.lru_cache(maxsize=65536)
