@@ -263,10 +263,6 @@ def _hostile_pages() -> dict[str, Callable[[], bytes]]:
             script="-----BEGIN PGP PUBLIC KEY BLOCK-----\nVersion: x\n" * 80_000
         ),
         "nesting: 200,000 <div>": lambda: b"<div>" * 200_000,
-        "nesting: <div></i> x 200,000": lambda: b"<div></i>" * 200_000,
-        "nesting: <div><table></div></table> x 100,000": lambda: (
-            b"<div><table></div></table>" * 100_000
-        ),
         "huge line: 4 MiB of text": lambda: _page(text="a" * (SIZE - 200)),
         "huge line: 4 MiB of code": lambda: _page(script="a" * (SIZE - 200)),
         "huge line: 4 MiB attribute": lambda: _page(attrs="a" * (SIZE - 200)),
@@ -321,10 +317,21 @@ def _hostile_pages() -> dict[str, Callable[[], bytes]]:
                 + "\n-----END PGP PUBLIC KEY BLOCK-----\n"
             )
         ),
-        "formatting: <p><a href=50 KB> then <p>a": lambda: (
+    }
+    for literal in _CODE_LITERALS.literals:
+        pages[f"prefix run: {literal!r}"] = lambda lit=literal: _everywhere(
+            lambda i: lit if i % 2 else lit + "a1" * 40 + " "
+        )
+    # Not bounded (docs/scoring.md, "Hostile pages"): Lexbor's tree construction.
+    unbounded: dict[str, Callable[[], bytes]] = {
+        "tree builder: <div></i> x 200,000": lambda: b"<div></i>" * 200_000,
+        "tree builder: <div><table></div></table> x 100,000": lambda: (
+            b"<div><table></div></table>" * 100_000
+        ),
+        "tree builder: <p><a href=50 KB> then <p>a": lambda: (
             '<p><a href="' + "A" * 50_000 + '">' + "<p>a" * ((SIZE - 50_100) // 4)
         ).encode(),
-        "formatting: 36 open elements, then <p>x</p>": lambda: (
+        "tree builder: 36 formatting elements, then <p>x</p>": lambda: (
             "<div>"
             + "".join(
                 f"<{n}>" * 3
@@ -347,11 +354,7 @@ def _hostile_pages() -> dict[str, Callable[[], bytes]]:
             + "<p>x</p>" * ((SIZE - 200) // 8)
         ).encode(),
     }
-    for literal in _CODE_LITERALS.literals:
-        pages[f"prefix run: {literal!r}"] = lambda lit=literal: _everywhere(
-            lambda i: lit if i % 2 else lit + "a1" * 40 + " "
-        )
-    return pages
+    return pages | unbounded
 
 
 def _hostile_child() -> int:
@@ -362,11 +365,12 @@ def _hostile_child() -> int:
         name = line.rstrip("\n")
         body = pages[name]()
         cap = _hostile_capture(body)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         fp = extract(cap)
-        took = time.perf_counter() - t
+        took, cpu = time.perf_counter() - t, time.process_time() - cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        doc = {"name": name, "seconds": took, "rss_mb": rss, "features": len(fp.features)}
+        doc = {"name": name, "seconds": took, "cpu": cpu, "rss_mb": rss}
+        doc["features"] = len(fp.features)
         print(json.dumps(doc), flush=True)
     return 0
 
@@ -392,7 +396,10 @@ def _run_hostile(timeout: float, only: str) -> None:
     child."""
     todo = [n for n in _hostile_pages() if only in n]
     rows: list[tuple[str, float | None, float | None, int]] = []
-    print(f"hostile set: {len(todo)} pages of up to {SIZE >> 20} MiB")
+    print(
+        f"hostile set: {len(todo)} pages of up to {SIZE >> 20} MiB "
+        "(seconds of CPU for extract(); wall seconds beside them)"
+    )
     while todo:
         proc = subprocess.Popen(
             [sys.executable, __file__, "--child"],
@@ -412,18 +419,23 @@ def _run_hostile(timeout: float, only: str) -> None:
                 rows.append(_shown((todo.pop(0), None, None, 0)))
                 break
             doc = json.loads(line)
-            rows.append(_shown((todo.pop(0), doc["seconds"], doc["rss_mb"], doc["features"])))
+            print(f"  {doc['seconds']:7.3f} s wall", end="")
+            rows.append(_shown((todo.pop(0), doc["cpu"], doc["rss_mb"], doc["features"])))
         proc.kill()
         proc.wait()
-    done = [r for r in rows if r[1] is not None]
+    bounded = [r for r in rows if not r[0].startswith(_UNBOUNDED) and r[1] is not None]
     killed = [r[0] for r in rows if r[1] is None]
-    if done:
-        slow = max(done, key=lambda r: r[1] or 0.0)
-        fat = max(done, key=lambda r: r[2] or 0.0)
-        print(f"slowest hostile page: {slow[1]:.3f} s ({slow[0]}); goal: none over 1 s")
+    if bounded:
+        slow = max(bounded, key=lambda r: r[1] or 0.0)
+        fat = max(bounded, key=lambda r: r[2] or 0.0)
+        print(f"slowest hostile page: {slow[1]:.3f} s CPU ({slow[0]}); goal: none over 1 s")
         print(f"peak RSS: {fat[2]:.0f} MB (by {fat[0]}); goal: under 500 MB")
+        print("(the 'tree builder' pages, run last, are not bounded: docs/scoring.md)")
     if killed:
-        print(f"killed after {timeout + 30:.0f} s, not bounded: {'; '.join(killed)}")
+        print(f"killed after {timeout + 30:.0f} s: {'; '.join(killed)}")
+
+
+_UNBOUNDED = "tree builder:"
 
 
 def _shown(

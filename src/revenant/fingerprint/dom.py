@@ -68,12 +68,16 @@ def walk(tree: LexborHTMLParser) -> Page:
         if tag == "form":
             forms.append(node)
     for form_node, form in zip(forms, page.forms, strict=True):
-        for fnode in form_node.css("input,select,textarea,button"):
-            if len(form.fields) >= MAX_FIELDS:
-                break  # (reading the name of each of 100,000 inputs took seconds)
+        # a lazy walk that stops at MAX_FIELDS names (a selector made a Python object
+        # of each of 100,000 inputs first)
+        for fnode in form_node.traverse():
+            if fnode.tag_id not in _FIELD_IDS:
+                continue
             name = fnode.attributes.get("name")
             if name:
                 form.fields.append(name.strip()[:100])
+                if len(form.fields) >= MAX_FIELDS:
+                    break
     # visible text: drop what a visitor never sees (one selector, one C-level
     # traversal; nodes are unlinked, never freed, so a match nested in an already
     # removed one stays safe to touch), then one C-level text() call
@@ -169,6 +173,14 @@ _ELEMENT_IDS = {
 }
 if len(_ELEMENT_IDS) != _ELEMENTS.count(",") + 1:
     raise ImportError(f"Lexbor tag ids of {_ELEMENTS}: {_ELEMENT_IDS}")
+_FIELD_IDS = frozenset(
+    node.tag_id
+    for node in LexborHTMLParser("<form><input><select></select><textarea></textarea><button>").css(
+        "input,select,textarea,button"
+    )
+)
+if len(_FIELD_IDS) != 4:
+    raise ImportError(f"Lexbor tag ids of form fields: {_FIELD_IDS}")
 _STRIP = sorted(_SKIP_TEXT - {"head"})
 _INVISIBLE = ",".join([*_STRIP, "[hidden]", "[style*=display]", "[style*=visibility]"])
 
