@@ -10,15 +10,16 @@ cuts markup nested deeper than 2,000 elements).
 
 It must stay cheap on ordinary pages and never be fooled on hostile ones. A vectorised
 upper bound clears ordinary pages: a tag with n attributes spans at least 2n bytes, and
-it ends at the first ">" outside a quoted value; a ">" is inside a quoted value only if
-the last quote of its kind before it opens one (follows "=" or white space), so the first
-">" after a tag's "<" that no such quote precedes is past its end. Only the tags that
-bound leaves long are counted exactly, with a regex that reads attributes as the HTML
-tokenizer does (names, "=", quoted and unquoted values, "/" as a separator), at most a
-few times the page in all. The count is made wherever a "<" and a letter are, scripts
-and comments included: a count never skips a real tag, and real pages have no run of
-hundreds of attribute-like words after a "<" (tests/fingerprint/test_bounds.py checks
-the 91 pages of ../shared/data/pages are left as they are).
+it ends at the first ">" outside a quoted value. A value opens only at a quote after
+"=" (and white space), and holds no quote of its kind, so a ">" is inside one only if
+the last quote of some kind before it follows "="; the first ">" after a tag's "<" that
+no such quote precedes is past its end. Only the tags that bound leaves long are counted
+exactly, with a regex that reads attributes as the HTML tokenizer does (names, "=",
+quoted and unquoted values, "/" as a separator), at most a few times the page in all.
+The count is made wherever a "<" and a letter are, scripts and comments included: a
+count never skips a real tag, and real pages have no run of hundreds of attribute-like
+words after a "<" (tests/fingerprint/test_bounds.py checks the 91 pages of
+../shared/data/pages are left as they are).
 """
 
 from __future__ import annotations
@@ -44,9 +45,6 @@ _UP_TO_MAX = re.compile(_HEAD + rb"(?:" + _ONE + rb"){0,%d}+" % MAX_ATTRIBUTES)
 _ATTRIBUTE = re.compile(_ONE)
 _HEAD_ONLY = re.compile(_HEAD)
 _MERGING = (b"html", b"body")
-
-_OPENER = np.zeros(256, dtype=bool)  # what a quote that opens a value follows
-_OPENER[list(b"=\t\n\f\r ")] = True
 
 
 def bound_attributes(data: bytes) -> bytes:
@@ -106,33 +104,45 @@ def _suspects(data: bytes) -> tuple[list[int], list[int]]:
     says so), and the <html>/<body> start tags when together they may hold more than
     MAX_MERGED."""
     octets = np.frombuffer(data, dtype=np.uint8)
-    special = octets == 60  # "<"
-    special |= octets == 62  # ">"
-    special |= octets == 34  # '"'
-    special |= octets == 39  # "'"
-    where = np.flatnonzero(special)
-    kinds = octets[where]
-    lt = where[kinds == 60]
+    angle = np.flatnonzero((octets | 2) == 62)  # "<" (60) and ">" (62): nothing else
+    is_lt = octets[angle] == 60
+    lt = angle[is_lt]
     lt = lt[lt + 1 < len(data)]
     after = octets[lt + 1] | 32
     starts = lt[(after >= 97) & (after <= 122)]
     if starts.size == 0:
         return [], []
-    gt = where[kinds == 62]
-    quoted = np.zeros(gt.size, dtype=bool)  # may be inside a quoted value
-    for quote in (34, 39):
-        q = where[kinds == quote]
-        if q.size:
-            last = np.searchsorted(q, gt) - 1
-            opens = _OPENER[octets[np.maximum(q[np.maximum(last, 0)] - 1, 0)]]
-            quoted |= (last >= 0) & opens
-    ends = np.append(gt[~quoted], len(data))
+    gt = angle[~is_lt]
+    ends = np.append(gt[~_quoted(octets, gt)], len(data))
     spans = ends[np.searchsorted(ends, starts)] - starts
     long = starts[spans >= _SPAN].tolist()
     merging = [int(s) for s in starts[_merging(octets, starts)]]
     if sum(int(spans[np.searchsorted(starts, s)]) for s in merging) // 2 <= MAX_MERGED:
         merging = []
     return long, merging
+
+
+def _quoted(octets: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Which of the ">" at `gt` may be inside a quoted attribute value: those whose last
+    quote of a kind before them opens a value (follows "=", or white space after "=";
+    three or more bytes of white space are taken to, whatever precedes them)."""
+    quotes = np.flatnonzero((octets == 34) | (octets == 39))
+    kinds = octets[quotes]
+    back = [octets[np.maximum(quotes - k, 0)] for k in (1, 2, 3)]
+    space = [_SPACE[b] for b in back]
+    opens = (back[0] == 61) | space[0] & ((back[1] == 61) | space[1] & ((back[2] == 61) | space[2]))
+    out = np.zeros(gt.size, dtype=bool)
+    for quote in (34, 39):
+        mine = kinds == quote
+        where, opening = quotes[mine], opens[mine]
+        if where.size:
+            last = np.searchsorted(where, gt) - 1
+            out |= (last >= 0) & opening[np.maximum(last, 0)]
+    return out
+
+
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[list(b"\t\n\f\r ")] = True
 
 
 def _merging(octets: np.ndarray, starts: np.ndarray) -> np.ndarray:

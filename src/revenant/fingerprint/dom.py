@@ -68,9 +68,11 @@ def walk(tree: LexborHTMLParser) -> Page:
         if tag == "form":
             forms.append(node)
     for form_node, form in zip(forms, page.forms, strict=True):
-        # a lazy walk that stops at MAX_FIELDS names (a selector made a Python object
-        # of each of 100,000 inputs first)
-        for fnode in form_node.traverse():
+        # a lazy walk that stops at MAX_FIELDS names or MAX_ELEMENTS nodes (a selector
+        # made a Python object of each of 100,000 inputs first)
+        for visited, fnode in enumerate(form_node.traverse()):
+            if visited >= MAX_ELEMENTS:
+                break
             if fnode.tag_id not in _FIELD_IDS:
                 continue
             name = fnode.attributes.get("name")
