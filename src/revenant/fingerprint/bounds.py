@@ -126,18 +126,18 @@ def _quoted(octets: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Which of the ">" at `gt` may be inside a quoted attribute value: those whose last
     quote of a kind before them opens a value (follows "=", or white space after "=";
     three or more bytes of white space are taken to, whatever precedes them)."""
-    quotes = np.flatnonzero((octets == 34) | (octets == 39))
-    kinds = octets[quotes]
-    back = [octets[np.maximum(quotes - k, 0)] for k in (1, 2, 3)]
-    space = [_SPACE[b] for b in back]
-    opens = (back[0] == 61) | space[0] & ((back[1] == 61) | space[1] & ((back[2] == 61) | space[2]))
     out = np.zeros(gt.size, dtype=bool)
     for quote in (34, 39):
-        mine = kinds == quote
-        where, opening = quotes[mine], opens[mine]
-        if where.size:
-            last = np.searchsorted(where, gt) - 1
-            out |= (last >= 0) & opening[np.maximum(last, 0)]
+        where = np.flatnonzero(octets == quote)
+        if not where.size:
+            continue
+        last = np.searchsorted(where, gt) - 1
+        seen = last >= 0
+        q = where[last[seen]]  # the quote each ">" may be inside (only those are read)
+        b1, b2, b3 = (octets[np.maximum(q - k, 0)] for k in (1, 2, 3))
+        s1, s2 = _SPACE[b1], _SPACE[b2]
+        opens = (b1 == 61) | s1 & ((b2 == 61) | s2 & ((b3 == 61) | _SPACE[b3]))
+        out[seen] |= opens
     return out
 
 
