@@ -107,7 +107,7 @@ def _floor(body: bytes) -> int:
 
 
 def _paired_rates(
-    bodies: list[bytes], caps: list[Capture], rounds: int
+    bodies: list[bytes], caps: list[Capture], rounds: int, clock: Callable[[], float]
 ) -> tuple[float, float, float]:
     """(parse, extract, floor) rates in pages/s. Each page is parsed, extracted and put
     through the floor back to back, `rounds` times, keeping each page's fastest time for
@@ -116,13 +116,13 @@ def _paired_rates(
     best = [[float("inf")] * len(bodies) for _ in range(3)]
     for _ in range(rounds):
         for i, (body, cap) in enumerate(zip(bodies, caps, strict=True)):
-            t = time.perf_counter()
+            t = clock()
             LexborHTMLParser(body)
-            t1 = time.perf_counter()
+            t1 = clock()
             extract(cap)
-            t2 = time.perf_counter()
+            t2 = clock()
             _floor(body)
-            t3 = time.perf_counter()
+            t3 = clock()
             for row, took in zip(best, (t1 - t, t2 - t1, t3 - t2), strict=True):
                 row[i] = min(row[i], took)
     parse, full, floor = (len(bodies) / sum(row) for row in best)
@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per hostile page")
     ap.add_argument("--only", default="", help="hostile pages whose name contains this")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--cpu", action="store_true", help="CPU seconds, not wall (shared machine)")
+    ap.add_argument("--baseline", default="", help="a source tree to time first (DIR/src)")
     args = ap.parse_args(argv)
     if args.child:
         return _hostile_child()
@@ -151,10 +153,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _baseline(args: argparse.Namespace) -> None:
+    """The real-page rates of another source tree (`--baseline DIR`, holding src/), in a
+    child process, printed before this tree's: before and after in one run."""
+    import os
+
+    env = dict(os.environ, PYTHONPATH=str(Path(args.baseline) / "src"))
+    cmd = [sys.executable, __file__, "--no-hostile", "--rounds", str(args.rounds), "--n", "1000"]
+    out = subprocess.run(cmd + (["--cpu"] if args.cpu else []), env=env, capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    for line in out.splitlines()[1:4]:
+        print(f"baseline {args.baseline}: {line}")
+
+
 def _real(args: argparse.Namespace) -> None:
+    if args.baseline:
+        _baseline(args)
     bodies, caps = _captures()
     extract(caps[0])  # warm caches (tldextract, numpy)
-    parse, full, floor = _paired_rates(bodies, caps, args.rounds)
+    clock = time.process_time if args.cpu else time.perf_counter
+    parse, full, floor = _paired_rates(bodies, caps, args.rounds, clock)
     mb = sum(len(b) for b in bodies) / len(bodies) / 1e6
     print(f"pages: {len(bodies)} real pages, {mb:.2f} MB average")
     print(f"bare selectolax parse: {parse:8.1f} pages/s")
