@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,68 @@ def test_any_json_message_is_used_or_counted_never_raises(message: object) -> No
     stats = FeedStats()
     for cand in _candidates(message, "f", "line 1", clock, stats):
         assert cand.source is Source.CT
+
+
+def _deep(n: int) -> str:
+    return "[" * n + "]" * n
+
+
+def test_malformed_messages_are_skipped_with_their_line_and_the_rest_is_read(
+    tmp_path: Path,
+) -> None:
+    leaf: dict[str, Any] = {"subject": "CN=flat.example", "extensions": {}}
+    lines = [
+        json.dumps({"message_type": "certificate_update", "data": {"leaf_cert": leaf}}),
+        json.dumps(
+            {
+                "message_type": "certificate_update",
+                "data": {"leaf_cert": {"subject": {}, "extensions": ["subjectAltName"]}},
+            }
+        ),
+        _deep(100_000),
+        '{"message_type": "certificate_update", "data": {"cert_index": 1e99999, '
+        '"leaf_cert": {"all_domains": ["big.example"]}}}',
+        '{"message_type": "dns_entries", "n": ' + "9" * 5000 + "}",
+        json.dumps({"message_type": [[["x"]]]}),
+        json.dumps({"message_type": "dns_entries", "data": ["after.example"]}),
+    ]
+    path = tmp_path / "ct.json"
+    path.write_text("\n".join(lines) + "\n")
+    stats = FeedStats()
+    names = [c.name for c in replay(path, stats=stats)]
+    assert names == ["big.example", "after.example"]
+    assert stats.skipped == {"bad_message": 3, "bad_json": 2}
+    assert stats.recent[:3] == [
+        "feed ct.json line 1: leaf_cert.subject is a string, not an object; skipped",
+        "feed ct.json line 2: leaf_cert.extensions is a list, not an object; skipped",
+        "feed ct.json line 3: malformed JSON (nested too deep); skipped",
+    ]
+    assert stats.recent[4].startswith("feed ct.json line 6: unknown message_type of type list")
+
+
+def test_websocket_consumer_skips_malformed_frames_and_goes_on(ca: CertFactory) -> None:
+    messages: list[dict[str, Any] | str] = [
+        _deep(100_000),
+        json.dumps({"message_type": "certificate_update", "data": {"leaf_cert": {"subject": 7}}}),
+        certificate_message(ca.issue(["ws3.example"]), index=3, seen=NOW),
+    ]
+    stats = FeedStats()
+
+    async def main() -> list[str]:
+        async with serve_certstream(messages) as url:
+            return [c.name async for c in stream(url, stats=stats, clock=clock, reconnect=False)]
+
+    assert asyncio.run(main()) == ["ws3.example"]
+    assert stats.skipped == {"bad_json": 1, "bad_message": 1}
+    assert any("message 2: malformed JSON (nested too deep)" in m for m in stats.recent)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=3000))
+def test_any_bytes_in_a_replay_file_give_names_or_counted_skips(data: bytes) -> None:
+    path = Path(tempfile.mkdtemp()) / "any.json"
+    path.write_bytes(data)
+    stats = FeedStats()
+    names = list(replay(path, stats=stats))
+    assert stats.names == len(names)
+    assert all(m.startswith("feed any.json line ") for m in stats.recent)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
+import os
+import threading
 from pathlib import Path
 
 import idna
@@ -61,3 +64,49 @@ def test_check_name_never_raises_and_only_returns_valid_hostnames(raw: str) -> N
     if name is not None:
         assert len(name) <= 253 and name.isascii()
         assert idna.encode(idna.decode(name)).decode() == name
+
+
+def test_endless_input_without_newlines_ends_the_file_not_the_reader() -> None:
+    stats = FeedStats()
+    got = list(read_lines("/dev/zero", stats, max_line=1000, max_skip=64_000))
+    assert got == []
+    assert stats.skipped == {"too_long": 1}
+    assert stats.recent == [
+        "feed zero line 1: line over 1000 bytes and no line end in the next 64000; "
+        "rest of the file not read; skipped"
+    ]
+
+
+def test_endless_input_stops_when_asked(tmp_path: Path) -> None:
+    fifo = tmp_path / "endless"
+    os.mkfifo(fifo)
+
+    def write_forever() -> None:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as out:
+            while True:
+                out.write(b"endless.example\n" * 4096)
+
+    threading.Thread(target=write_forever, daemon=True).start()
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 1000
+
+    stats = FeedStats()
+    got = sum(1 for _ in read_lines(fifo, stats, stop=stop))
+    assert got == 1000 and asked == 1001  # asked before every line
+    assert stats.skipped == {"stopped": 1}
+    assert stats.recent[-1].endswith("watch stopping, rest not read; skipped")
+
+
+def test_a_stop_is_seen_while_skipping_an_overlong_line() -> None:
+    stats = FeedStats()
+    assert list(read_lines("/dev/zero", stats, max_line=1000, stop=lambda: True)) == []
+    assert stats.skipped == {"stopped": 1}
+
+
+def test_a_file_that_cannot_be_opened_raises_os_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        list(read_lines(tmp_path / "gone.txt", FeedStats()))

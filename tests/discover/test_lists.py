@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import re
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from revenant.discover.feed import FeedStats
+from revenant.discover.feed import FeedStats, check_name
 from revenant.discover.lists import nrd, tip, zone_diff, zone_names
 from revenant.errors import BadFeed
 from revenant.model import Source
@@ -89,3 +93,56 @@ def test_tip_from_url_or_name() -> None:
     assert tip("cöcö.fr").name == "xn--cc-fkab.fr"
     with pytest.raises(BadFeed, match="not a valid IDNA hostname"):
         tip("https://exa mple.com/")
+
+
+def test_a_zone_line_of_parentheses_only_is_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "old.zone").write_text(OLD)
+    (tmp_path / "new.zone").write_text("$ORIGIN fr.\n(\n)\nfresh IN NS ns.x.example.\n")
+    cands = list(zone_diff(tmp_path / "old.zone", tmp_path / "new.zone", clock=clock))
+    assert [c.name for c in cands] == ["fresh.fr"]
+
+
+@pytest.mark.parametrize(
+    ("target", "why"),
+    [
+        ("http://[::1", "not a usable URL (Invalid IPv6 URL)"),
+        ("https://coco.fr:99999/", "not a usable URL (Port out of range 0-65535)"),
+    ],
+)
+def test_a_tip_that_is_no_usable_url_is_bad_feed(target: str, why: str) -> None:
+    with pytest.raises(BadFeed, match=re.escape(why)):
+        tip(target)
+
+
+_ZONE_LINES = st.lists(
+    st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["$ORIGIN fr.", "(", ")", "@ IN NS ns.", " IN NS x.", "a IN NS b."]),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=400), _ZONE_LINES.map(lambda ls: "\n".join(ls).encode())))
+def test_any_bytes_in_nrd_and_zone_files_give_names_or_counted_skips(data: bytes) -> None:
+    folder = Path(tempfile.mkdtemp())
+    (folder / "any").write_bytes(data)
+    (folder / "old").write_bytes(data[: len(data) // 2])
+    stats = FeedStats()
+    names = [c.name for c in nrd(folder / "any", stats=stats)]
+    names += [c.name for c in zone_diff(folder / "old", folder / "any", stats=stats)]
+    assert stats.names == len(names)
+    assert all(check_name(n) == (n, None) for n in names)
+    assert all(m.startswith(("feed any line ", "feed old line ")) for m in stats.recent)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120))
+def test_any_text_as_a_tip_gives_a_candidate_or_bad_feed(text: str) -> None:
+    try:
+        cand = tip(text)
+    except BadFeed as exc:
+        assert str(exc).startswith("tip ")
+    else:
+        assert check_name(cand.name) == (cand.name, None) and cand.source is Source.TIP

@@ -72,6 +72,57 @@ def test_zone_diff_option_needs_old_and_new() -> None:
         _sources(zone_diffs=["only-one.zone"])
 
 
+@pytest.mark.parametrize(
+    ("option", "why"),
+    [
+        ("nrd_files", "--nrd {missing}: no such file or directory"),
+        ("ct_replays", "--ct-replay {missing}: no such file or directory"),
+        ("nrd_files", "--nrd {folder}: is a directory, not a file"),
+        ("zone_diffs", "--zone-diff {missing}: no such file or directory"),
+        ("zone_diffs", "--zone-diff {folder}: is a directory, not a file"),
+    ],
+)
+def test_a_missing_or_unreadable_file_is_a_usage_error_naming_it(
+    tmp_path: Path, option: str, why: str
+) -> None:
+    missing, folder, ok = tmp_path / "missing.txt", tmp_path, tmp_path / "ok.zone"
+    ok.write_text("")
+    bad = missing if "{missing}" in why else folder
+    value = [f"{ok}:{bad}"] if option == "zone_diffs" else [bad]
+    with pytest.raises(UsageError) as raised:
+        _sources(permutations=False, **{option: value})
+    assert str(raised.value) == why.format(missing=missing, folder=folder)
+
+
+def test_a_file_that_cannot_be_opened_is_a_usage_error(tmp_path: Path) -> None:
+    # (chmod 000 would not do: tests run as root in CI, and root reads anything)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("coco.fr\n")
+    with pytest.raises(UsageError) as raised:
+        _sources(permutations=False, nrd_files=[plain / "inside"])
+    assert str(raised.value) == f"--nrd {plain / 'inside'}: not a directory"
+
+
+def test_a_file_gone_after_start_is_counted_and_the_watch_goes_on(tmp_path: Path) -> None:
+    nrd = tmp_path / "nrd.txt"
+    nrd.write_text("coco-chat.fr\n")
+    (source,) = _sources(permutations=False, nrd_files=[nrd])
+    nrd.unlink()
+    assert list(source.pull(NOW)) == []
+    assert source.stats.skipped == {"unreadable": 1}
+    assert "nrd.txt (No such file or directory)" in source.stats.recent[0]
+
+
+def test_file_sources_stop_reading_when_the_watch_stops(tmp_path: Path) -> None:
+    replay = tmp_path / "replay.json"
+    replay.write_bytes(b"x" * (20 << 20))  # no line end: skipped in 1 MiB steps
+    stopping = threading.Event()
+    (source,) = _sources(permutations=False, ct_replays=[replay], stop=stopping.is_set)
+    stopping.set()
+    assert list(source.pull(NOW)) == []
+    assert source.stats.skipped == {"stopped": 1}
+
+
 @pytest.fixture
 def ct_log() -> Iterator[tuple[CtLog, CertFactory, str]]:
     """A CT log served on loopback from a background thread, so sync pulls can reach it."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+import string
 from urllib.parse import urljoin, urlsplit
 
 from hypothesis import given, settings
@@ -13,6 +16,7 @@ from revenant.fingerprint.assets import (
     _ENDPOINTS,
     _WS,
     _WS_LITERALS,
+    _fold,
     _matches,
     _resolve,
     asset_features,
@@ -20,6 +24,7 @@ from revenant.fingerprint.assets import (
     form_features,
 )
 from revenant.fingerprint.dom import Form
+from revenant.fingerprint.literals import MAX_CHECKED
 
 _BASES = [
     "https://coco.gg/chat/index.html",
@@ -120,3 +125,45 @@ def test_a_form_posting_to_another_site_has_no_field_set_of_the_operators() -> N
     assert ("form", "POST trc.widget.example/log|cpb,cv,ui") in found
     assert ("form_fields", "cpb,cv,ui") not in found
     assert ("form_fields", "password,pseudo") in found
+
+
+_OLD_HOST_BEFORE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]{1,100}\Z")
+
+
+def _old_endpoints(site: str, text: str) -> set[tuple[str, str]]:
+    """endpoints() as it read the host before an API path before (a search ending there)."""
+    out = {("endpoint", _fold(m.group(), site)) for m in _WS.finditer(text)}
+    for m in _API.finditer(text):
+        start = m.start()
+        before = text[start - 1] if start else ""
+        if before in "\"'`":
+            out.add(("endpoint", _fold(m.group(), site)))
+        elif before.isalnum() or before in ".-":
+            host = _OLD_HOST_BEFORE.search(text, max(0, start - 110), start)
+            if host and text[host.start() - 1 : host.start()] in "\"'`":
+                out.add(("endpoint", _fold(host.group() + m.group(), site)))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["'", '"', "https:", "//", "cdn.x.fr", "a" * 60, "/api/v2", "/ws", " "]),
+        max_size=10,
+    )
+)
+def test_hosts_read_backwards_are_what_the_search_found(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert set(endpoints("x.fr", text)) == _old_endpoints("x.fr", text)
+
+
+def test_a_flood_of_api_paths_gives_at_most_max_checked_endpoints() -> None:
+    words = ("".join(w) for w in itertools.product(string.ascii_lowercase, repeat=4))
+    text = " ".join(f"'/api/{w}' a/api/" for w in itertools.islice(words, 30_000))
+    assert len(set(endpoints("x.fr", text))) == MAX_CHECKED
+
+
+def test_a_long_path_is_not_searched_for_a_build_hash() -> None:
+    refs = ["/" + "-a" * 50_000 + ".js", "/app.3f9a1c7e.js"]
+    feats = set(asset_features("https://x.fr/", "x.fr", refs, []))
+    assert {v for k, v in feats if k == "build_asset"} == {"app.3f9a1c7e.js"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from revenant.fingerprint.dom import MAX_CLASSES, MAX_ELEMENTS, MAX_PATH_NODES, walk
+from revenant.fingerprint.dom import MAX_CLASSES, MAX_ELEMENTS, MAX_FIELDS, MAX_PATH_NODES, walk
 
 HTML = """<html><head><title>Papoti</title><meta name="generator" content="WordPress 6.4.2">
 <link rel="stylesheet" href="/css/style.css"><link rel="icon" href="/favicon.ico">
@@ -70,3 +70,10 @@ def test_template_content_is_not_read() -> None:
     html = '<template><a href="/t">t</a><script src="/t.js"></script></template><a href="/x">x</a>'
     page = walk(LexborHTMLParser(html))
     assert page.links == ["/x"] and page.scripts == []
+
+
+def test_a_form_of_100000_inputs_keeps_its_first_field_names() -> None:
+    inputs = "".join(f'<input name="f{i}">' for i in range(100_000))
+    page = walk(LexborHTMLParser(f'<form action="/x"><select name="s"></select>{inputs}</form>'))
+    (form,) = page.forms
+    assert form.fields == ["s", *(f"f{i}" for i in range(MAX_FIELDS - 1))]

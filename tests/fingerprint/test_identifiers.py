@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+from collections import Counter
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.fingerprint.identifiers import (
+    _EMAIL_TLD,
     _MESSENGERS,
+    _NOT_EMAIL_TLD,
+    _RE_EMAIL_DOMAIN,
+    _RESERVED_DOMAINS,
     _SIMPLE,
     LITERALS,
     _literal,
+    _pgp_fingerprint,
+    _word_at,
     find_emails,
     find_identifiers,
     find_messengers,
@@ -20,7 +28,7 @@ from revenant.fingerprint.identifiers import (
     find_phones,
     find_trackers,
 )
-from revenant.fingerprint.literals import MIN_INDEXED, matches_at
+from revenant.fingerprint.literals import MAX_CHECKED, MIN_INDEXED, find_all, matches_at
 
 
 def test_google_ids() -> None:
@@ -195,3 +203,77 @@ def test_patterns_tried_at_their_literal_match_what_finditer_finds(code: str) ->
 def test_a_handle_that_runs_into_another_link_is_one_match() -> None:
     # finditer never starts inside the previous match: "telegram" is the handle here
     assert set(find_messengers("telegram.me/telegram.me/hotjar-")) == {("telegram", "telegram")}
+
+
+# ------------------------------------------------------------- linear whatever the text
+
+
+_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+_END = "-----END PGP PUBLIC KEY BLOCK-----"
+# the pairing as a (slow) regex: a block from a BEGIN line holding no other BEGIN line
+_PAIRED = re.compile(
+    r"-----BEGIN PGP PUBLIC KEY BLOCK-----((?:(?!-----BEGIN PGP PUBLIC KEY BLOCK-----).)"
+    r"{16,20000}?)-----END PGP PUBLIC KEY BLOCK-----",
+    re.DOTALL,
+)
+
+
+def test_a_key_after_100000_armour_headers_is_still_found() -> None:
+    armor, expected = _pgp_armor(_rsa_body(), True)
+    text = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n" * 100_000 + armor
+    assert list(find_pgp(text)) == [expected]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([_BEGIN, _END, "x" * 10, "y" * 5000, "key"]),
+        max_size=12,
+    )
+)
+def test_armour_lines_pair_each_end_with_the_nearest_begin(pieces: list[str]) -> None:
+    armor, _ = _pgp_armor(_rsa_body(), False)
+    body = armor.split("-----BEGIN PGP PUBLIC KEY BLOCK-----")[1].split("-----END")[0]
+    text = "".join(body if p == "key" else p for p in pieces)
+    oracle = [fp for m in _PAIRED.finditer(text) if (fp := _pgp_fingerprint(m.group(1)))]
+    assert list(find_pgp(text)) == oracle
+
+
+# (the old pattern ended in "$", which also matches before a final newline: "1\n@x.fr"
+# gave "1@x.fr"; "\Z" is what it meant)
+_OLD_LOCAL = re.compile(r"[A-Za-z0-9._%+-]{1,64}\Z")
+
+
+def _old_emails(text: str) -> list[str]:
+    """find_emails as it read local parts before (a search ending at the "@")."""
+    out = []
+    for i in find_all(text, "@"):
+        domain = _RE_EMAIL_DOMAIN.match(text, i + 1, i + 256)
+        local = _OLD_LOCAL.search(text, max(0, i - 64), i) if domain else None
+        if domain and local and local.group()[0].isalnum() and not _word_at(text, domain.end()):
+            value = f"{local.group()}@{domain.group()}".lower()
+            host = value.rsplit("@", 1)[1]
+            tld = value.rsplit(".", 1)[-1]
+            if tld in _NOT_EMAIL_TLD or host.endswith(_RESERVED_DOMAINS):
+                continue
+            if _EMAIL_TLD.fullmatch(host.rsplit(".", 1)[-1]):
+                out.append(value)
+    return list(dict.fromkeys(out))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab.-_%+@ \n1é", max_size=200).map(lambda t: t + "@coco.fr"))
+def test_local_parts_read_backwards_are_what_the_search_found(text: str) -> None:
+    assert list(find_emails(text)) == _old_emails(text)
+
+
+def test_a_text_of_candidates_gives_at_most_max_checked_of_each_kind() -> None:
+    code = " ".join(f"UA-{i:07d}-1 u{i}@d{i}.fr t.me/handle{i:05d}" for i in range(25_000))
+    kinds = Counter(kind for kind, _ in find_identifiers(code, ""))
+    assert kinds["ga"] == kinds["email"] == kinds["telegram"] == MAX_CHECKED
+
+
+def test_a_text_of_phone_numbers_parses_at_most_max_checked() -> None:
+    text = " ".join(f"+33 6 {i % 100:02d} {i // 100 % 100:02d} 12 34" for i in range(3000))
+    found = list(find_phones(text + " +33 6 12 34 56 78"))
+    assert 900 < len(found) <= MAX_CHECKED and "+33612345678" not in found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 
 import numpy as np
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.fingerprint.text import (
+    LAST_NON_STARTER,
     MINHASH_SAMPLE,
     NFKC_PIECE,
     NUM_PERM,
@@ -126,3 +128,22 @@ def test_word_tokens_blank_many_kinds_of_separators() -> None:
 def test_lower_stands_for_casefold_only_where_they_agree() -> None:
     for text in ("Straße", "ΣΊΣΥΦΟΣ ΣΑΣ", "ﬁn", "İstanbul", "Ꭰ ꭰ", "Éte"):
         assert fold(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+def test_long_runs_of_combining_marks_are_made_stream_safe_before_nfkc() -> None:
+    marks = "\u0316\u0301" * 50  # 100 non-starters in a row
+    folded = fold("a" + marks + " b\u0301")
+    runs = folded.split("\u034f")
+    assert len(runs) == 4 and all(len(r) <= 31 for r in runs[:-1])  # 30 marks (+ "a")
+    assert folded.endswith(" b\u0301") or folded.endswith(" \u1e03")  # short runs kept
+
+
+def test_text_without_long_mark_runs_normalizes_as_before() -> None:
+    text = "Cafe\u0301 \ufb01n \u00bd e\u0301\u0316\u0327 " * 3
+    assert fold(text) == unicodedata.normalize("NFKC", text).lower()
+
+
+def test_no_character_past_last_non_starter_has_a_combining_class() -> None:
+    assert not any(
+        unicodedata.combining(chr(c)) for c in range(LAST_NON_STARTER + 1, sys.maxunicode + 1)
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from revenant.match import Background, build_case_fingerprint, score
 from revenant.fingerprint.kinds import kind
+from revenant.match import Background, build_case_fingerprint, score
 from revenant.model import Case, Feature, Fingerprint
 
 CASE = Case("papoti", ("papoti.fr",), ("papoti",))

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
 from revenant.cli.pipeline import _JSON
 from revenant.cli.probing import watch_probe_options
+from revenant.discover.feed import FeedStats
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
 from revenant.errors import UsageError
 from revenant.pipeline import Pipeline
@@ -85,9 +87,10 @@ def watch(
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
     settings = settings_of(ctx)
     store = open_store(settings.db_url)
-    pipe = Pipeline(settings=settings, store=store, probe_config=probe)
-    tty = sys.stderr.isatty()
-    _logging(tty)
+    if not 0 < recheck <= 24 * 365:
+        raise UsageError(f"--recheck {recheck:g}: hours, more than 0 and at most a year")
+    stop = threading.Event()  # set by SIGTERM/SIGINT; file feeds look at it while reading
+    # first: a missing or unreadable file is a usage error before anything starts
     sources = build_sources(
         store,
         ct_logs=ct_log,
@@ -97,9 +100,11 @@ def watch(
         zone_diffs=zone,
         permutations=permutations,
         follow=not once,
+        stop=stop.is_set,
     )
-    if not 0 < recheck <= 24 * 365:
-        raise UsageError(f"--recheck {recheck:g}: hours, more than 0 and at most a year")
+    pipe = Pipeline(settings=settings, store=store, probe_config=probe)
+    tty = sys.stderr.isatty()
+    _logging(tty)
     runner = Watch(
         pipe=pipe,
         sources=[*sources, ConfirmedSource(store)],
@@ -110,6 +115,7 @@ def watch(
             budget=budget if once else None,
             recheck_confirmed=timedelta(hours=recheck),
         ),
+        stop=stop,
     )
     previous = {
         sig: signal.signal(sig, lambda *_: runner.stop.set())
@@ -145,15 +151,31 @@ def watch(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     left = queue.counts(store)
-    doc = stats.as_json() | {"queue": left}
+    feeds = _feed_stats(sources)
+    doc = stats.as_json() | {
+        "queue": left,
+        "feeds": {name: f.as_dict() | {"recent": f.recent[-10:]} for name, f in feeds.items()},
+    }
     if as_json:
         emit_json(doc)
     else:
+        skipped = sum(f.total_skipped for f in feeds.values())
         typer.echo(
             f"watch: {stats.pulled} names pulled ({stats.new} new), {stats.probed} probed, "
             f"{stats.alerts} alert(s) ({stats.new_alerts} new), {stats.pivots} pivot name(s); "
-            f"queue {left}"
+            f"queue {left}" + (f"; {skipped} feed item(s) skipped (see the log)" if skipped else "")
         )
+
+
+def _feed_stats(sources: Sequence[object]) -> dict[str, FeedStats]:
+    """Each source's counts: what it read, kept and skipped, and the last reasons (each
+    naming its file and line)."""
+    out: dict[str, FeedStats] = {}
+    for source in sources:
+        stats = getattr(source, "stats", None)
+        if isinstance(stats, FeedStats):
+            out[str(getattr(source, "name", "?"))] = stats
+    return out
 
 
 def _status_line(runner: Watch, tty: bool) -> None:

@@ -4,7 +4,9 @@ Candidate(source=Source.CT).
 
 Understands "certificate_update" messages (leaf_cert.all_domains, else the
 subjectAltName text and subject CN), "dns_entries" (domains-only streams) and ignores
-"heartbeat". Anything else is counted and skipped; the stream keeps going.
+"heartbeat". Anything else is counted and skipped with its line or message number (a
+field of the wrong JSON type, JSON nested too deep to decode, numbers out of range);
+the stream keeps going.
 """
 
 from __future__ import annotations
@@ -18,16 +20,38 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from revenant.discover.feed import FeedStats, check_name, read_lines, reason_kind
+from revenant.discover.feed import FeedStats, Stop, check_name, never_stop, read_lines, reason_kind
 from revenant.model import Candidate, Clock, Source, utcnow
 
 MAX_MESSAGE = 1 << 20
 
 
-class _Skip(Exception):
-    def __init__(self, reason: str, kind: str) -> None:
-        super().__init__(reason)
-        self.reason, self.kind = reason, kind
+def decode(text: str | bytes) -> Any:
+    """One JSON message; ValueError with the reason for anything json cannot decode,
+    nesting too deep for it included (json raises RecursionError for that)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("malformed JSON (nested too deep)") from None
+    except ValueError as exc:
+        raise ValueError(f"malformed JSON ({exc})") from None
+
+
+def _object(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """parent[key] as a JSON object ({} when absent or null); ValueError when it is
+    something else."""
+    value = parent.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}.{key} is a {_json_type(value)}, not an object")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    return {list: "list", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def message_names(message: Any) -> tuple[str, list[Any]] | None:
@@ -44,25 +68,31 @@ def message_names(message: Any) -> tuple[str, list[Any]] | None:
             raise ValueError("dns_entries without a data list")
         return "dns_entries", data
     if kind != "certificate_update":
-        raise ValueError(f"unknown message_type {str(kind)[:40]!r}")
+        shown = repr(kind[:40]) if isinstance(kind, str) else f"of type {_json_type(kind)}"
+        raise ValueError(f"unknown message_type {shown}")
     if not isinstance(data, dict) or not isinstance(data.get("leaf_cert"), dict):
         raise ValueError("certificate_update without data.leaf_cert")
     leaf = data["leaf_cert"]
     names = leaf.get("all_domains")
     if not isinstance(names, list):
         names = []
-        san = (leaf.get("extensions") or {}).get("subjectAltName") or ""
+        san = _object(leaf, "extensions", "leaf_cert").get("subjectAltName") or ""
         if isinstance(san, str):
             names = [p.strip()[4:] for p in san.split(",") if p.strip().startswith("DNS:")]
-        cn = (leaf.get("subject") or {}).get("CN")
+        cn = _object(leaf, "subject", "leaf_cert").get("CN")
         if isinstance(cn, str) and cn not in names:
             names.append(cn)
     source = data.get("source")
     if not isinstance(source, dict):
         source = {}
-    label = f"{source.get('name') or source.get('url') or 'certstream'}"
+    label = _label(source.get("name")) or _label(source.get("url")) or "certstream"
     index = data.get("cert_index")
     return (f"{label} cert {index}" if isinstance(index, int) else label), names
+
+
+def _label(value: Any) -> str:
+    """A source name or URL fit for a provenance line, or "" (not a string)."""
+    return value[:200] if isinstance(value, str) else ""
 
 
 def _candidates(
@@ -92,18 +122,23 @@ def _candidates(
 
 
 def replay(
-    path: str | Path, *, stats: FeedStats | None = None, clock: Clock = utcnow
+    path: str | Path,
+    *,
+    stats: FeedStats | None = None,
+    clock: Clock = utcnow,
+    stop: Stop = never_stop,
 ) -> Iterator[Candidate]:
-    """Candidates from a certstream replay file, in file order; bad lines are skipped."""
+    """Candidates from a certstream replay file, in file order; bad lines are skipped.
+    `stop` ends the reading early (see feed.read_lines)."""
     stats = stats if stats is not None else FeedStats()
     feed = Path(path).name
-    for number, text in read_lines(path, stats, max_line=MAX_MESSAGE):
+    for number, text in read_lines(path, stats, max_line=MAX_MESSAGE, stop=stop):
         if not text.strip():
             continue
         try:
-            message = json.loads(text)
+            message = decode(text)
         except ValueError as exc:
-            stats.skip(feed, f"line {number}", f"malformed JSON ({exc})", "bad_json")
+            stats.skip(feed, f"line {number}", str(exc), "bad_json")
             continue
         yield from _candidates(message, feed, f"line {number}", clock, stats)
 
@@ -129,9 +164,9 @@ async def stream(
                 count += 1
                 stats.read += 1
                 try:
-                    message = json.loads(frame)
+                    message = decode(frame)
                 except ValueError as exc:
-                    stats.skip(url, f"message {count}", f"malformed JSON ({exc})", "bad_json")
+                    stats.skip(url, f"message {count}", str(exc), "bad_json")
                     continue
                 for cand in _candidates(message, url, f"message {count}", clock, stats):
                     yield cand

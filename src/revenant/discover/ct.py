@@ -5,7 +5,10 @@ Leaves are parsed as the RFC lays them out (MerkleTreeLeaf -> TimestampedEntry -
 x509_entry | precert_entry) and the certificates with `cryptography`. The position in
 each log is an explicit value (CtState) that the caller persists after it has stored a
 batch's candidates, so a crash re-reads at most one batch and loses nothing.
-Every response is size-capped; a bad entry is counted and skipped, never fatal.
+Every response is size-capped and decoded by pure functions (`parse_sth`,
+`parse_entries`, `parse_leaf`) that turn anything malformed into a ValueError with the
+reason; a bad entry is counted and skipped with its index, never fatal; a bad answer
+skips the log until the next pass.
 """
 
 from __future__ import annotations
@@ -32,9 +35,18 @@ from revenant.model import Candidate, Clock, Source, utcnow
 X509_ENTRY = 0
 PRECERT_ENTRY = 1
 MAX_RESPONSE = 32 * 1024 * 1024
+MAX_TREE_SIZE = (1 << 63) - 1  # RFC 6962 tree sizes are uint64; Python ints are not
 # What an unreachable log or a malformed answer from one raises: the log is skipped
 # (and retried on the next pass), never the whole watch.
-_LOG_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError, binascii.Error)
+_LOG_ERRORS = (aiohttp.ClientError, TimeoutError, ValueError)
+# What `cryptography` raises for a certificate it cannot read: not only ValueError
+_CERT_ERRORS = (
+    ValueError,
+    TypeError,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+)
 
 
 # ------------------------------------------------------------------ state
@@ -141,7 +153,7 @@ def _tbs_as_certificate(tbs: bytes) -> x509.Certificate:
     if tbs[0] != 0x30 or end != len(tbs):
         raise ValueError("TBSCertificate is not one DER SEQUENCE")
     at = start
-    if tbs[at] == 0xA0:  # [0] version
+    if at < len(tbs) and tbs[at] == 0xA0:  # [0] version
         at = _der_tlv(tbs, at)[1]
     at = _der_tlv(tbs, at)[1]  # serialNumber
     alg_end = _der_tlv(tbs, at)[1]
@@ -166,6 +178,15 @@ def certificate_names(cert: x509.Certificate) -> tuple[str, ...]:
 
 def parse_leaf(index: int, leaf_input: bytes, extra_data: bytes = b"") -> LogEntry:
     """Parse one MerkleTreeLeaf; raises ValueError with a reason for anything malformed."""
+    try:
+        return _parse_leaf(index, leaf_input, extra_data)
+    except _CERT_ERRORS as exc:
+        if type(exc) is ValueError:
+            raise
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _parse_leaf(index: int, leaf_input: bytes, extra_data: bytes) -> LogEntry:
     if len(leaf_input) < 12:
         raise ValueError(f"leaf has {len(leaf_input)} bytes, too short for a MerkleTreeLeaf")
     version, leaf_type, ts_ms, entry_type = struct.unpack(">BBQH", leaf_input[:12])
@@ -183,7 +204,7 @@ def parse_leaf(index: int, leaf_input: bytes, extra_data: bytes = b"") -> LogEnt
         tbs, _ = _u24(leaf_input, 12 + 32)
         try:
             cert = _tbs_as_certificate(tbs)
-        except ValueError:
+        except _CERT_ERRORS:
             pre, _ = _u24(extra_data, 0)  # fall back on the full precertificate
             cert = x509.load_der_x509_certificate(pre)
         kind = "precert"
@@ -211,7 +232,7 @@ class CtLogClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max = max_bytes
 
-    async def _get(self, path: str, params: dict[str, int] | None = None) -> Any:
+    async def _get(self, path: str, params: dict[str, int] | None = None) -> bytes:
         async with self._session.get(
             self.url + path, params=params, timeout=self._timeout, allow_redirects=False
         ) as resp:
@@ -220,33 +241,93 @@ class CtLogClient:
                 raise ValueError(f"{path} response over {self._max} bytes")
             if resp.status != 200:
                 raise ValueError(f"{path} answered HTTP {resp.status}")
-            return json.loads(body)
+            return body
 
     async def get_sth(self) -> TreeHead:
         """The log's current signed tree head."""
-        data = await self._get("ct/v1/get-sth")
-        return TreeHead(
-            int(data["tree_size"]),
-            int(data["timestamp"]),
-            base64.b64decode(data["sha256_root_hash"]),
-            base64.b64decode(data.get("tree_head_signature", "")),
+        return parse_sth(await self._get("ct/v1/get-sth"))
+
+    async def get_entries(self, start: int, end: int) -> list[RawEntry]:
+        """Entries start..end inclusive, each raw or the reason it is unusable; a log may
+        return fewer."""
+        return parse_entries(
+            await self._get("ct/v1/get-entries", {"start": start, "end": end}), end - start + 1
         )
 
-    async def get_entries(self, start: int, end: int) -> list[tuple[bytes, bytes]]:
-        """Raw (leaf_input, extra_data) for start..end inclusive; a log may return fewer."""
-        data = await self._get("ct/v1/get-entries", {"start": start, "end": end})
-        entries = data["entries"]
-        if not isinstance(entries, list):
-            raise ValueError("get-entries: 'entries' is not a list")
-        out = []
-        for e in entries[: end - start + 1]:
-            out.append(
-                (
-                    base64.b64decode(e["leaf_input"], validate=True),
-                    base64.b64decode(e.get("extra_data", ""), validate=True),
-                )
-            )
-        return out
+
+RawEntry = tuple[bytes, bytes] | str
+"""One get-entries item: (leaf_input, extra_data), or why it cannot be used."""
+
+
+def _json(body: bytes, what: str) -> dict[str, Any]:
+    """A JSON object answer; ValueError for anything else (nesting too deep included:
+    json raises RecursionError for that)."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise ValueError(f"{what}: malformed JSON (nested too deep)") from None
+    except ValueError as exc:
+        raise ValueError(f"{what}: malformed JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{what}: not a JSON object")
+    return data
+
+
+def _uint(data: dict[str, Any], key: str, what: str) -> int:
+    value = data.get(key)
+    if type(value) is not int or not 0 <= value <= MAX_TREE_SIZE:  # not bool, not 1e99999
+        raise ValueError(f"{what}: {key} is {_shown(value)}, not an integer 0..2^63-1")
+    return value
+
+
+def _b64(value: Any, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is {_shown(value)}, not a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{what} is not valid base64 ({exc})") from None
+
+
+def _shown(value: Any) -> str:
+    """A JSON value in a message, short (a hostile one may be megabytes)."""
+    if isinstance(value, (dict, list)):
+        return f"a JSON {'object' if isinstance(value, dict) else 'array'}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def parse_sth(body: bytes) -> TreeHead:
+    """A get-sth answer; ValueError naming what is wrong with it."""
+    data = _json(body, "get-sth")
+    root = _b64(data.get("sha256_root_hash"), "get-sth: sha256_root_hash")
+    if len(root) != 32:
+        raise ValueError(f"get-sth: sha256_root_hash has {len(root)} bytes, not 32")
+    return TreeHead(
+        _uint(data, "tree_size", "get-sth"),
+        _uint(data, "timestamp", "get-sth"),
+        root,
+        _b64(data.get("tree_head_signature", ""), "get-sth: tree_head_signature"),
+    )
+
+
+def parse_entries(body: bytes, most: int) -> list[RawEntry]:
+    """The first `most` entries of a get-entries answer, each (leaf_input, extra_data)
+    or the reason it cannot be used; ValueError when the answer as a whole is unusable."""
+    entries = _json(body, "get-entries").get("entries")
+    if not isinstance(entries, list):
+        raise ValueError(f"get-entries: entries is {_shown(entries)}, not a list")
+    out: list[RawEntry] = []
+    for e in entries[: max(0, most)]:
+        if not isinstance(e, dict):
+            out.append(f"entry is {_shown(e)}, not an object")
+            continue
+        try:
+            extra = e.get("extra_data", "")
+            out.append((_b64(e.get("leaf_input"), "leaf_input"), _b64(extra, "extra_data")))
+        except ValueError as exc:
+            out.append(str(exc))
+    return out
 
 
 @dataclass(frozen=True)
@@ -291,6 +372,10 @@ async def follow(
             pos = state.get(url)
             if pos is None:
                 pos = sth.tree_size if start_at_end else 0
+            if pos > sth.tree_size:
+                why = f"saved position {pos} is past the tree size {sth.tree_size}"
+                stats.skip(url, "get-sth", f"{why} (another log at this URL?)", "log_unavailable")
+                continue
             stop = sth.tree_size if max_entries is None else min(sth.tree_size, pos + max_entries)
             while pos < stop:
                 try:
@@ -312,16 +397,19 @@ async def follow(
 
 
 def _candidates(
-    url: str, start: int, raw: list[tuple[bytes, bytes]], clock: Clock, stats: FeedStats
+    url: str, start: int, raw: list[RawEntry], clock: Clock, stats: FeedStats
 ) -> list[Candidate]:
     out: list[Candidate] = []
     now = clock()
-    for offset, (leaf, extra) in enumerate(raw):
+    for offset, item in enumerate(raw):
         index = start + offset
         stats.read += 1
+        if isinstance(item, str):
+            stats.skip(url, f"entry {index}", f"malformed entry ({item})", "bad_entry")
+            continue
         try:
-            entry = parse_leaf(index, leaf, extra)
-        except ValueError as exc:  # cryptography raises ValueError subclasses too
+            entry = parse_leaf(index, *item)
+        except ValueError as exc:
             stats.skip(url, f"entry {index}", f"invalid certificate ({exc})", "invalid_cert")
             continue
         seen: set[str] = set()

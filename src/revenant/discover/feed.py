@@ -12,7 +12,7 @@ import gzip
 import logging
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -106,29 +106,53 @@ _KINDS = (
 # ------------------------------------------------------------------ files
 
 MAX_LINE = 1 << 20  # a feed line longer than this is skipped, not read into memory
+# After an over-long line, at most this many more bytes are read looking for its end: an
+# endless input without newlines (/dev/zero) ends the file instead of the watch.
+MAX_SKIP = 16 * MAX_LINE
 GZIP_MAGIC = b"\x1f\x8b"
+
+Stop = Callable[[], bool]
+"""Asked while a feed is read: True once the watch is stopping (SIGTERM, SIGINT)."""
+
+
+def never_stop() -> bool:
+    """The default `Stop`: a feed read outside the watch runs to its end."""
+    return False
 
 
 def read_lines(
-    path: str | Path, stats: FeedStats, *, max_line: int = MAX_LINE
+    path: str | Path,
+    stats: FeedStats,
+    *,
+    max_line: int = MAX_LINE,
+    max_skip: int = MAX_SKIP,
+    stop: Stop = never_stop,
 ) -> Iterator[tuple[int, str]]:
     """(line number, text) of a plain or gzip file, streamed; bad lines are counted and
-    skipped, a truncated or corrupt gzip stream ends the file with a logged reason."""
+    skipped, a truncated or corrupt gzip stream ends the file with a logged reason, and
+    so does an over-long line whose end is not within `max_skip` more bytes. `stop` is
+    asked before each line (and each `max_line` bytes skipped): once it says so, the file
+    is left where it is, with a logged reason. (A read that blocks, on a pipe with no
+    writer, waits for it.) Raises OSError when the file cannot be opened or read."""
     p = Path(path)
     feed = p.name
     with open(p, "rb") as raw:
-        magic = raw.read(2)
-        raw.seek(0)
+        magic = raw.peek(2)[:2]  # not read(): pipes and devices cannot seek back
         fh: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if magic == GZIP_MAGIC else raw
         number = 0
         while True:
             number += 1
+            if stop():
+                stats.skip(feed, f"line {number}", "watch stopping, rest not read", "stopped")
+                return
             try:
                 line = fh.readline(max_line + 1)
                 if len(line) > max_line:
-                    while line and not line.endswith(b"\n"):  # skip the rest, bounded reads
-                        line = fh.readline(max_line)
                     stats.read += 1
+                    gave_up = _skip_rest(fh, line, max_line, max_skip, stop)
+                    if gave_up:
+                        stats.skip(feed, f"line {number}", *gave_up)
+                        return
                     stats.skip(feed, f"line {number}", f"line over {max_line} bytes", "too_long")
                     continue
             except EOFError:
@@ -136,7 +160,7 @@ def read_lines(
                     feed, f"line {number}", "truncated gzip (stream ends early)", "truncated_gzip"
                 )
                 return
-            except (gzip.BadGzipFile, zlib.error, OSError) as exc:
+            except (gzip.BadGzipFile, zlib.error) as exc:
                 stats.skip(feed, f"line {number}", f"corrupt gzip ({exc})", "corrupt_gzip")
                 return
             if not line:
@@ -148,3 +172,20 @@ def read_lines(
                 stats.skip(feed, f"line {number}", "not UTF-8", "not_utf8")
                 continue
             yield number, text.rstrip("\r\n")
+
+
+def _skip_rest(
+    fh: IO[bytes] | gzip.GzipFile, line: bytes, max_line: int, max_skip: int, stop: Stop
+) -> tuple[str, str] | None:
+    """Read past the rest of an over-long line, at most `max_skip` bytes. (reason, kind)
+    to give up on the file, or None when the line ended (or the file did)."""
+    skipped = 0
+    while line and not line.endswith(b"\n"):
+        if skipped >= max_skip:
+            why = f"line over {max_line} bytes and no line end in the next {max_skip}"
+            return f"{why}; rest of the file not read", "too_long"
+        if stop():
+            return "watch stopping while skipping an over-long line; rest not read", "stopped"
+        line = fh.readline(max_line)
+        skipped += len(line)
+    return None

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from revenant.discover.feed import FeedStats, check_name, read_lines, reason_kind
+from revenant.discover.feed import FeedStats, Stop, check_name, never_stop, read_lines, reason_kind
 from revenant.errors import BadFeed
 from revenant.model import Candidate, Clock, Source, utcnow
 
@@ -19,14 +19,19 @@ _CLASSES = frozenset({"IN", "CH", "HS", "CS"})
 
 
 def nrd(
-    path: str | Path, *, stats: FeedStats | None = None, clock: Clock = utcnow
+    path: str | Path,
+    *,
+    stats: FeedStats | None = None,
+    clock: Clock = utcnow,
+    stop: Stop = never_stop,
 ) -> Iterator[Candidate]:
     """Candidates from a newly-registered-domain list: one name per line (the first
-    comma, tab or space separated field); '#' starts a comment."""
+    comma, tab or space separated field); '#' starts a comment. `stop` ends the reading
+    early (see feed.read_lines)."""
     stats = stats if stats is not None else FeedStats()
     feed = Path(path).name
     now = clock()
-    for number, text in read_lines(path, stats):
+    for number, text in read_lines(path, stats, stop=stop):
         field = text.split("#", 1)[0].replace(",", " ").replace("\t", " ").strip()
         if not field:
             continue
@@ -45,6 +50,7 @@ def zone_names(
     stats: FeedStats | None = None,
     types: frozenset[str] = frozenset({"NS"}),
     origin: str = "",
+    stop: Stop = never_stop,
 ) -> Iterator[tuple[int, str]]:
     """(line number, owner name) of the records of `types` in an RFC 1035 master file,
     once per consecutive owner; the zone apex is left out."""
@@ -54,13 +60,15 @@ def zone_names(
     owner = ""
     depth = 0
     last = ""
-    for number, text in read_lines(path, stats):
+    for number, text in read_lines(path, stats, stop=stop):
         body = text.split(";", 1)[0]
         continued = depth > 0
         depth = max(0, depth + body.count("(") - body.count(")"))
         if continued or not body.strip():
             continue
         fields = body.replace("(", " ").replace(")", " ").split()
+        if not fields:  # only parentheses
+            continue
         if fields[0].upper() == "$ORIGIN" and len(fields) > 1:
             origin = fields[1].lower().rstrip(".")
             continue
@@ -95,13 +103,14 @@ def zone_diff(
     stats: FeedStats | None = None,
     clock: Clock = utcnow,
     origin: str = "",
+    stop: Stop = never_stop,
 ) -> Iterator[Candidate]:
     """Candidates for names delegated in `new` and not in `old` (newly registered)."""
     stats = stats if stats is not None else FeedStats()
-    before = {n for _, n in zone_names(old, stats=stats, origin=origin)}
+    before = {n for _, n in zone_names(old, stats=stats, origin=origin, stop=stop)}
     feed = Path(new).name
     now = clock()
-    for number, raw in zone_names(new, stats=stats, origin=origin):
+    for number, raw in zone_names(new, stats=stats, origin=origin, stop=stop):
         if raw in before:
             continue
         before.add(raw)
@@ -121,7 +130,14 @@ def tip(
     """A Candidate from an analyst's tip: a hostname or a URL (the URL is kept in
     `detail` so the prober can fetch that exact page). Raises BadFeed if unusable."""
     text = target.strip()
-    host = urlsplit(text).hostname if "://" in text else text.split("/", 1)[0]
+    try:
+        if "://" in text:
+            parts = urlsplit(text)
+            host, _ = parts.hostname, parts.port  # .port raises for an impossible port
+        else:
+            host = text.split("/", 1)[0]
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
+        raise BadFeed(f"tip {text[:100]!r}: not a usable URL ({exc})") from None
     name, reason = check_name(host or "", "tip")
     if name is None:
         raise BadFeed(f"tip {text[:100]!r}: {reason}")

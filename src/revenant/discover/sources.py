@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import errno
 import logging
+import os
+import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from revenant.discover import certstream, lists, pivots
 from revenant.discover.ct import CtState, follow
-from revenant.discover.feed import FeedStats
+from revenant.discover.feed import FeedStats, Stop, never_stop
 from revenant.discover.permute import permutations as permute
 from revenant.discover.triage import Triage
 from revenant.errors import UsageError
@@ -44,6 +47,9 @@ log = logging.getLogger("revenant.discover")
 Cases = Callable[[], Sequence[Case]]
 LoadState = Callable[[str], JsonValue]
 SaveState = Callable[[str, JsonValue], None]
+
+Reader = Callable[[FeedStats, datetime], Iterable[Candidate]]
+"""Reads one file feed: its names, counting what it skips in the stats given."""
 
 CT_STATE_KEY = "ct.positions"
 MAX_CT_PER_PULL = 50_000  # entries per log per pull: a pull stays minutes, not hours
@@ -115,23 +121,51 @@ class CtLogSource:
 @dataclass
 class FileSource:
     """A file feed (certstream replay, NRD list, zone diff) read again only when one of
-    its files changes (size or modification time)."""
+    its files changes (size or modification time). A file that cannot be read (gone,
+    unreadable) is counted and logged, and the watch goes on."""
 
     name: str
     paths: Sequence[Path]
-    read: Callable[[FeedStats, datetime], Iterable[Candidate]]
+    read: Reader
     stats: FeedStats = field(default_factory=FeedStats)
     _seen: tuple[tuple[int, int], ...] | None = None
 
     def pull(self, now: datetime) -> Iterator[Candidate]:
-        stamp = tuple(
-            (p.stat().st_size, p.stat().st_mtime_ns) if p.exists() else (-1, -1) for p in self.paths
-        )
+        stamp = tuple(_stamp(p) for p in self.paths)
         if stamp == self._seen:
             return
         self._seen = stamp
-        yield from self.read(self.stats, now)
+        try:
+            yield from self.read(self.stats, now)
+        except OSError as exc:
+            where = exc.filename if isinstance(exc.filename, str) else self.name
+            reason = f"cannot read {where} ({exc.strerror or exc})"
+            self.stats.skip(self.name, "file", reason, "unreadable")
         _report(self.name, self.stats)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except OSError:
+        return -1, -1
+    return info.st_size, info.st_mtime_ns
+
+
+def check_readable(option: str, path: Path) -> None:
+    """Raise UsageError (one line, exit 2) unless `path` is a file this process can
+    open for reading; `option` names the argument it came from ("--nrd")."""
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{option} {path}: is a directory, not a file")
+        if stat.S_ISFIFO(mode):  # opening it would block, or be taken for its reader
+            if not os.access(path, os.R_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+            return
+        os.close(os.open(path, os.O_RDONLY))
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: {(exc.strerror or str(exc)).lower()}") from None
 
 
 @dataclass
@@ -197,15 +231,22 @@ def build_sources(
     cases: Cases | None = None,
     load: LoadState | None = None,
     save: SaveState | None = None,
+    stop: Stop = never_stop,
 ) -> list[PermutationSource | CtLogSource | CertstreamSource | FileSource]:
     """The watch's sources from its command-line options. `zone_diffs` are "OLD:NEW"
-    pairs. `cases`, `load` and `save` default to the store's cases and state table."""
+    pairs. `cases`, `load` and `save` default to the store's cases and state table.
+    Every file must be readable now (UsageError naming it otherwise); `stop` is asked
+    while files are read, so that SIGTERM ends even an endless one."""
     if cases is None or load is None or save is None:
         if store is None:
             raise TypeError("build_sources needs a store or all of cases, load and save")
         cases = cases or store.list_cases
         load = load or store.get_state
         save = save or store.set_state
+    for option, paths in (("--ct-replay", ct_replays), ("--nrd", nrd_files)):
+        for path in paths:
+            check_readable(option, Path(path))
+    pairs = [_zone_pair(pair) for pair in zone_diffs]
     out: list[PermutationSource | CtLogSource | CertstreamSource | FileSource] = []
     if permutations:
         out.append(PermutationSource(cases))
@@ -215,29 +256,36 @@ def build_sources(
         out.append(CertstreamSource(certstream, follow=follow))
     for path in ct_replays:
         p = Path(path)
-        out.append(FileSource(f"ct-replay:{p.name}", [p], _replay_reader(p)))
+        out.append(FileSource(f"ct-replay:{p.name}", [p], _replay_reader(p, stop)))
     for path in nrd_files:
         p = Path(path)
-        out.append(FileSource(f"nrd:{p.name}", [p], _nrd_reader(p)))
-    for pair in zone_diffs:
-        old, sep, new = pair.partition(":")
-        if not sep or not old or not new:
-            raise UsageError(f"--zone-diff {pair!r}: expected OLD:NEW")
-        o, n = Path(old), Path(new)
-        out.append(FileSource(f"zone:{n.name}", [o, n], _zone_reader(o, n)))
+        out.append(FileSource(f"nrd:{p.name}", [p], _nrd_reader(p, stop)))
+    for o, n in pairs:
+        out.append(FileSource(f"zone:{n.name}", [o, n], _zone_reader(o, n, stop)))
     return out
 
 
-def _replay_reader(p: Path) -> Callable[[FeedStats, datetime], Iterable[Candidate]]:
-    return lambda stats, now: certstream.replay(p, stats=stats, clock=lambda: now)
+def _zone_pair(pair: str) -> tuple[Path, Path]:
+    """(OLD, NEW) of a --zone-diff argument, both readable; UsageError otherwise."""
+    old, sep, new = pair.partition(":")
+    if not sep or not old or not new:
+        raise UsageError(f"--zone-diff {pair!r}: expected OLD:NEW")
+    o, n = Path(old), Path(new)
+    check_readable("--zone-diff", o)
+    check_readable("--zone-diff", n)
+    return o, n
 
 
-def _nrd_reader(p: Path) -> Callable[[FeedStats, datetime], Iterable[Candidate]]:
-    return lambda stats, now: lists.nrd(p, stats=stats, clock=lambda: now)
+def _replay_reader(p: Path, stop: Stop) -> Reader:
+    return lambda stats, now: certstream.replay(p, stats=stats, clock=lambda: now, stop=stop)
 
 
-def _zone_reader(o: Path, n: Path) -> Callable[[FeedStats, datetime], Iterable[Candidate]]:
-    return lambda stats, now: lists.zone_diff(o, n, stats=stats, clock=lambda: now)
+def _nrd_reader(p: Path, stop: Stop) -> Reader:
+    return lambda stats, now: lists.nrd(p, stats=stats, clock=lambda: now, stop=stop)
+
+
+def _zone_reader(o: Path, n: Path, stop: Stop) -> Reader:
+    return lambda stats, now: lists.zone_diff(o, n, stats=stats, clock=lambda: now, stop=stop)
 
 
 def case_prioritiser(

@@ -3,12 +3,16 @@ that were written; a plain third-party WARC gives one page-only capture per resp
 
 It must never trust a WARC: bodies are read with a byte bound, decoding is bounded,
 and an unreadable file raises `BadWarc` naming the file and the record offset, never a
-bare library exception. It never writes.
+bare library exception. A record cut short or whose Content-Length runs past its data
+is an error, never read as complete: a capture is given out only once the file is
+known sound past it. It never writes.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +20,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
 from yarl import URL
 
 from revenant.errors import BadWarc
@@ -133,56 +138,144 @@ def _own_capture(doc: dict[str, Any], bodies: dict[str, bytes], file: str) -> Ca
 
 def _captures_in(path: Path) -> Iterator[Capture]:
     pending: dict[str, bytes] = {}  # response/resource record id -> body, until its metadata
-    offset = 0
+    ready: list[Capture] = []  # built, given out once the file is known sound past them
+    offset = 0  # where the record being read starts (the last one read, after it)
+    last = 0  # where the last complete record starts
     own = False  # set by a Revenant warcinfo record
     try:
         with path.open("rb") as fh:
             it = ArchiveIterator(fh, check_digests=False)
+            it.INC_RECORD = ""  # warcio's own warning goes to stderr; _read_record raises
             for record in it:
+                yield from ready  # the record before them ended where the next began
+                ready.clear()
                 if not str(record.format).startswith("warc"):
                     raise BadWarc(f"{path} offset {offset}: not a WARC record ({record.format})")
                 rtype = record.rec_type
                 rid = record.rec_headers.get_header("WARC-Record-ID") or ""
                 ctype = record.rec_headers.get_header("Content-Type") or ""
+                limit = {"response": MAX_BODY, "warcinfo": 65536}.get(rtype, 0)
+                if rtype == "metadata" and ctype.startswith("application/json") and own:
+                    limit = MAX_BODY
+                if rtype == "resource" and own and rid:  # a rendering's DOM and screenshot
+                    limit = MAX_BODY
+                body, cut = _read_bounded(record.raw_stream, limit) if limit else (b"", False)
+                offset, length = _read_record(it, record, path)
                 if rtype == "response":
-                    body, cut = _read_bounded(record.raw_stream, MAX_BODY)
-                    if record.http_headers is None:
-                        continue
-                    if own and rid:
-                        pending[rid] = body
-                    else:
-                        yield _plain_capture(record, body, cut, str(path))
-                elif rtype == "resource" and own and rid:
-                    pending[rid], _ = _read_bounded(record.raw_stream, MAX_BODY)
-                elif rtype == "metadata" and ctype.startswith("application/json") and own:
-                    raw, cut = _read_bounded(record.raw_stream, MAX_BODY)
-                    offset = it.get_record_offset()
+                    if record.http_headers is not None:
+                        if own and rid:
+                            pending[rid] = body
+                        else:
+                            ready.append(_plain_capture(record, body, cut, str(path)))
+                elif limit and rtype == "resource":
+                    pending[rid] = body
+                elif limit and rtype == "metadata":
                     try:
-                        doc = json.loads(raw)
-                    except ValueError as exc:
+                        doc = json.loads(body)
+                    except (ValueError, RecursionError) as exc:
                         raise BadWarc(
                             f"{path} offset {offset}: metadata is not JSON ({exc})"
                         ) from None
                     if isinstance(doc, dict) and doc.get("format") == FORMAT:
                         try:
-                            yield _own_capture(doc, pending, str(path))
+                            ready.append(_own_capture(doc, pending, str(path)))
                         except (KeyError, TypeError, ValueError) as exc:
                             raise BadWarc(
                                 f"{path} offset {offset}: metadata does not describe a capture ({exc})"
                             ) from None
                         pending.clear()
                 elif rtype == "warcinfo":
-                    info, _ = _read_bounded(record.raw_stream, 65536)
-                    own = b"software: Revenant/" in info
-                # Only after the body is read: asking earlier makes warcio skip it.
-                offset = it.get_record_offset() + it.get_record_length()
+                    own = b"software: Revenant/" in body
+                last, offset = offset, offset + length
+        if _is_gzip(path):
+            _check_gzip_tail(path, last)
+        else:
+            _check_plain_tail(path, offset)
     except BadWarc:
         raise
     except (ArchiveLoadFailed, OSError, EOFError, ValueError, UnicodeError, Exception) as exc:
         # warcio and zlib raise many types on hostile input; all mean "unreadable here".
+        why = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]  # one line
+        raise BadWarc(f"{path} offset {offset}: cannot read WARC record ({why})") from None
+    yield from ready
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def _read_record(it: ArchiveIterator, record: Any, path: Path) -> tuple[int, int]:
+    """Read the rest of `record` and check it is whole: its Content-Length is a number,
+    the file holds that many bytes, and a blank line follows them. (offset, length) of
+    the record in the file; BadWarc naming the offset otherwise, so that a cut or
+    overlong record is never read as if it were complete.
+
+    warcio reads on leniently: a short record ends early, an overlong one swallows the
+    start of the next (it only writes a warning to stderr, counted in `err_count`, which
+    is read here; warcio==1.8.1 is pinned for that, and tests/evidence/test_read.py
+    fails if it changes)."""
+    stream = record.raw_stream
+    while stream.read(65536):
+        pass
+    errors = it.err_count
+    offset, length = it.get_record_offset(), it.get_record_length()  # reads the blank line
+    declared = record.rec_headers.get_header("Content-Length")
+    if declared is None or not _DIGITS.fullmatch(declared.strip()):
+        shown = "none" if declared is None else repr(declared[:40])
+        raise BadWarc(f"{path} offset {offset}: record has no valid Content-Length ({shown})")
+    held = stream.tell() if isinstance(stream, LimitReader) else record.length
+    if held < record.length:
         raise BadWarc(
-            f"{path} offset {offset}: cannot read WARC record ({type(exc).__name__}: {exc})"
-        ) from None
+            f"{path} offset {offset}: record is cut: its Content-Length is {record.length} "
+            f"bytes, the file holds {held} of them"
+        )
+    if it.err_count != errors:
+        raise BadWarc(
+            f"{path} offset {offset}: no blank line where its Content-Length "
+            f"({record.length}) ends: the length runs past the record's data"
+        )
+    return offset, length
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _check_plain_tail(path: Path, end: int) -> None:
+    """BadWarc unless only blank lines follow the last record (which ends at `end`):
+    warcio stops quietly at a record cut in its first line."""
+    with path.open("rb") as fh:
+        fh.seek(end)
+        while chunk := fh.read(1 << 16):
+            if chunk.strip(b"\r\n"):
+                raise BadWarc(
+                    f"{path} offset {end}: the file ends with bytes that are no whole record"
+                )
+
+
+def _check_gzip_tail(path: Path, start: int) -> None:
+    """BadWarc unless the gzip members from `start` (the last record's) to the end of
+    the file are whole. warcio stops quietly at a member cut short: the last record
+    would be read as complete, or a record cut in its headers not seen at all."""
+    member = zlib.decompressobj(31)
+    fed = False  # whether `member` has been given any bytes
+    with path.open("rb") as fh:
+        fh.seek(start)
+        while chunk := fh.read(1 << 16):
+            data = chunk
+            while data:
+                try:
+                    member.decompress(data, 1 << 20)
+                except zlib.error as exc:
+                    raise BadWarc(f"{path} offset {start}: gzip data is damaged ({exc})") from None
+                fed = True
+                data = member.unconsumed_tail
+                if member.eof:
+                    start = fh.tell() - len(member.unused_data)  # where the next one starts
+                    data = member.unused_data + data
+                    member, fed = zlib.decompressobj(31), False
+    if fed and not member.eof:
+        raise BadWarc(f"{path} offset {start}: the file ends inside a gzip member (cut)")
 
 
 def read_captures(path: str | Path) -> Iterator[Capture]:

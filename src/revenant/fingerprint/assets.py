@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from revenant.fingerprint.dom import Form
-from revenant.fingerprint.literals import LiteralSet, matches_at
+from revenant.fingerprint.literals import MAX_CHECKED, LiteralSet, matches_at
 from revenant.fingerprint.names import registrable
 
 # a file name carrying a build hash: app.3f9a1c7e.js (hex, webpack), index-BfT2x3xA.js
@@ -35,9 +35,12 @@ _API_NAMES = "api ws socket.io graphql rest ajax chat sse events stream"  # "/ws
 _API_LITERALS = tuple(f"/{name}" for name in _API_NAMES.split())
 ENDPOINT_LITERALS = (*_WS_LITERALS, *_API_LITERALS)
 _ENDPOINTS = LiteralSet(ENDPOINT_LITERALS)
-_HOST_BEFORE = re.compile(r"(?:https?:)?//[A-Za-z0-9.-]{1,100}$")
+# the host before a path, matched on the reversed text before it: one pass over at most
+# 108 characters, where a search for "...$" would try each of them as a start
+_HOST_BEFORE_BACK = re.compile(r"[A-Za-z0-9.-]{1,100}//(?::s?ptth)?")
 _DIGITS = re.compile(r"\d+")
 MIN_INLINE = 64  # shorter inline scripts are boilerplate ("dataLayer=[]")
+MAX_FILE_NAME = 200  # longer asset file names are not searched for a build hash
 
 
 def _resolve(base: str, ref: str) -> tuple[str, str] | None:
@@ -100,8 +103,10 @@ def asset_features(
                     continue
                 path = rerooted
             yield "asset_url", path
-            if _BUILD_HASH.search(path):
-                yield "build_asset", path.rsplit("/", 1)[-1]
+            name = path.rsplit("/", 1)[-1]
+            # (the pattern's look-aheads read to the end from each "-": bounded names)
+            if len(name) <= MAX_FILE_NAME and _BUILD_HASH.search(name):
+                yield "build_asset", name
 
 
 _CMS_DIRS = (
@@ -180,17 +185,19 @@ def endpoints(
     folded. `found` holds where ENDPOINT_LITERALS occur in it
     (`literals.LiteralSet.find`), when the caller has it."""
     found = _ENDPOINTS.find(text) if found is None else found
-    for m in _matches(_WS, text, found, _WS_LITERALS):
-        yield "endpoint", _fold(m.group(), site)
+    urls = dict.fromkeys(m.group() for m in _matches(_WS, text, found, _WS_LITERALS))
     for m in _matches(_API, text, found, _API_LITERALS):
         start = m.start()
         before = text[start - 1] if start else ""
         if before in "\"'`":
-            yield "endpoint", _fold(m.group(), site)
+            urls[m.group()] = None
         elif before.isalnum() or before in ".-":
-            host = _HOST_BEFORE.search(text, max(0, start - 110), start)
-            if host and text[host.start() - 1 : host.start()] in "\"'`":
-                yield "endpoint", _fold(host.group() + m.group(), site)
+            host = _HOST_BEFORE_BACK.match(text[max(0, start - 110) : start][::-1])
+            if host and text[start - host.end() - 1 : start - host.end()] in "\"'`":
+                urls[host.group()[::-1] + m.group()] = None
+    # (`_matches` tries at most MAX_TRIED places of each kind; fold at most MAX_CHECKED)
+    for url in itertools.islice(urls, MAX_CHECKED):
+        yield "endpoint", _fold(url, site)
 
 
 def _matches(

@@ -20,6 +20,7 @@ MAX_ELEMENTS = 20_000  # scripts, links, forms... read from one page at most
 MAX_LINK_TEXTS = 2_000  # words of absolute links read from one page at most
 MAX_LINK_TEXT = 2_000  # characters of one link's words
 _ABSOLUTE = frozenset(["ht", "HT", "Ht", "//"])  # "http(s)://" or "//": maybe another site
+MAX_FIELDS = 200  # field names read from one form
 _SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -73,10 +74,18 @@ def walk(tree: LexborHTMLParser) -> Page:
         if tag == "form":
             forms.append(node)
     for form_node, form in zip(forms, page.forms, strict=True):
-        for fnode in form_node.css("input,select,textarea,button"):
+        # a lazy walk that stops at MAX_FIELDS names or MAX_ELEMENTS nodes (a selector
+        # made a Python object of each of 100,000 inputs first)
+        for visited, fnode in enumerate(form_node.traverse()):
+            if visited >= MAX_ELEMENTS:
+                break
+            if fnode.tag_id not in _FIELD_IDS:
+                continue
             name = fnode.attributes.get("name")
-            if name and len(form.fields) < 200:
+            if name:
                 form.fields.append(name.strip()[:100])
+                if len(form.fields) >= MAX_FIELDS:
+                    break
     # visible text: drop what a visitor never sees (one selector, one C-level
     # traversal; nodes are unlinked, never freed, so a match nested in an already
     # removed one stays safe to touch), then one C-level text() call
@@ -172,6 +181,14 @@ _ELEMENT_IDS = {
 }
 if len(_ELEMENT_IDS) != _ELEMENTS.count(",") + 1:
     raise ImportError(f"Lexbor tag ids of {_ELEMENTS}: {_ELEMENT_IDS}")
+_FIELD_IDS = frozenset(
+    node.tag_id
+    for node in LexborHTMLParser("<form><input><select></select><textarea></textarea><button>").css(
+        "input,select,textarea,button"
+    )
+)
+if len(_FIELD_IDS) != 4:
+    raise ImportError(f"Lexbor tag ids of form fields: {_FIELD_IDS}")
 _STRIP = sorted(_SKIP_TEXT - {"head"})
 _INVISIBLE = ",".join([*_STRIP, "[hidden]", "[style*=display]", "[style*=visibility]"])
 

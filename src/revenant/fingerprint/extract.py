@@ -25,6 +25,7 @@ from revenant.fingerprint.assets import (
     form_features,
     inline_script_features,
 )
+from revenant.fingerprint.bounds import bound_attributes, bound_attributes_text
 from revenant.fingerprint.dom import Page, walk
 from revenant.fingerprint.favicon import favicon_features
 from revenant.fingerprint.headers import header_features
@@ -267,6 +268,8 @@ def _parse_page(raw: bytes, content_type: str | None) -> Page:
     Lexbor as bytes, its own encoding, saving a decode and a re-encode; others are
     decoded first."""
     name = charset(raw, content_type)
+    if not name.startswith(NOT_ASCII):  # "<" is byte 60 whatever the encoding
+        raw = bound_attributes(raw)
     if codecs.lookup(name).name == "utf-8" and _shallow(raw, MAX_DEPTH):
         try:
             return walk(LexborHTMLParser(raw))
@@ -277,6 +280,8 @@ def _parse_page(raw: bytes, content_type: str | None) -> Page:
 
 
 def _parse(html: str, raw: bytes | None) -> Page:
+    if raw is None:  # UTF-16 or UTF-32: not bounded as bytes in _parse_page
+        html = bound_attributes_text(html)
     try:
         return walk(LexborHTMLParser(bound_nesting(html, raw)))
     except (ValueError, RuntimeError, MemoryError):

@@ -5,21 +5,37 @@ keys, phone numbers, crypto wallets.
 Every extractor takes text (raw HTML, script bodies or visible text) and yields
 (kind, value) pairs with the value normalized so two captures compare equal. Nothing
 here raises on malformed input; anything that does not validate is dropped.
+
+Every scan is linear in the text, whatever it holds: each pattern is tried where its
+literal starts and reads a bounded window from there, and no scanner tries more than
+MAX_TRIED places or checks more than MAX_CHECKED distinct candidates of one kind in one
+text (a page can be written to hold a million candidates; a real one holds a few).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import functools
 import hashlib
+import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 import phonenumbers
 
-from revenant.fingerprint.literals import LiteralSet, find_all, matches_at
+from revenant.fingerprint.literals import (
+    MAX_CHECKED,
+    MAX_TRIED,
+    LiteralSet,
+    find_all,
+    matches_at,
+)
 from revenant.fingerprint.wallets import WALLET_LITERALS, find_onions, find_wallets
+
+_T = TypeVar("_T")
 
 # Patterns start with a literal, and are tried only where it occurs (`LITERALS`); word
 # boundaries are checked by hand in `_bounded`, a look-behind would hide the literal.
@@ -73,7 +89,7 @@ _RE_MATOMO_URL = re.compile(r"""var\s+u\s*=\s*["']((?:https?:)?//[^"'\s]{3,200})
 _RE_MATOMO_SITE = re.compile(r"""setSiteId['"]\s*,\s*['"]?(\d{1,6})""")
 
 _EMAIL_TLD = re.compile(r"[a-z]{2,6}|xn--[a-z0-9-]{2,20}")  # "bylines" in a template is no TLD
-_RE_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
+_RE_EMAIL_LOCAL_BACK = re.compile(r"[A-Za-z0-9._%+-]{1,64}")  # matched on reversed text
 _RE_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}")
 _NOT_EMAIL_TLD = {"png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "js", "css", "ico"}
 # RFC 2606 / 6761 reserved names never belong to anyone
@@ -108,10 +124,9 @@ _MESSENGERS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
 
 _HOST = "host-"  # before "pub-…": an AdSense host id (Blogger and other hosting platforms)
 
-_RE_PGP = re.compile(
-    r"-----BEGIN PGP PUBLIC KEY BLOCK-----(.{16,20000}?)-----END PGP PUBLIC KEY BLOCK-----",
-    re.DOTALL,
-)
+_PGP_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+_PGP_END = "-----END PGP PUBLIC KEY BLOCK-----"
+PGP_BLOCK = (16, 20_000)  # characters between the two armour lines of a key
 _RE_PHONE = re.compile(r"\+(\d[\d .()-]{6,20}\d)")
 
 
@@ -122,13 +137,10 @@ def find_trackers(
     when the caller already has it."""
     found = LITERALS.find(text) if found is None else found
     for kind, pattern, group in _SIMPLE:
-        for m in matches_at(pattern, text, found.get(_literal(pattern), ())):
-            if group or _bounded(text, m):
-                if kind == "adsense" and text.endswith(_HOST, 0, m.start(group)):
-                    # "ca-host-pub-…": AdSense for hosts, the hosting platform's own id
-                    yield "adsense_host", m.group(group)
-                else:
-                    yield kind, m.group(group)
+        matches = matches_at(pattern, text, found.get(_literal(pattern), ()))
+        yield from _distinct(
+            _tracker(kind, text, m, group) for m in matches if group or _bounded(text, m)
+        )
     if "_paq" in found:
         url = _RE_MATOMO_URL.search(text)
         site = _RE_MATOMO_SITE.search(text)
@@ -137,18 +149,32 @@ def find_trackers(
             yield "matomo", f"{host}#{site.group(1)}"
 
 
+def _tracker(kind: str, text: str, m: re.Match[str], group: int) -> tuple[str, str]:
+    if kind == "adsense" and text.endswith(_HOST, 0, m.start(group)):
+        # "ca-host-pub-…": AdSense for hosts, the hosting platform's own id
+        return "adsense_host", m.group(group)
+    return kind, m.group(group)
+
+
 def find_emails(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
     """E-mail addresses, lower-cased; file names such as logo@2x.png are not addresses."""
-    for i in find_all(text, "@") if found is None else found.get("@", ()):
+    ats = find_all(text, "@", MAX_TRIED) if found is None else found.get("@", ())
+    return _distinct(_emails(text, ats[:MAX_TRIED]))
+
+
+def _emails(text: str, ats: Sequence[int]) -> Iterator[str]:
+    for i in ats:
         domain = _RE_EMAIL_DOMAIN.match(text, i + 1, i + 256)
         if not domain:
             continue  # most "@" in code ("@media", "@type"): no need to look back
-        local = _RE_EMAIL_LOCAL.search(text, max(0, i - 64), i)
-        if not local or not local.group()[0].isalnum():
+        # the local part ends at the "@": read backwards (one pass over at most 64
+        # characters, where a search for "...$" would try each of them as a start)
+        local = _RE_EMAIL_LOCAL_BACK.match(text[max(0, i - 64) : i][::-1])
+        if not local or not local.group()[-1].isalnum():
             continue
         if _word_at(text, domain.end()):
             continue
-        value = f"{local.group()}@{domain.group()}".lower()
+        value = f"{local.group()[::-1]}@{domain.group()}".lower()
         host = value.rsplit("@", 1)[1]
         if value.rsplit(".", 1)[-1] in _NOT_EMAIL_TLD or host.endswith(_RESERVED_DOMAINS):
             continue
@@ -163,10 +189,12 @@ def find_messengers(
     """Telegram, Discord, Signal and WhatsApp handles and invite links."""
     found = LITERALS.find(text) if found is None else found
     for kind, pattern, exact in _MESSENGERS:
-        for m in matches_at(pattern, text, found.get(_literal(pattern), ())):
-            if _word_at(text, m.start() - 1):
-                continue  # "bit.me/" is not "t.me/"
-            yield kind, m.group(1) if exact else m.group(1).lower()
+        matches = matches_at(pattern, text, found.get(_literal(pattern), ()))
+        yield from _distinct(
+            (kind, m.group(1) if exact else m.group(1).lower())
+            for m in matches
+            if not _word_at(text, m.start() - 1)  # "bit.me/" is not "t.me/"
+        )
 
 
 def _pgp_fingerprint(armor: str) -> str | None:
@@ -215,22 +243,40 @@ def _pgp_fingerprint(armor: str) -> str | None:
 
 
 def find_pgp(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
-    """Fingerprints of armored PGP public keys."""
+    """Fingerprints of armored PGP public keys: each END line with the nearest BEGIN line
+    before it, 16 to 20,000 characters apart (an armour block holds no BEGIN line, so a
+    stray one earlier cannot hide a key). Both kinds of line are found once and paired
+    by bisection: a lazy regex tried at each of 100,000 BEGIN lines read up to 20,000
+    characters after every one."""
     if "BEGIN PGP" not in (text if found is None else found):
         return
-    for m in _RE_PGP.finditer(text):
-        fp = _pgp_fingerprint(m.group(1))
+    begins = [b + len(_PGP_BEGIN) for b in find_all(text, _PGP_BEGIN)]  # where bodies start
+    lo, hi = PGP_BLOCK
+    after = 0  # blocks do not overlap
+    keys = 0
+    for end in itertools.islice(find_all(text, _PGP_END), MAX_TRIED):
+        k = bisect.bisect_right(begins, end) - 1  # the nearest BEGIN line before the END
+        if k < 0 or begins[k] < after or not lo <= end - begins[k] <= hi:
+            continue
+        after = end + len(_PGP_END)
+        fp = _pgp_fingerprint(text[begins[k] : end])
         if fp:
             yield fp
+            keys += 1
+            if keys == MAX_CHECKED:
+                return
 
 
 def find_phones(text: str) -> Iterator[str]:
     """International (+…) phone numbers that `phonenumbers` accepts as valid, in E.164."""
-    for m in _RE_PHONE.finditer(text):
-        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "+"):
-            continue
+    candidates = (
+        m.group(1)
+        for m in itertools.islice(_RE_PHONE.finditer(text), MAX_TRIED)
+        if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "+"))
+    )
+    for digits in itertools.islice(dict.fromkeys(candidates), MAX_CHECKED):
         try:
-            num = phonenumbers.parse("+" + m.group(1), None)
+            num = phonenumbers.parse("+" + digits, None)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(num):
@@ -263,6 +309,11 @@ def find_identifiers(
     yield from find_wallets(text, found=in_text)
     for phone in find_phones(text):
         yield "phone", phone
+
+
+def _distinct(values: Iterable[_T]) -> Iterator[_T]:
+    """The first MAX_CHECKED distinct values, in order."""
+    return itertools.islice(dict.fromkeys(values), MAX_CHECKED)
 
 
 # every literal the scanners above start from, found in one pass per text; visible

@@ -12,6 +12,7 @@ holds.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -22,6 +23,12 @@ MIN_INDEXED = 4096  # characters; shorter texts are searched literal by literal
 # would cost more than searching for each literal: the text is searched literal by
 # literal. More occurrences of a literal than this and its pattern is left to re.
 MAX_HITS = 20_000
+# Bounds every identifier scanner keeps to in one text, whatever the text holds: places a
+# pattern is tried at, and distinct candidates whose checksum is verified (or values
+# kept). A real page comes nowhere near (tests/fingerprint/test_bounds.py checks the 91
+# pages of ../shared/data/pages); a page written to hold millions stops there.
+MAX_TRIED = 20_000
+MAX_CHECKED = 1_000
 
 # A literal is indexed by its three bytes in a row least likely in web code (HTML,
 # JavaScript, JSON): the fewest of their two pairs among the pairs that make half of
@@ -47,10 +54,10 @@ def matches_at(
     ascending `offsets` (where its leading literal occurs): each offset is tried and,
     like finditer, none inside the previous match."""
     if len(offsets) > MAX_HITS:  # a text made of the literal: re tries each in C
-        yield from pattern.finditer(text, offsets[0])
+        yield from itertools.islice(pattern.finditer(text, offsets[0]), MAX_TRIED)
         return
     end = 0
-    for at in offsets:
+    for at in offsets[:MAX_TRIED]:
         if at >= end:
             m = pattern.match(text, at)
             if m:

@@ -70,10 +70,47 @@ def _nfkc(text: str) -> str:
         end = len(text) if cut < 0 else cut + 1
         piece = text[start:end]
         if not unicodedata.is_normalized("NFKC", piece):
-            piece = unicodedata.normalize("NFKC", piece)
+            piece = unicodedata.normalize("NFKC", _stream_safe(piece))
         pieces.append(piece)
         start = end
     return "".join(pieces)
+
+
+MAX_NON_STARTERS = 30  # in a row: Unicode's Stream-Safe Text Format (UAX #15, section 13)
+
+
+def _stream_safe(text: str) -> str:
+    """`text` with U+034F (combining grapheme joiner) after every 30 combining marks in
+    a row, as the Stream-Safe Text Format prescribes: normalization sorts each run of
+    marks, in time quadratic in its length (a page of 1,000,000 marks took minutes).
+    Real text never holds such runs and is left as it is."""
+    return _LONG_MARK_RUNS.sub(_joined, text)
+
+
+def _joined(run: re.Match[str]) -> str:
+    marks = run.group()
+    step = MAX_NON_STARTERS
+    return "\u034f".join(marks[i : i + step] for i in range(0, len(marks), step))
+
+
+LAST_NON_STARTER = 0x1FFFF  # none above it in Unicode 15 (tests/fingerprint/test_text.py)
+
+
+def _long_mark_runs() -> re.Pattern[str]:
+    """Runs of more than MAX_NON_STARTERS characters of non-zero combining class, from
+    this Python's Unicode tables."""
+    ranges: list[list[int]] = []
+    for code in range(0x300, LAST_NON_STARTER + 1):
+        if unicodedata.combining(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    members = "".join(f"{chr(a)}-{chr(b)}" if a < b else chr(a) for a, b in ranges)
+    return re.compile(f"[{members}]{{{MAX_NON_STARTERS + 1},}}")
+
+
+_LONG_MARK_RUNS = _long_mark_runs()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -272,9 +309,13 @@ class TextSketch:
     blocks: list[str]
 
 
+MAX_TEXT = 1 << 20  # characters of visible text sketched (the most on 91 real pages: 160,000)
+
+
 def sketch_text(chunks: Sequence[str]) -> TextSketch:
-    """SimHash, MinHash, word count and text blocks of visible text chunks."""
-    folded = fold("\n".join(chunks))
+    """SimHash, MinHash, word count and text blocks of visible text chunks (of the
+    first MAX_TEXT characters: every step is linear, but 4 MiB of words took seconds)."""
+    folded = fold("\n".join(chunks)[:MAX_TEXT])
     tokens = word_tokens(folded)
     hashes = shingle_hashes(tokens)
     return TextSketch(simhash(hashes), minhash(hashes), len(tokens), _blocks(folded))

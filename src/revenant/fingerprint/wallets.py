@@ -10,20 +10,23 @@ on malformed input.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import base58
 from Crypto.Hash import keccak
 
-from revenant.fingerprint.literals import LiteralSet, matches_at
+from revenant.fingerprint.literals import MAX_CHECKED, MAX_TRIED, LiteralSet, matches_at
 
 # ----------------------------------------------------------------------- keccak-256
 
 
 def keccak256(data: bytes) -> bytes:
-    """Original Keccak-256 (Ethereum, Monero), not NIST SHA3-256 (pycryptodome's)."""
-    return keccak.new(data=data, digest_bits=256).digest()
+    """Original Keccak-256 (Ethereum, Monero), not NIST SHA3-256: padding byte 0x01.
+    pycryptodome's C code: a page full of candidate addresses costs microseconds each
+    (a pure-Python Keccak took 3 ms per address)."""
+    return keccak.new(digest_bits=256, data=data).digest()
 
 
 # ---------------------------------------------------------------------- base58check
@@ -245,22 +248,30 @@ def find_wallets(
     """
     found = _SEARCHED.find(text) if found is None else found
     for prefix, pattern in zip(_BECH_PREFIXES, _RE_BECH, strict=True):
-        for m in matches_at(pattern, text, found.get(prefix, ())):
-            kind = segwit_address(m.group()) if _bounded(text, m) else None
+        for address in _candidates(text, matches_at(pattern, text, found.get(prefix, ()))):
+            kind = segwit_address(address)
             if kind:
-                yield kind, m.group().lower()
-    for m in matches_at(_RE_ETH, text, found.get("0x", ())):
-        if _bounded(text, m) and eth_address(m.group()):
-            yield "eth", m.group().lower()
+                yield kind, address.lower()
+    for address in _candidates(text, matches_at(_RE_ETH, text, found.get("0x", ()))):
+        if eth_address(address):
+            yield "eth", address.lower()
     if anchored_only or not _has_run(text, 26):
         return
-    for m in _RE_B58.finditer(text):
-        kind = base58_address(m.group()) if _bounded(text, m) else None
+    for address in _candidates(text, _RE_B58.finditer(text)):
+        kind = base58_address(address)
         if kind:
-            yield kind, m.group()
-    for m in _RE_XMR.finditer(text):
-        if _bounded(text, m) and xmr_address(m.group()):
-            yield "xmr", m.group()
+            yield kind, address
+    for address in _candidates(text, _RE_XMR.finditer(text)):
+        if xmr_address(address):
+            yield "xmr", address
+
+
+def _candidates(text: str, matches: Iterable[re.Match[str]]) -> Iterator[str]:
+    """The first MAX_CHECKED distinct bounded matches among the first MAX_TRIED: each
+    checksum is verified once, and a text made of candidates costs a bounded time."""
+    tried = itertools.islice(matches, MAX_TRIED)
+    bounded = (m.group() for m in tried if _bounded(text, m))
+    return itertools.islice(dict.fromkeys(bounded), MAX_CHECKED)
 
 
 def find_onions(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
@@ -269,10 +280,11 @@ def find_onions(text: str, found: Mapping[str, Sequence[int]] | None = None) -> 
     present = text if found is None else found
     if not any(literal in present for literal in _ONION_LITERALS):
         return
-    for m in _RE_ONION.finditer(text):
-        start = m.start() - 56
-        if start < 0 or _alnum_at(text, start - 1) or _alnum_at(text, m.end()):
-            continue
-        label = text[start : m.start()]
+    labels = (
+        text[m.start() - 56 : m.start()]
+        for m in itertools.islice(_RE_ONION.finditer(text), MAX_TRIED)
+        if m.start() >= 56 and not _alnum_at(text, m.start() - 57) and not _alnum_at(text, m.end())
+    )
+    for label in itertools.islice(dict.fromkeys(labels), MAX_CHECKED):
         if _RE_ONION_LABEL.fullmatch(label) and onion_v3(label.lower()):
             yield label.lower() + ".onion"
