@@ -56,7 +56,7 @@ from revenant.store.cases import (
     reference_ids,
     save_case_features,
 )
-from revenant.store.ledger import mirror_entry
+from revenant.store.ledger import StoreMirror
 
 _CALIBRATE_ON = 2000
 """Background captures sampled to calibrate similarity scores."""
@@ -119,7 +119,7 @@ class Pipeline:
                 self.settings.evidence_dir / name,
                 case=name,
                 clock=self.clock,
-                on_append=lambda entry: mirror_entry(self.store, name, entry),
+                mirror=StoreMirror(self.store, name),
             )
             self._logs[name] = log
         return log

@@ -118,12 +118,13 @@ def _own_capture(doc: dict[str, Any], bodies: dict[str, bytes], file: str) -> Ca
     return capture_from_json(doc, tuple(exchanges), file)
 
 
-def _captures_in(path: Path) -> Iterator[Capture]:
+def _captures_in(path: Path, end: int | None = None) -> Iterator[Capture]:
     pending: dict[str, bytes] = {}  # response record id -> body, until its metadata
     offset = 0
     own = False  # set by a Revenant warcinfo record
     try:
-        with path.open("rb") as fh:
+        with path.open("rb") as whole:
+            fh = whole if end is None else _Upto(whole, end)
             it = ArchiveIterator(fh, check_digests=False)
             for record in it:
                 if not str(record.format).startswith("warc"):
@@ -170,7 +171,20 @@ def _captures_in(path: Path) -> Iterator[Capture]:
         ) from None
 
 
-def read_captures(path: str | Path) -> Iterator[Capture]:
-    """Every capture in a WARC file (or a directory of them), streaming, in file order."""
+class _Upto:
+    """A file read up to byte `end` (the part of a WARC file its ledger records)."""
+
+    def __init__(self, raw: Any, end: int) -> None:
+        self._raw, self._left = raw, end
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._raw.read(self._left if n < 0 or n > self._left else n)
+        self._left -= len(data)
+        return data
+
+
+def read_captures(path: str | Path, *, ends: dict[str, int] | None = None) -> Iterator[Capture]:
+    """Every capture in a WARC file (or a directory of them), streaming, in file order;
+    `ends`: read each named file only up to that byte."""
     for file in warc_files(path):
-        yield from _captures_in(file)
+        yield from _captures_in(file, (ends or {}).get(file.name))

@@ -6,7 +6,10 @@ responses) and gets a custody ledger entry. Files roll over by size, one directo
 per case.
 
 It must never rewrite a byte already written: files are created exclusively and only
-appended to. A refused body is never written (its headers and the refusal are).
+appended to, each by the one process that created it (its claim in `writers/`), so
+several processes writing one case never share a file. Records and their ledger entries
+are written under the case's ledger lock, in the same order. A refused body is never
+written (its headers and the refusal are).
 Records are serialised here rather than by warcio's writer so that the bytes hashed
 into the ledger are exactly the bytes on disk; `warcio check` validates the result.
 """
@@ -21,6 +24,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from io import BufferedWriter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,7 +33,7 @@ from isal import igzip
 
 from revenant import __version__
 from revenant.errors import UsageError
-from revenant.evidence.ledger import Ledger, LedgerEntry
+from revenant.evidence.ledger import Ledger, LedgerEntry, LedgerHold, Mirror
 from revenant.evidence.metadata import capture_to_json
 from revenant.model import Capture, Clock, Exchange, Outcome, utcnow
 
@@ -99,7 +103,8 @@ class EvidenceLog:
     and their custody entries to `ledger.jsonl`.
 
     `with EvidenceLog(DATA/evidence/coco, case="coco") as log: path = log.write(capture)`.
-    `on_append` receives every ledger entry once it is on disk (the database mirror).
+    `mirror` is the database copy of the ledger and its lock across processes;
+    `on_append` receives every ledger entry once it is on disk.
     """
 
     def __init__(
@@ -112,6 +117,7 @@ class EvidenceLog:
         rng: random.Random | None = None,
         actor: str = "revenant",
         on_append: Callable[[LedgerEntry], None] | None = None,
+        mirror: Mirror | None = None,
         decompressed_limit: int = 10 * 1024 * 1024,
     ) -> None:
         self.directory = Path(directory)
@@ -123,8 +129,11 @@ class EvidenceLog:
         self._clock = clock
         self._rng = rng or random.Random()
         self._limit = decompressed_limit
-        self.ledger = Ledger(self.directory, actor=actor, clock=clock, on_append=on_append)
+        self.ledger = Ledger(
+            self.directory, actor=actor, clock=clock, on_append=on_append, mirror=mirror
+        )
         self._file: Path | None = None
+        self._fh: BufferedWriter | None = None
         self._size = 0
 
     def __enter__(self) -> EvidenceLog:
@@ -138,23 +147,31 @@ class EvidenceLog:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
-        self._file = None
+    def close(self, *, finished: bool = True) -> None:
+        """Stop writing the current file (a later write starts a new one)."""
+        if self._fh is not None:
+            self._fh.close()
+        if self._file is not None:
+            self.ledger.release(self._file.name, finished=finished)
+        self._file, self._fh, self._size = None, None, 0
 
     def _record_id(self) -> str:
         return f"<urn:uuid:{uuid.UUID(int=self._rng.getrandbits(128), version=4)}>"
 
-    def _open(self) -> Path:
-        existing = sorted(self.directory.glob("*.warc.gz"))
-        seq = len(existing)
+    def _open(self) -> tuple[bytes, dict[str, object]]:
+        """Create a new WARC file (under the ledger lock) and its warcinfo record."""
+        seq = len(list(self.directory.glob("*.warc.gz")))
         while True:
             name = f"{self.case}-{self._clock():%Y%m%d%H%M%S}-{seq:05d}.warc.gz"
             path = self.directory / name
-            try:
-                path.open("xb").close()
-                break
-            except FileExistsError:
-                seq += 1
+            if not path.exists():
+                try:
+                    self.ledger.claim(name)  # the claim first: a file is never unclaimed
+                    self._fh = path.open("xb")
+                    break
+                except FileExistsError:
+                    self.ledger.release(name, finished=True)
+            seq += 1
         self._file, self._size = path, 0
         info = (
             f"software: Revenant/{__version__}\r\n"
@@ -163,14 +180,12 @@ class EvidenceLog:
             f"isPartOf: {self.case}\r\n"
             f"description: Revenant evidence, case {self.case}\r\n"
         ).encode()
-        member, entry = self._record(
+        return self._record(
             "warcinfo",
             {"WARC-Filename": name, "Content-Type": "application/warc-fields"},
             info,
             self._clock(),
         )
-        self._append([(member, entry)])
-        return path
 
     def _record(
         self,
@@ -206,21 +221,33 @@ class EvidenceLog:
         }
         return member, entry
 
-    def _append(self, records: list[tuple[bytes, dict[str, object]]]) -> list[LedgerEntry]:
-        assert self._file is not None
+    def _append(
+        self, held: LedgerHold, records: list[tuple[bytes, dict[str, object]]]
+    ) -> list[LedgerEntry]:
+        """Write the records to this process's file, then their entries (lock held)."""
+        if self._file is not None and self._size >= self._max:
+            self.close()
+        if self._file is None:
+            records = [self._open(), *records]
+        assert self._file is not None and self._fh is not None
         items = []
-        with self._file.open("ab") as fh:
-            for member, entry in records:
-                items.append({**entry, "file": self._file.name, "offset": self._size})
-                fh.write(member)
-                self._size += len(member)
-        return self.ledger.append_many(items)
+        offset = self._size
+        for member, entry in records:
+            items.append({**entry, "file": self._file.name, "offset": offset})
+            offset += len(member)
+        try:
+            self._fh.write(b"".join(member for member, _ in records))
+            self._fh.flush()
+        except BaseException:
+            # What reached the file is unknown: leave it to the next append to record,
+            # and start a new file.
+            self.close(finished=False)
+            raise
+        self._size = offset
+        return held.append_many(items)
 
     def write(self, capture: Capture) -> Path:
         """Write one capture's records, then their ledger entries; returns the WARC file."""
-        if self._file is None or self._size >= self._max:
-            self._open()
-        assert self._file is not None
         records: list[tuple[bytes, dict[str, object]]] = []
         ids: list[tuple[str | None, str | None]] = []
         page_id: str | None = None
@@ -271,9 +298,10 @@ class EvidenceLog:
         records.append(
             self._record("metadata", meta_extra, block, capture.finished, uri=capture.target)
         )
-        path = self._file
-        self._append(records)
-        return path
+        with self.ledger.hold() as held:
+            self._append(held, records)
+            assert self._file is not None
+            return self._file
 
 
 def open_case_log(data_dir: str | Path, case: str, **options: Any) -> EvidenceLog:
