@@ -13,7 +13,10 @@ from revenant.model import Capture, Score, utcnow
 from revenant.pipeline import Pipeline, Stored, default_probe_config
 from revenant.probe import Prober
 from revenant.store import open_store
-from revenant.store.alerts import decide, list_alerts
+from revenant.store.alerts import STATES, decide, list_alerts
+
+MAX_ID = 2**63 - 1
+"""Largest row id any database Revenant supports can hold (SQLite and PostgreSQL BIGINT)."""
 
 _RESOLVER = typer.Option(None, "--resolver", help="DNS resolver IP:PORT (default: system).")
 _ALLOW = typer.Option(
@@ -203,6 +206,8 @@ def alerts(
     as_json: bool = _JSON,
 ) -> None:
     """List alerts, highest score first."""
+    if state is not None and state not in STATES:
+        raise UsageError(f"--state {state!r}: one of {', '.join(STATES)}")
     rows = list_alerts(open_store(settings_of(ctx).db_url), case=case, state=state)
     if as_json:
         emit_json(
@@ -231,6 +236,8 @@ def decide_alert(
     decision: str = typer.Argument(..., help="confirmed, dismissed or open."),
 ) -> None:
     """Confirm or dismiss an alert (the dashboard does the same)."""
+    if not 1 <= alert_id <= MAX_ID:
+        raise UsageError(f"alert id {alert_id}: ids run from 1 (see `revenant alerts`)")
     alert = decide(open_store(settings_of(ctx).db_url), alert_id, decision, now=utcnow())
     typer.echo(f"alert #{alert.id} {alert.host}: {alert.state}")
 
