@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from revenant.cli import app
 from revenant.evidence.ledger import LedgerEntry, read_entries
+from revenant.evidence.verify import VerifyReport, verify
 from revenant.evidence.warc import case_dir
 from revenant.store import open_store
 from revenant.store.ledger import mirrored_entries
@@ -61,9 +63,26 @@ def _many_writers(data: Path, url: str, writers: int, each: int) -> float:
     procs = [_writer(data, url, 1000 * (w + 1), each) for w in range(writers)]
     victim = procs[0]
     assert victim.stdout is not None
+    # Verify over and over while they write: the snapshot taken under the lock never
+    # shows an append half-way.
+    reports: list[VerifyReport] = []
+    killed = threading.Event()
+
+    def verifying() -> None:
+        directory = case_dir(data, "coco")
+        while not killed.is_set():
+            if (directory / "ledger.jsonl").exists():
+                reports.append(verify(directory))
+            killed.wait(0.1)
+
+    watcher = threading.Thread(target=verifying)
+    watcher.start()
     # Let it record a third of its captures, then kill it.
     first = [victim.stdout.readline().strip() for _ in range(each // 3)]
+    killed.set()
     victim.send_signal(signal.SIGKILL)
+    watcher.join()
+    assert reports and all(r.ok for r in reports), [r.findings for r in reports if not r.ok]
     outputs = [p.communicate(timeout=600) for p in procs]
     elapsed = time.monotonic() - started
     assert victim.returncode == -signal.SIGKILL

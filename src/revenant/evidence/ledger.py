@@ -148,9 +148,9 @@ def read_entries(
 def lines_backward(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
     """(offset, line without its newline) of the complete lines before `size`, last first.
     A final segment without a newline (see `torn_tail`) is skipped."""
-    pos, buf = size, b""
+    pos, buf, want = size, b"", 4096  # a line is ~500 bytes: read small, then more
     while pos > 0 and b"\n" not in buf:
-        step = min(_CHUNK, pos)
+        step, want = min(want, pos), min(want * 2, _CHUNK)
         pos -= step
         buf = os.pread(fd, step, pos) + buf
     if b"\n" not in buf:
@@ -159,7 +159,7 @@ def lines_backward(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
     while buf:
         cut = buf.rfind(b"\n", 0, len(buf) - 1)
         if cut < 0 and pos > 0:
-            step = min(_CHUNK, pos)
+            step, want = min(want, pos), min(want * 2, _CHUNK)
             pos -= step
             buf = os.pread(fd, step, pos) + buf
             continue
