@@ -6,6 +6,7 @@ newer than this code, or one that is not a database, is refused with a clear err
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,17 +73,29 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+_MIGRATING = threading.Lock()
+"""Alembic's migration context is global to the process: one migration at a time."""
+_MIGRATION_LOCK = 0x5245564D  # "REVM": the advisory lock taken while migrating (PostgreSQL)
+
+
 def _migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest revision; refuse a database from the future."""
+    """Bring the schema up to the newest revision; refuse a database from the future.
+    Processes opening one new database at once migrate it one after the other."""
     config = alembic_config()
     script = ScriptDirectory.from_config(config)
-    with engine.begin() as connection:
+    with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         current = MigrationContext.configure(connection).get_current_revision()
         if current is not None and not _known(script, current):
             raise StoreError(
                 f"database {engine.url.render_as_string(hide_password=True)} is at schema "
                 f"revision {current}, unknown to this Revenant; upgrade Revenant"
             )
+        if current == script.get_current_head():
+            return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
