@@ -154,3 +154,32 @@ def test_a_writer_killed_mid_append_leaves_what_the_next_append_records(
     # after some of its entries; the rest of its bytes are recorded as unrecorded).
     assert uris["https://coco1.test/"] <= 3
     assert not os.listdir(case_dir(data, "coco") / "writers")  # markers of both gone
+
+
+def test_a_ledger_write_that_fails_in_a_live_process_is_recorded_and_writing_goes_on(
+    tmp_path: Path, clock, make_capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from revenant.evidence import ledger as ledger_module
+    from revenant.evidence.warc import open_case_log
+
+    real = ledger_module._write_all
+
+    def disk_full(fd: int, data: bytes) -> None:  # half the line, then ENOSPC (once)
+        monkeypatch.setattr(ledger_module, "_write_all", real)
+        real(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with open_case_log(tmp_path, "coco", clock=clock) as log:
+        log.write(make_capture(0))
+        monkeypatch.setattr(ledger_module, "_write_all", disk_full)
+        with pytest.raises(OSError, match="No space"):
+            log.write(make_capture(1))
+        log.write(make_capture(2))  # a new file; what the failed write left is recorded
+    report = verify(case_dir(tmp_path, "coco"))
+    assert report.ok, report.findings
+    notes = " | ".join(n.problem for n in report.notes)
+    assert "a write cut short" in notes and "stopped before recording them" in notes
+    uris = _uris(tmp_path)
+    assert uris["https://coco0.test/"] == uris["https://coco2.test/"] == 3

@@ -17,6 +17,7 @@ into the ledger are exactly the bytes on disk; `warcio check` validates the resu
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import random
@@ -24,7 +25,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from io import BufferedWriter
+from io import FileIO
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -133,7 +134,7 @@ class EvidenceLog:
             self.directory, actor=actor, clock=clock, on_append=on_append, mirror=mirror
         )
         self._file: Path | None = None
-        self._fh: BufferedWriter | None = None
+        self._fh: FileIO | None = None
         self._size = 0
 
     def __enter__(self) -> EvidenceLog:
@@ -150,7 +151,8 @@ class EvidenceLog:
     def close(self, *, finished: bool = True) -> None:
         """Stop writing the current file (a later write starts a new one)."""
         if self._fh is not None:
-            self._fh.close()
+            with contextlib.suppress(OSError):  # unbuffered: nothing left to lose
+                self._fh.close()
         if self._file is not None:
             self.ledger.release(self._file.name, finished=finished)
         self._file, self._fh, self._size = None, None, 0
@@ -167,7 +169,7 @@ class EvidenceLog:
             if not path.exists():
                 try:
                     self.ledger.claim(name)  # the claim first: a file is never unclaimed
-                    self._fh = path.open("xb")
+                    self._fh = path.open("xb", buffering=0)
                     break
                 except FileExistsError:
                     self.ledger.release(name, finished=True)
@@ -236,15 +238,16 @@ class EvidenceLog:
             items.append({**entry, "file": self._file.name, "offset": offset})
             offset += len(member)
         try:
-            self._fh.write(b"".join(member for member, _ in records))
-            self._fh.flush()
+            view = memoryview(b"".join(member for member, _ in records))
+            while view:
+                view = view[self._fh.write(view) or 0 :]
+            self._size = offset
+            return held.append_many(items)
         except BaseException:
-            # What reached the file is unknown: leave it to the next append to record,
-            # and start a new file.
+            # What reached the file or the ledger is unknown: give the file up (a new
+            # one starts), so the next append records whatever no entry names.
             self.close(finished=False)
             raise
-        self._size = offset
-        return held.append_many(items)
 
     def write(self, capture: Capture) -> Path:
         """Write one capture's records, then their ledger entries; returns the WARC file."""
