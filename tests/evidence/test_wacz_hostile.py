@@ -93,6 +93,7 @@ def test_rebuilt_package_with_revenant_attributes_still_verifies(package, tmp_pa
     assert _problems(_build(tmp_path / "a.wacz", _members(blob)), data) == []
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name:UserWarning")  # the attack itself
 @pytest.mark.parametrize("shadowed", ["datapackage.json", "archive"])
 def test_an_unsigned_member_placed_before_the_real_one_is_refused(
     package, tmp_path, shadowed: str
