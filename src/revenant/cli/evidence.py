@@ -22,8 +22,9 @@ from revenant.cli import emit_json, settings_of
 from revenant.errors import StoreError, UsageError
 from revenant.evidence.keys import key_path
 from revenant.evidence.ledger import LEDGER_NAME, Ledger
+from revenant.evidence.snapshot import Snapshot, snapshot
 from revenant.evidence.timestamp import request_timestamp
-from revenant.evidence.verify import Finding, Snapshot, VerifyReport, snapshot, verify
+from revenant.evidence.verify import Finding, VerifyReport, verify
 from revenant.evidence.wacz import WaczReport, export_wacz, verify_wacz
 from revenant.evidence.warc import case_dir
 from revenant.settings import Settings

@@ -37,10 +37,6 @@ INTERRUPTED = "interrupted"
 """Action of the entry that records a torn last line (a write cut short), left in place."""
 UNRECORDED = "unrecorded"
 """Action of the entry that records bytes a stopped writer wrote after its last entry."""
-LATE_MIRROR = (
-    "copied from the ledger file by a later append, not when written (its writer "
-    "stopped before the database committed, or wrote without this database)"
-)
 _CHUNK = 65536
 
 
@@ -147,7 +143,7 @@ def read_entries(
 
 def lines_backward(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
     """(offset, line without its newline) of the complete lines before `size`, last first.
-    A final segment without a newline (see `torn_tail`) is skipped."""
+    A final segment without a newline (a torn write, see `recovery.torn_tail`) is skipped."""
     pos, buf, want = size, b"", 4096  # a line is ~500 bytes: read small, then more
     while pos > 0 and b"\n" not in buf:
         step, want = min(want, pos), min(want * 2, _CHUNK)
@@ -167,36 +163,16 @@ def lines_backward(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
         buf = buf[: cut + 1]
 
 
-def torn_tail(fd: int, size: int) -> int | None:
-    """Offset of a final segment with no newline (a write cut short), or None."""
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-        return None
-    pos = size
-    while pos > 0:
-        step = min(_CHUNK, pos)
-        pos -= step
-        cut = os.pread(fd, step, pos).rfind(b"\n")
-        if cut >= 0:
-            return pos + cut + 1
-    return 0
-
-
-def file_item(action: str, path: Path, name: str, start: int, end: int) -> dict[str, object]:
-    """Entry fields naming bytes [start, end) of `path` (read in chunks for the digest)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        fh.seek(start)
-        left = end - start
-        while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
-            digest.update(chunk)
-            left -= len(chunk)
-    return {
-        "action": action,
-        "file": name,
-        "offset": start,
-        "length": end - start - left,
-        "digest": "sha256:" + digest.hexdigest(),
-    }
+def head_of(fd: int, size: int, path: Path) -> tuple[int, str]:
+    """(next seq, head hash) from the last complete line before `size`."""
+    for offset, line in lines_backward(fd, size):
+        entry = parse_line(line, f"{path} offset {offset}")
+        if entry.compute_hash() != entry.hash:
+            raise EvidenceCorrupt(
+                f"{path} offset {offset}: last entry does not match its hash; run `revenant verify`"
+            )
+        return entry.seq + 1, entry.hash
+    return 0, GENESIS
 
 
 class MirrorTransaction(Protocol):
@@ -313,7 +289,7 @@ class Ledger:
             return GENESIS
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            return self._last(fd, os.fstat(fd).st_size)[1]
+            return head_of(fd, os.fstat(fd).st_size, self.path)[1]
         finally:
             os.close(fd)
 
@@ -330,6 +306,11 @@ class Ledger:
         held = self._claims.pop(name, None)
         if held is not None:
             writers.release(self.directory, held, finished=finished)
+
+    @property
+    def claimed(self) -> set[str]:
+        """The evidence files this Ledger's process is writing."""
+        return set(self._claims)
 
     # ------------------------------------------------------------------ append
 
@@ -349,6 +330,8 @@ class Ledger:
         """The case's lock: the database's (when mirrored), then the file's. Inside,
         what an interrupted writer left is recorded first, then the caller appends; the
         database commits before the file lock is released. Not re-entrant."""
+        from revenant.evidence.recovery import recover  # it builds on this module
+
         self.directory.mkdir(parents=True, exist_ok=True)
         if self._owner == threading.get_ident():
             raise RuntimeError(f"{self.path}: hold() inside hold() would wait on itself")
@@ -360,7 +343,7 @@ class Ledger:
                     fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
                     try:
                         fcntl.flock(fd, fcntl.LOCK_EX)
-                        held = self._recover(fd, tx)
+                        held = recover(self, fd, tx)
                         yield held
                         if tx is not None:
                             tx.commit()
@@ -368,96 +351,3 @@ class Ledger:
                         os.close(fd)  # releases the flock
             finally:
                 self._owner = None
-
-    # ---------------------------------------------------------------- recovery
-
-    def _last(self, fd: int, size: int) -> tuple[int, str]:
-        """(next seq, head hash) from the last complete line."""
-        for offset, line in lines_backward(fd, size):
-            entry = parse_line(line, f"{self.path} offset {offset}")
-            if entry.compute_hash() != entry.hash:
-                raise EvidenceCorrupt(
-                    f"{self.path} offset {offset}: last entry does not match its hash; "
-                    "run `revenant verify`"
-                )
-            return entry.seq + 1, entry.hash
-        return 0, GENESIS
-
-    def _recover(self, fd: int, tx: MirrorTransaction | None) -> LedgerHold:
-        """Read the head; record what interrupted writers left, as new entries."""
-        size = os.fstat(fd).st_size
-        torn = torn_tail(fd, size)
-        complete = size if torn is None else torn
-        seq, head = self._last(fd, complete)
-        if tx is not None:
-            self._catch_up_mirror(fd, complete, seq, head, tx)
-        held = LedgerHold(self, fd, tx, seq, head)
-        items: list[dict[str, object]] = []
-        prefix = b""
-        if torn is not None:
-            # The torn bytes stay. A newline, written with the entry naming them, ends
-            # them, so that entry is a line of its own.
-            items.append(file_item(INTERRUPTED, self.path, LEDGER_NAME, torn, size))
-            prefix = b"\n"
-        stopped = list(writers.abandoned(self.directory, set(self._claims)))
-        for name in stopped:
-            items.extend(self._tail_of(fd, complete, name))
-        held.append_many(items, _prefix=prefix)
-        for name in stopped:
-            writers.forget(self.directory, name)
-        return held
-
-    def _tail_of(self, fd: int, size: int, name: str) -> list[dict[str, object]]:
-        """An `unrecorded` entry for what a stopped writer wrote to `name` after its last
-        entry (an empty one when the file has no entry at all, to name it)."""
-        path = self.directory / name
-        if not path.is_file():
-            return []
-        end, known = 0, False
-        for offset, line in lines_backward(fd, size):
-            try:
-                entry = parse_line(line, f"{self.path} offset {offset}")
-            except EvidenceCorrupt:
-                continue
-            if entry.file == name and entry.action in ("record", UNRECORDED):
-                end, known = entry.offset + entry.length, True
-                break
-        length = path.stat().st_size
-        if known and length <= end:
-            return []
-        return [file_item(UNRECORDED, path, name, end, length)]
-
-    def _catch_up_mirror(
-        self, fd: int, size: int, seq: int, head: str, tx: MirrorTransaction
-    ) -> None:
-        """Mirror the entries the file has and the database lacks (their writer stopped
-        in between), saying so; refuse a file behind or unlike the database's copy."""
-        have, have_hash = tx.head() or (-1, GENESIS)
-        if have == seq - 1 and have_hash == head:
-            return
-        if have >= seq - 1:
-            raise EvidenceCorrupt(
-                f"{self.path}: the file ends at entry {seq - 1}, the database's mirror at "
-                f"entry {have} with another hash: the file was cut or replaced; run "
-                "`revenant verify`"
-            )
-        missing: list[LedgerEntry] = []
-        for offset, line in lines_backward(fd, size):
-            entry = parse_line(line, f"{self.path} offset {offset}")
-            if entry.seq <= have:
-                if entry.seq != have or entry.hash != have_hash:
-                    raise EvidenceCorrupt(
-                        f"{self.path} offset {offset}: entry {entry.seq} differs from the "
-                        "database's mirror; run `revenant verify`"
-                    )
-                break
-            missing.append(entry)
-        missing.reverse()
-        prev = have_hash
-        for entry in missing:
-            if entry.prev != prev or entry.compute_hash() != entry.hash:
-                raise EvidenceCorrupt(
-                    f"{self.path}: entry {entry.seq} does not chain; run `revenant verify`"
-                )
-            prev = entry.hash
-        tx.add(missing, note=LATE_MIRROR)

@@ -20,6 +20,7 @@ from yarl import URL
 
 from revenant.errors import BadWarc
 from revenant.evidence.metadata import FORMAT, capture_from_json, exchange_from_json
+from revenant.evidence.snapshot import Upto
 from revenant.model import Capture, Exchange, Outcome
 from revenant.probe.decode import decode
 
@@ -124,7 +125,7 @@ def _captures_in(path: Path, end: int | None = None) -> Iterator[Capture]:
     own = False  # set by a Revenant warcinfo record
     try:
         with path.open("rb") as whole:
-            fh = whole if end is None else _Upto(whole, end)
+            fh = whole if end is None else Upto(whole, end)
             it = ArchiveIterator(fh, check_digests=False)
             for record in it:
                 if not str(record.format).startswith("warc"):
@@ -169,18 +170,6 @@ def _captures_in(path: Path, end: int | None = None) -> Iterator[Capture]:
         raise BadWarc(
             f"{path} offset {offset}: cannot read WARC record ({type(exc).__name__}: {exc})"
         ) from None
-
-
-class _Upto:
-    """A file read up to byte `end` (the part of a WARC file its ledger records)."""
-
-    def __init__(self, raw: Any, end: int) -> None:
-        self._raw, self._left = raw, end
-
-    def read(self, n: int = -1) -> bytes:
-        data: bytes = self._raw.read(self._left if n < 0 or n > self._left else n)
-        self._left -= len(data)
-        return data
 
 
 def read_captures(path: str | Path, *, ends: dict[str, int] | None = None) -> Iterator[Capture]:

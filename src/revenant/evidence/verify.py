@@ -15,17 +15,14 @@ observed, explained, and covered by the chain's digests.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from revenant.errors import EvidenceCorrupt, UsageError
-from revenant.evidence import writers
 from revenant.evidence.ledger import (
     GENESIS,
     INTERRUPTED,
@@ -35,6 +32,7 @@ from revenant.evidence.ledger import (
     read_entries,
 )
 from revenant.evidence.read import warc_files
+from revenant.evidence.snapshot import Snapshot, Upto, snapshot
 from revenant.evidence.warc import case_dir
 
 _CHUNK = 1 << 20
@@ -84,48 +82,6 @@ class VerifyReport:
             "findings": [f.as_json() for f in self.findings],
             "notes": [f.as_json() for f in self.notes],
         }
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A case directory as it stood under the ledger's lock: every file's size (paths
-    relative to the case directory; live-writer markers left out) and the files whose
-    writer stopped without closing them."""
-
-    sizes: Mapping[str, int]
-    stopped: frozenset[str] = frozenset()
-
-
-def snapshot(directory: str | Path) -> Snapshot:
-    """Sizes of every file of a case, read while holding the ledger lock (shared), so
-    every append is either wholly in or wholly out."""
-    d = Path(directory)
-    ledger = d / LEDGER_NAME
-    fd = None
-    try:
-        fd = os.open(ledger, os.O_RDONLY)
-        fcntl.flock(fd, fcntl.LOCK_SH)
-    except OSError:  # no ledger yet, or a file system without locks: read as it is
-        pass
-    try:
-        sizes: dict[str, int] = {}
-        stopped: set[str] = set()
-        for root, dirs, files in os.walk(d):
-            rel = Path(root).relative_to(d)
-            if rel == Path("."):
-                dirs[:] = [x for x in dirs if x != writers.WRITERS_DIR]
-            for name in files:
-                path = Path(root) / name
-                try:
-                    sizes[(rel / name).as_posix()] = path.stat().st_size
-                except OSError:
-                    continue
-                if rel == Path(".") and writers.is_alive(d, name) is False:
-                    stopped.add(name)
-        return Snapshot(sizes, frozenset(stopped))
-    finally:
-        if fd is not None:
-            os.close(fd)
 
 
 def _digest(path: Path, start: int, length: int) -> tuple[str, int]:
@@ -328,21 +284,6 @@ def _check_bytes(
         findings.append(Finding(rel, 0, f"{kind} is not in the ledger"))
 
 
-class _Bounded:
-    """A file read up to `limit` bytes (the recorded part of a WARC file)."""
-
-    def __init__(self, fh: object, limit: int) -> None:
-        self._fh = fh
-        self._left = limit
-
-    def read(self, n: int = -1) -> bytes:
-        if n < 0 or n > self._left:
-            n = self._left
-        data: bytes = self._fh.read(n)  # type: ignore[attr-defined]
-        self._left -= len(data)
-        return data
-
-
 def _check_records(path: Path, entries: list[LedgerEntry], findings: list[Finding]) -> int:
     """Every record's own WARC-Block-Digest and WARC-Payload-Digest, and the order, in
     the part of the file the ledger records as records."""
@@ -362,7 +303,7 @@ def _check_records(path: Path, entries: list[LedgerEntry], findings: list[Findin
     offset = 0
     try:
         with path.open("rb") as fh:
-            it = ArchiveIterator(_Bounded(fh, end), check_digests=True)
+            it = ArchiveIterator(Upto(fh, end), check_digests=True)
             for record in it:
                 while record.raw_stream.read(65536):  # digests are checked as it streams
                     pass

@@ -35,7 +35,8 @@ from revenant.evidence.ledger import (
     read_entries,
 )
 from revenant.evidence.read import read_captures, warc_files
-from revenant.evidence.verify import snapshot, verify
+from revenant.evidence.snapshot import Upto, snapshot
+from revenant.evidence.verify import verify
 from revenant.evidence.warc import case_dir
 from revenant.evidence.zipcheck import MODE as _MODE
 from revenant.model import Clock, utcnow
@@ -77,7 +78,7 @@ def _ts14(warc_date: str) -> str:
 def _index(path: Path, end: int) -> Iterator[str]:
     """CDXJ lines for the response and metadata records of one WARC file (up to `end`)."""
     with path.open("rb") as fh:
-        it = ArchiveIterator(_Upto(fh, end))
+        it = ArchiveIterator(Upto(fh, end))
         for record in it:
             rtype = record.rec_type
             if rtype not in ("response", "metadata"):
@@ -121,18 +122,6 @@ def _pages(directory: Path, ends: dict[str, int]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-class _Upto:
-    """A file read up to byte `end`: the part a snapshot (or the ledger) covers."""
-
-    def __init__(self, raw: Any, end: int) -> None:
-        self._raw, self._left = raw, end
-
-    def read(self, n: int = -1) -> bytes:
-        data: bytes = self._raw.read(self._left if n < 0 or n > self._left else n)
-        self._left -= len(data)
-        return data
-
-
 def _record_ends(entries: list[LedgerEntry]) -> dict[str, int]:
     """Per WARC file, where its records end (what follows is `unrecorded`, if anything)."""
     ends: dict[str, int] = {}
@@ -149,7 +138,7 @@ def _record_ends(entries: list[LedgerEntry]) -> dict[str, int]:
 def _sha256_file(path: Path, limit: int | None = None) -> tuple[str, int]:
     h, size = hashlib.sha256(), 0
     with path.open("rb") as raw:
-        fh = raw if limit is None else _Upto(raw, limit)
+        fh = raw if limit is None else Upto(raw, limit)
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
             size += len(chunk)
@@ -222,7 +211,7 @@ def export_wacz(
         info = entry(member, zipfile.ZIP_STORED)
         info.file_size = got  # zip64 fields only when the size needs them
         with path.open("rb") as raw, z.open(info, "w") as dst:
-            src = _Upto(raw, got)
+            src = Upto(raw, got)
             while chunk := src.read(_CHUNK):
                 dst.write(chunk)
         resources.append({"name": name, "path": member, "hash": digest, "bytes": got})
