@@ -174,3 +174,46 @@ def test_sigterm_stops_cleanly_and_gives_leases_back(
     # Not a TTY: the log is JSON lines.
     for line in err.splitlines():
         json.loads(line)
+
+
+def test_alerts_depend_on_the_input_not_on_which_probe_finishes_first(
+    tmp_path: Path, scenario: Scenario, net: Testnet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import random
+
+    from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
+    from revenant.probe import Prober
+    from revenant.watch import Watch, WatchConfig
+
+    nrd = _names_file(tmp_path, scenario)
+    real = Prober.capture
+    results = []
+    for seed in (1, 2):
+        data = tmp_path / f"data{seed}"
+        _prepare_case(data, scenario, net)
+        rng = random.Random(seed)
+
+        async def late(self: Prober, target: str, _rng: random.Random = rng) -> object:
+            # The real capture, handed back after a seeded delay: the two runs see
+            # their probes finish in different orders (timing, not content, differs).
+            capture = await real(self, target)
+            await asyncio.sleep(_rng.random() * 0.2)
+            return capture
+
+        monkeypatch.setattr(Prober, "capture", late)
+        settings = Settings.resolve(data)
+        store = open_store(settings.db_url)
+        pipe = Pipeline(settings, store, probe_config_for(net))
+        Watch(
+            pipe=pipe,
+            sources=build_sources(store, nrd_files=[nrd], permutations=False, follow=False),
+            prioritise=case_prioritiser(store),
+            pivot=capture_pivots,
+            config=WatchConfig(batch=25),
+        ).run_once()
+        monkeypatch.setattr(Prober, "capture", real)
+        results.append({a.host: (a.bits, a.verdict, a.state) for a in list_alerts(store)})
+        pipe.close()
+    assert results[0] == results[1]
+    assert len(results[0]) >= 3

@@ -72,7 +72,7 @@ from revenant.store.cases import (
     reference_ids,
     save_case_features,
 )
-from revenant.store.ledger import mirror_entry
+from revenant.store.ledger import StoreMirror
 
 _IDENTIFYING = LOOKUP_KINDS
 """Feature kinds an exact lookup is worth making for (the `lookup` column of
@@ -160,7 +160,7 @@ class Pipeline:
                 self.settings.evidence_dir / name,
                 case=name,
                 clock=self.clock,
-                on_append=lambda entry: mirror_entry(self.store, name, entry),
+                mirror=StoreMirror(self.store, name),
             )
             self._logs[name] = log
         return log

@@ -185,18 +185,22 @@ class Watch:
 
         try:
             async with Prober(self.pipe.probe_config, clock=self.pipe.clock) as prober:
-                pending = {asyncio.ensure_future(one(c)) for c in claims}
+                # Probes run at once; captures are recorded in claim order, not in the
+                # order they finish: each one joins the background the next ones are
+                # scored against, so the order must depend on the input only.
+                tasks = [asyncio.ensure_future(one(c)) for c in claims]
+                head = 0
                 try:
-                    while pending and not self.stop.is_set():
-                        done, pending = await asyncio.wait(
-                            pending, timeout=0.5, return_when=asyncio.FIRST_COMPLETED
-                        )
-                        for task in done:
-                            claim, capture = task.result()
+                    while head < len(tasks) and not self.stop.is_set():
+                        await asyncio.wait({tasks[head]}, timeout=0.5)
+                        while head < len(tasks) and tasks[head].done():
+                            claim, capture = tasks[head].result()
                             # Storage runs in a thread so the other probes go on meanwhile.
                             await asyncio.to_thread(self._record, claim, capture, cases)
                             finished.add(claim.id)
+                            head += 1
                 finally:
+                    pending = [t for t in tasks[head:] if not t.done()]
                     for task in pending:
                         task.cancel()
                     await asyncio.gather(*pending, return_exceptions=True)

@@ -54,9 +54,9 @@ def test_a_changed_missing_or_unledgered_decision_is_a_finding(world: World) -> 
     (folder / "decisions" / "forged.json").write_text("{}")
     problems = {f.problem for f in verify_case(world.data, "coco").findings}
     assert problems == {
-        "decision document of entry 0 changed",
-        "decision document of entry 1 is missing",
-        "decision is not in the ledger",
+        "decision file of entry 0 changed",
+        "decision file of entry 1 is missing",
+        "file is not in the ledger",
     }
 
 

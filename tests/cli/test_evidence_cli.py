@@ -104,3 +104,31 @@ def test_timestamp_from_a_local_tsa_is_recorded_and_mirrored(
 def test_timestamp_of_a_case_without_evidence_is_a_usage_error(data: Path) -> None:
     result = _run(data, "timestamp", "nope", "--tsa", "http://127.0.0.1:9/")
     assert result.exit_code == 2
+
+
+def test_four_captures_started_at_once_leave_one_chain_that_verifies(
+    data: Path, scenario: Scenario, net: Testnet, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    hosts = [h for h in scenario.truth if h not in scenario.seized.names][:4]
+    options = ["--resolver", net.resolver, "--allow", net.allow, "--ca-file", str(net.ca_pem)]
+    cli = [sys.executable, "-m", "revenant", "--data-dir", str(data), "capture"]
+    procs = [
+        subprocess.Popen(
+            [*cli, net.url(host), "--case", "coco", *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for host in hosts
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+    done = _run(data, "verify", "coco", "--json")
+    assert done.exit_code == 0, done.stdout
+    assert json.loads(done.stdout)["files"] == 5  # one WARC file per process
+    assert _run(data, "export", "wacz", "coco", "-o", str(tmp_path / "c.wacz")).exit_code == 0

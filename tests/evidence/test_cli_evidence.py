@@ -1,4 +1,4 @@
-"""cli/evidence.py (kept here: tests/cli belongs to the CLI's owner): exit codes 0/1/2."""
+"""cli/evidence.py through the main CLI (its one error path): exit codes 0/1/2."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from revenant.cli.evidence import app
+from revenant.cli import app
 from revenant.evidence.warc import case_dir, open_case_log
 
 runner = CliRunner()
@@ -21,10 +21,14 @@ def data(tmp_path: Path, clock, make_capture) -> Path:
     return tmp_path
 
 
+def _run(data: Path, *args: str):
+    return runner.invoke(app, ["--data-dir", str(data), *args])
+
+
 def test_verify_ok_is_exit_0_with_json(data: Path) -> None:
-    done = runner.invoke(app, ["verify", "coco", "--json", "--data-dir", str(data)])
+    done = _run(data, "verify", "coco", "--json")
     assert done.exit_code == 0, done.output
-    assert json.loads(done.output)["ok"] is True
+    assert json.loads(done.stdout)["ok"] is True
 
 
 def test_verify_tampered_is_exit_1_naming_file_and_offset(data: Path) -> None:
@@ -32,24 +36,62 @@ def test_verify_tampered_is_exit_1_naming_file_and_offset(data: Path) -> None:
     blob = bytearray(warc.read_bytes())
     blob[500] ^= 1
     warc.write_bytes(bytes(blob))
-    done = runner.invoke(app, ["verify", "--data-dir", str(data)])
+    done = _run(data, "verify")
     assert done.exit_code == 1
-    assert "TAMPERED" in done.output and f"{warc.name} offset" in done.output
+    assert "TAMPERED" in done.stdout and f"{warc.name} offset" in done.stdout
 
 
-def test_unknown_case_is_usage_exit_2(data: Path) -> None:
-    done = runner.invoke(app, ["verify", "nope", "--data-dir", str(data)])
+def test_unknown_case_is_usage_exit_2_in_one_line(data: Path) -> None:
+    done = _run(data, "verify", "nope")
     assert done.exit_code == 2
+    assert done.stderr.startswith("revenant: ") and len(done.stderr.splitlines()) == 1
 
 
 def test_export_then_verify_wacz(data: Path) -> None:
     out = data / "coco.wacz"
-    done = runner.invoke(app, ["wacz", "coco", "-o", str(out), "--data-dir", str(data)])
+    done = _run(data, "export", "wacz", "coco", "-o", str(out))
     assert done.exit_code == 0, done.output
-    done = runner.invoke(app, ["verify", "--wacz", str(out), "--data-dir", str(data)])
+    done = _run(data, "verify", "--wacz", str(out))
     assert done.exit_code == 0, done.output
     blob = bytearray(out.read_bytes())
     blob[200] ^= 1
     out.write_bytes(bytes(blob))
-    done = runner.invoke(app, ["verify", "--wacz", str(out), "--json", "--data-dir", str(data)])
-    assert done.exit_code == 1 and json.loads(done.output)["ok"] is False
+    done = _run(data, "verify", "--wacz", str(out), "--json")
+    assert done.exit_code == 1 and json.loads(done.stdout)["ok"] is False
+
+
+def test_export_of_tampered_evidence_is_exit_1_in_one_line(data: Path) -> None:
+    warc = next(case_dir(data, "coco").glob("*.warc.gz"))
+    blob = bytearray(warc.read_bytes())
+    blob[500] ^= 1
+    warc.write_bytes(bytes(blob))
+    done = _run(data, "export", "wacz", "coco", "-o", str(data / "x.wacz"))
+    assert done.exit_code == 1
+    assert done.stderr.startswith("revenant: case coco: evidence does not verify")
+    assert "Traceback" not in done.output
+
+
+def test_verify_with_a_damaged_database_verifies_the_files_and_says_so(data: Path) -> None:
+    (data / "revenant.db").write_bytes(b"not a database" * 100)
+    done = _run(data, "verify", "coco", "--json")
+    report = json.loads(done.stdout)
+    assert done.exit_code == 1, done.output
+    assert report["records"] > 0  # the files were verified
+    (db,) = [f for f in report["findings"] if f["file"] == "database"]
+    assert "verified from its files alone" in db["problem"]
+    assert [f for f in report["findings"] if f["file"] != "database"] == []
+
+
+def test_verify_with_a_read_only_database_uses_its_mirror(data: Path) -> None:
+    assert _run(data, "export", "wacz", "coco", "-o", str(data / "a.wacz")).exit_code == 0
+    ledger = case_dir(data, "coco") / "ledger.jsonl"
+    lines = ledger.read_bytes().splitlines(keepends=True)
+    ledger.write_bytes(b"".join(lines[:-1]))  # only the mirror can tell
+    # A read-only connection (as on a read-only mount): no lock can be taken, the
+    # mirror is still read, and the cut is found.
+    url = f"sqlite:///file:{data / 'revenant.db'}?mode=ro&uri=true"
+    done = runner.invoke(app, ["--data-dir", str(data), "--db", url, "verify", "coco", "--json"])
+    assert done.exit_code == 1, done.output
+    problems = [f["problem"] for f in json.loads(done.stdout)["findings"]]
+    assert any("missing from the ledger file" in p for p in problems), problems
+    assert not any(f.startswith("database") for f in problems)

@@ -150,3 +150,36 @@ def test_ledger_reopen_after_restart_keeps_verifying(
         w.write(make_capture(9))
     assert verify(case).ok
     assert Ledger(case).head == verify(case).head
+
+
+def test_a_decision_document_is_checked_by_its_entry_and_an_unknown_file_is_found(
+    case: Path, clock
+) -> None:
+    import hashlib
+
+    folder = case / "decisions"
+    folder.mkdir()
+    doc = folder / "20261101T120000-confirm-alert1.json"
+    blob = b'{"action": "confirm", "actor": "alice"}\n'
+    doc.write_bytes(blob)
+    Ledger(case, clock=clock).append(
+        action="decision",
+        file="decisions/" + doc.name,
+        offset=0,
+        length=len(blob),
+        digest="sha256:" + hashlib.sha256(blob).hexdigest(),
+        record_id="confirm",
+        uri="alert:1",
+        actor="alice",
+    )
+    assert verify(case).ok, verify(case).findings
+    doc.write_bytes(blob.replace(b"alice", b"mallory"))
+    assert any("decision file of entry" in f.problem for f in verify(case).findings)
+    doc.write_bytes(blob)
+    (folder / "forged.json").write_bytes(b"{}")
+    assert [str(f) for f in verify(case).findings] == [
+        "decisions/forged.json offset 0: file is not in the ledger"
+    ]
+    (folder / "forged.json").unlink()
+    doc.unlink()
+    assert any("is missing" in f.problem for f in verify(case).findings)

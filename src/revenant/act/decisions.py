@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from revenant.model import Clock, utcnow
 from revenant.store import Store
 from revenant.store.alerts import STATES, Alert, get_alert, set_alert_state
 from revenant.store.decisions import Decision, add_decision, lock
-from revenant.store.ledger import mirror_in
+from revenant.store.ledger import StoreMirror
 from revenant.store.orders import withdraw_extensions
 
 DECISIONS_DIR = "decisions"
@@ -105,22 +104,26 @@ def record(
         **(facts or {}),
     }
     blob = (json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode()
-    path = _create(folder, f"{when:%Y%m%dT%H%M%S%f}-{action}-{subject.kind}{subject.id}", blob)
     ledger = Ledger(
         directory,
         actor=actor,
         clock=lambda: when,
-        on_append=partial(mirror_in, session, subject.case),
+        # the entry joins the caller's transaction, which holds the case's lock until
+        # it commits (the decision's row, the alert or order it changes, the mirror)
+        mirror=StoreMirror(None, subject.case, session=session),
     )
-    entry = ledger.append(
-        action="decision",
-        file=f"{DECISIONS_DIR}/{path.name}",
-        offset=0,
-        length=len(blob),
-        digest="sha256:" + hashlib.sha256(blob).hexdigest(),
-        record_id=action,
-        uri=f"{subject.kind}:{subject.id}",
-    )
+    with ledger.hold() as held:
+        # created under the lock: verify never sees a document without its entry
+        path = _create(folder, f"{when:%Y%m%dT%H%M%S%f}-{action}-{subject.kind}{subject.id}", blob)
+        entry = held.append(
+            action="decision",
+            file=f"{DECISIONS_DIR}/{path.name}",
+            offset=0,
+            length=len(blob),
+            digest="sha256:" + hashlib.sha256(blob).hexdigest(),
+            record_id=action,
+            uri=f"{subject.kind}:{subject.id}",
+        )
     decision = Decision(
         id=0,
         case=subject.case,

@@ -10,6 +10,7 @@ become one line `revenant: …` and their exit code (`exit_code`).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -95,7 +96,12 @@ def _root(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
-    ctx.obj = {"settings": Settings.resolve(data_dir, db), "debug": debug}
+    settings = Settings.resolve(data_dir, db)
+    ctx.obj = {"settings": settings, "debug": debug}
+    if db or os.environ.get("REVENANT_DB"):  # given, not the default under --data-dir
+        from revenant.store.db import check_url
+
+        check_url(settings.db_url, create_dirs=False)
 
 
 def settings_of(ctx: typer.Context) -> Settings:

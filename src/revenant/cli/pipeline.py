@@ -16,8 +16,11 @@ from revenant.model import Capture, Score
 from revenant.pipeline import CaseModel, Pipeline, Processed
 from revenant.probe import ProbeConfig, Prober
 from revenant.store import open_store
-from revenant.store.alerts import list_alerts
+from revenant.store.alerts import STATES, list_alerts
 from revenant.store.cases import get_case
+
+MAX_ID = 2**63 - 1
+"""Largest row id any database Revenant supports can hold (SQLite and PostgreSQL BIGINT)."""
 
 _JSON = typer.Option(False, "--json", help="Print JSON.")
 
@@ -229,6 +232,8 @@ def alerts(
     as_json: bool = _JSON,
 ) -> None:
     """List alerts, highest score first."""
+    if state is not None and state not in STATES:
+        raise UsageError(f"--state {state!r}: one of {', '.join(STATES)}")
     rows = list_alerts(open_store(settings_of(ctx).db_url), case=case, state=state)
     if as_json:
         emit_json(
@@ -264,6 +269,8 @@ def decide_alert(
     as_json: bool = _JSON,
 ) -> None:
     """Decide on an alert; the decision and its actor go to the case's custody ledger."""
+    if not 1 <= alert_id <= MAX_ID:
+        raise UsageError(f"alert id {alert_id}: ids run from 1 (see `revenant alerts`)")
     settings = settings_of(ctx)
     done = decide(
         open_store(settings.db_url),

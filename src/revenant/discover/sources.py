@@ -75,7 +75,18 @@ class PermutationSource:
                 continue
             self._done.add(case.name)
             for domain in case.domains:
-                for p in permute(domain, brands=case.brands):
+                try:
+                    found = permute(domain, brands=case.brands)
+                except UsageError as exc:  # stored before domains were checked on entry
+                    self.stats.skipped["bad case domain"] += 1
+                    log.warning(
+                        "case %s: domain skipped (%s)",
+                        case.name,
+                        exc,
+                        extra={"case": case.name, "domain": domain},
+                    )
+                    continue
+                for p in found:
                     self.stats.names += 1
                     detail = f"{p.fuzzer} of {domain}"
                     yield Candidate(p.name, Source.PERMUTATION, now, detail, case=case.name)

@@ -30,6 +30,7 @@ from revenant.evidence.metadata import (
     exchange_from_json,
     rendering_from_json,
 )
+from revenant.evidence.snapshot import Upto
 from revenant.model import Capture, Exchange, Outcome
 from revenant.probe.decode import decode
 
@@ -136,14 +137,15 @@ def _own_capture(doc: dict[str, Any], bodies: dict[str, bytes], file: str) -> Ca
     return capture_from_json(doc, tuple(exchanges), file, rendering)
 
 
-def _captures_in(path: Path) -> Iterator[Capture]:
+def _captures_in(path: Path, end: int | None = None) -> Iterator[Capture]:
     pending: dict[str, bytes] = {}  # response/resource record id -> body, until its metadata
     ready: list[Capture] = []  # built, given out once the file is known sound past them
     offset = 0  # where the record being read starts (the last one read, after it)
     last = 0  # where the last complete record starts
     own = False  # set by a Revenant warcinfo record
     try:
-        with path.open("rb") as fh:
+        with path.open("rb") as whole:
+            fh = whole if end is None else Upto(whole, end)
             it = ArchiveIterator(fh, check_digests=False)
             it.INC_RECORD = ""  # warcio's own warning goes to stderr; _read_record raises
             for record in it:
@@ -188,9 +190,9 @@ def _captures_in(path: Path) -> Iterator[Capture]:
                     own = b"software: Revenant/" in body
                 last, offset = offset, offset + length
         if _is_gzip(path):
-            _check_gzip_tail(path, last)
+            _check_gzip_tail(path, last, end)
         else:
-            _check_plain_tail(path, offset)
+            _check_plain_tail(path, offset, end)
     except BadWarc:
         raise
     except (ArchiveLoadFailed, OSError, EOFError, ValueError, UnicodeError, Exception) as exc:
@@ -241,44 +243,54 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def _check_plain_tail(path: Path, end: int) -> None:
-    """BadWarc unless only blank lines follow the last record (which ends at `end`):
-    warcio stops quietly at a record cut in its first line."""
-    with path.open("rb") as fh:
-        fh.seek(end)
-        while chunk := fh.read(1 << 16):
-            if chunk.strip(b"\r\n"):
-                raise BadWarc(
-                    f"{path} offset {end}: the file ends with bytes that are no whole record"
-                )
-
-
-def _check_gzip_tail(path: Path, start: int) -> None:
-    """BadWarc unless the gzip members from `start` (the last record's) to the end of
-    the file are whole. warcio stops quietly at a member cut short: the last record
-    would be read as complete, or a record cut in its headers not seen at all."""
-    member = zlib.decompressobj(31)
-    fed = False  # whether `member` has been given any bytes
+def _chunks(path: Path, start: int, stop: int | None) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of the file from `start` to `stop` (None: its end), in chunks."""
     with path.open("rb") as fh:
         fh.seek(start)
-        while chunk := fh.read(1 << 16):
-            data = chunk
-            while data:
-                try:
-                    member.decompress(data, 1 << 20)
-                except zlib.error as exc:
-                    raise BadWarc(f"{path} offset {start}: gzip data is damaged ({exc})") from None
-                fed = True
-                data = member.unconsumed_tail
-                if member.eof:
-                    start = fh.tell() - len(member.unused_data)  # where the next one starts
-                    data = member.unused_data + data
-                    member, fed = zlib.decompressobj(31), False
+        at = start
+        while stop is None or at < stop:
+            chunk = fh.read(1 << 16 if stop is None else min(1 << 16, stop - at))
+            if not chunk:
+                return
+            yield at, chunk
+            at += len(chunk)
+
+
+def _check_plain_tail(path: Path, end: int, stop: int | None = None) -> None:
+    """BadWarc unless only blank lines follow the last record (which ends at `end`), up to
+    `stop` (a snapshot's end; None: the file's): warcio stops quietly at a record cut in
+    its first line."""
+    for _, chunk in _chunks(path, end, stop):
+        if chunk.strip(b"\r\n"):
+            raise BadWarc(f"{path} offset {end}: the file ends with bytes that are no whole record")
+
+
+def _check_gzip_tail(path: Path, start: int, stop: int | None = None) -> None:
+    """BadWarc unless the gzip members from `start` (the last record's) to `stop` (a
+    snapshot's end; None: the file's) are whole. warcio stops quietly at a member cut
+    short: the last record would be read as complete, or a record cut in its headers not
+    seen at all."""
+    member = zlib.decompressobj(31)
+    fed = False  # whether `member` has been given any bytes
+    for at, chunk in _chunks(path, start, stop):
+        data = chunk
+        while data:
+            try:
+                member.decompress(data, 1 << 20)
+            except zlib.error as exc:
+                raise BadWarc(f"{path} offset {start}: gzip data is damaged ({exc})") from None
+            fed = True
+            data = member.unconsumed_tail
+            if member.eof:
+                start = at + len(chunk) - len(member.unused_data)  # where the next one starts
+                data = member.unused_data + data
+                member, fed = zlib.decompressobj(31), False
     if fed and not member.eof:
         raise BadWarc(f"{path} offset {start}: the file ends inside a gzip member (cut)")
 
 
-def read_captures(path: str | Path) -> Iterator[Capture]:
-    """Every capture in a WARC file (or a directory of them), streaming, in file order."""
+def read_captures(path: str | Path, *, ends: dict[str, int] | None = None) -> Iterator[Capture]:
+    """Every capture in a WARC file (or a directory of them), streaming, in file order;
+    `ends`: read each named file only up to that byte."""
     for file in warc_files(path):
-        yield from _captures_in(file)
+        yield from _captures_in(file, (ends or {}).get(file.name))

@@ -105,18 +105,20 @@ def request_timestamp(
     except EvidenceCorrupt as exc:
         raise EvidenceCorrupt(f"TSA {tsa_url}: {exc}") from None
     folder = ledger.path.parent / "timestamps"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{head[:16]}-{secrets.token_hex(4)}.tsr"
-    path.write_bytes(reply)
-    entry = ledger.append(
-        action="timestamp",
-        file=f"timestamps/{path.name}",
-        offset=0,
-        length=len(reply),
-        digest="sha256:" + hashlib.sha256(reply).hexdigest(),
-        record_id=head,
-        uri=tsa_url,
-    )
+    with ledger.hold() as held:  # the reply and its entry appear together
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{head[:16]}-{secrets.token_hex(4)}.tsr"
+        with path.open("xb") as fh:
+            fh.write(reply)
+        entry = held.append(
+            action="timestamp",
+            file=f"timestamps/{path.name}",
+            offset=0,
+            length=len(reply),
+            digest="sha256:" + hashlib.sha256(reply).hexdigest(),
+            record_id=head,
+            uri=tsa_url,
+        )
     return path, entry
 
 

@@ -4,7 +4,13 @@ report each changed, missing, extra or reordered byte by file and offset.
 It must never modify evidence or stop at the first problem: it reads only, and it
 returns every finding it can see. It must never trust a record's own digests alone: the
 ledger's digest of the stored bytes and its hash chain are checked too, and against the
-database's mirror of the ledger when the caller passes it.
+database's mirror of the ledger when the caller passes it. It reads a snapshot taken
+under the ledger's lock, so writers appending meanwhile are neither seen half-way nor
+reported.
+
+Findings are what the files do not account for (exit 1). Notes are what the ledger
+itself records about interrupted writers (a torn line, bytes written without entries):
+observed, explained, and covered by the chain's digests.
 """
 
 from __future__ import annotations
@@ -17,14 +23,26 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from revenant.errors import EvidenceCorrupt, UsageError
-from revenant.evidence.ledger import GENESIS, LEDGER_NAME, LedgerEntry, read_entries
+from revenant.evidence.ledger import (
+    GENESIS,
+    INTERRUPTED,
+    LEDGER_NAME,
+    UNRECORDED,
+    LedgerEntry,
+    read_entries,
+)
 from revenant.evidence.read import warc_files
+from revenant.evidence.snapshot import Snapshot, Upto, snapshot
 from revenant.evidence.warc import case_dir
+
+_CHUNK = 1 << 20
+_REGIONS = ("record", UNRECORDED)
+"""Actions whose entries cut a WARC file into contiguous regions."""
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem, where it is."""
+    """One problem (or, in `notes`, one recorded event), where it is."""
 
     file: str
     offset: int
@@ -47,6 +65,7 @@ class VerifyReport:
     entries: int = 0
     head: str = GENESIS
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    notes: tuple[Finding, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:
@@ -61,14 +80,69 @@ class VerifyReport:
             "ledger_entries": self.entries,
             "ledger_head": self.head,
             "findings": [f.as_json() for f in self.findings],
+            "notes": [f.as_json() for f in self.notes],
         }
 
 
-def _check_chain(path: Path, findings: list[Finding]) -> list[LedgerEntry]:
+def _digest(path: Path, start: int, length: int) -> tuple[str, int]:
+    h, got = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        fh.seek(start)
+        while got < length and (chunk := fh.read(min(_CHUNK, length - got))):
+            h.update(chunk)
+            got += len(chunk)
+    return "sha256:" + h.hexdigest(), got
+
+
+def _check_chain(
+    path: Path, size: int, findings: list[Finding], notes: list[Finding]
+) -> list[LedgerEntry]:
+    lines = list(read_entries(path, limit=size))
+    skip: set[int] = set()
+    for i, (_, _, item) in enumerate(lines):
+        if isinstance(item, LedgerEntry) and item.action == INTERRUPTED:
+            before = lines[i - 1] if i else None
+            if (
+                before is not None
+                and item.file == LEDGER_NAME
+                and before[0] == item.offset
+                and before[1].endswith(b"\n")
+                and len(before[1]) - 1 == item.length
+                and "sha256:" + hashlib.sha256(before[1][:-1]).hexdigest() == item.digest
+            ):
+                skip.add(i - 1)
+                notes.append(
+                    Finding(
+                        LEDGER_NAME,
+                        item.offset,
+                        f"{item.length} bytes of a write cut short (writer killed, disk "
+                        f"full or power lost), left in place and recorded at entry {item.seq}",
+                    )
+                )
+            else:
+                findings.append(
+                    Finding(
+                        LEDGER_NAME,
+                        lines[i][0],
+                        f"entry {item.seq} records an interrupted write that is not there",
+                    )
+                )
     entries: list[LedgerEntry] = []
     prev = GENESIS
     want_seq = 0
-    for offset, line, item in read_entries(path):
+    for i, (offset, line, item) in enumerate(lines):
+        if i in skip:
+            continue
+        if not line.endswith(b"\n"):
+            findings.append(
+                Finding(
+                    path.name,
+                    offset,
+                    f"last line is incomplete ({len(line)} bytes, no newline): a write cut "
+                    "short; the next append records it",
+                )
+            )
+            continue
         if isinstance(item, EvidenceCorrupt):
             findings.append(Finding(path.name, offset, str(item).split(": ", 1)[-1]))
             prev = "(unreadable)"
@@ -121,92 +195,115 @@ def _check_mirror(
         )
 
 
-def _check_bytes(directory: Path, entries: list[LedgerEntry], findings: list[Finding]) -> int:
-    """Ledger entries against the stored bytes: digest, contiguity, coverage."""
+def _inside(name: str) -> bool:
+    """A file name an entry may give for a file of the case directory."""
+    p = Path(name)
+    return bool(name) and not p.is_absolute() and ".." not in p.parts and name != LEDGER_NAME
+
+
+def _check_files(
+    directory: Path, entries: list[LedgerEntry], snap: Snapshot, findings: list[Finding]
+) -> set[str]:
+    """Entries other than WARC regions that name a file of the case directory (a
+    timestamp reply, a decision document): exactly those bytes, by digest."""
+    named: set[str] = set()
+    for e in entries:
+        if e.action in _REGIONS or e.action == INTERRUPTED or not _inside(e.file):
+            continue
+        named.add(e.file)
+        size = snap.sizes.get(e.file)
+        if size is None:
+            findings.append(Finding(e.file, 0, f"{e.action} file of entry {e.seq} is missing"))
+            continue
+        digest, got = _digest(directory / e.file, e.offset, e.length)
+        if size != e.offset + e.length or got != e.length or digest != e.digest:
+            findings.append(Finding(e.file, 0, f"{e.action} file of entry {e.seq} changed"))
+    return named
+
+
+def _check_bytes(
+    directory: Path,
+    entries: list[LedgerEntry],
+    snap: Snapshot,
+    findings: list[Finding],
+    notes: list[Finding],
+) -> None:
+    """Ledger entries against the stored bytes: digest, contiguity, coverage, and every
+    file of the directory named by some entry."""
     by_file: dict[str, list[LedgerEntry]] = {}
     for e in entries:
-        if e.action == "record":
+        if e.action in _REGIONS:
             by_file.setdefault(e.file, []).append(e)
-        elif e.action == "timestamp":
-            stamp = directory / e.file
-            if not stamp.is_file():
-                findings.append(Finding(e.file, 0, "timestamp reply is missing"))
-            elif "sha256:" + hashlib.sha256(stamp.read_bytes()).hexdigest() != e.digest:
-                findings.append(Finding(e.file, 0, "timestamp reply changed"))
-        elif e.action == "decision":
-            _check_document(directory, e, findings)
-    checked = 0
-    for name, records in by_file.items():
-        path = directory / name
-        if not path.exists():
-            findings.append(Finding(name, 0, f"file is missing ({len(records)} recorded records)"))
+    named = _check_files(directory, entries, snap, findings) | set(by_file)
+    for name, regions in by_file.items():
+        size = snap.sizes.get(name)
+        if size is None:
+            findings.append(Finding(name, 0, f"file is missing ({len(regions)} recorded regions)"))
             continue
-        size = path.stat().st_size
         expect = 0
-        with path.open("rb") as fh:
-            for e in records:
-                if e.offset != expect:
-                    findings.append(
-                        Finding(
-                            name,
-                            e.offset,
-                            f"record {e.record_id} expected at offset {expect} (reordered, missing or extra bytes)",
-                        )
+        for e in regions:
+            what = f"record {e.record_id}" if e.action == "record" else f"entry {e.seq}"
+            if e.offset != expect:
+                findings.append(
+                    Finding(
+                        name,
+                        e.offset,
+                        f"{what} expected at offset {expect} (reordered, missing or extra bytes)",
                     )
-                fh.seek(e.offset)
-                data = fh.read(e.length)
-                checked += 1
-                if len(data) != e.length:
-                    findings.append(
-                        Finding(
-                            name,
-                            e.offset,
-                            f"record {e.record_id} is cut: {len(data)} of {e.length} bytes",
-                        )
+                )
+            digest, got = _digest(directory / name, e.offset, min(e.length, size - e.offset))
+            if got != e.length:
+                findings.append(
+                    Finding(name, e.offset, f"{what} is cut: {got} of {e.length} bytes")
+                )
+            elif digest != e.digest:
+                findings.append(
+                    Finding(name, e.offset, f"{what} changed (sha256 differs from the ledger)")
+                )
+            elif e.action == UNRECORDED:
+                notes.append(
+                    Finding(
+                        name,
+                        e.offset,
+                        f"{e.length} bytes written by a writer that stopped before recording "
+                        f"them, recorded as they are at entry {e.seq}",
                     )
-                elif "sha256:" + hashlib.sha256(data).hexdigest() != e.digest:
-                    findings.append(
-                        Finding(
-                            name,
-                            e.offset,
-                            f"record {e.record_id} changed (sha256 differs from the ledger)",
-                        )
-                    )
-                expect = e.offset + e.length
+                )
+            expect = e.offset + e.length
         if size > expect:
-            findings.append(Finding(name, expect, f"{size - expect} bytes not in the ledger"))
-    for path in warc_files(directory):
-        if path.name not in by_file:
-            findings.append(Finding(path.name, 0, "WARC file is not in the ledger"))
-    decided = {e.file for e in entries if e.action == "decision"}
-    folder = directory / "decisions"
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if f"decisions/{path.name}" not in decided:
-            findings.append(Finding(f"decisions/{path.name}", 0, "decision is not in the ledger"))
-    return checked
-
-
-def _check_document(directory: Path, e: LedgerEntry, findings: list[Finding]) -> None:
-    """A decision document (act/decisions.py): whole file, exactly its length and digest."""
-    path = directory / e.file
-    if not path.is_file() or ".." in Path(e.file).parts:
-        findings.append(Finding(e.file, 0, f"decision document of entry {e.seq} is missing"))
-        return
-    data = path.read_bytes()
-    if len(data) != e.length or "sha256:" + hashlib.sha256(data).hexdigest() != e.digest:
-        findings.append(Finding(e.file, 0, f"decision document of entry {e.seq} changed"))
+            why = (
+                "; its writer stopped before recording them (the next append records them)"
+                if name in snap.stopped
+                else ""
+            )
+            findings.append(Finding(name, expect, f"{size - expect} bytes not in the ledger{why}"))
+    for rel in sorted(snap.sizes):
+        if rel == LEDGER_NAME or rel in named:
+            continue
+        kind = "WARC file" if rel.endswith((".warc.gz", ".warc")) else "file"
+        findings.append(Finding(rel, 0, f"{kind} is not in the ledger"))
 
 
 def _check_records(path: Path, entries: list[LedgerEntry], findings: list[Finding]) -> int:
-    """Every record's own WARC-Block-Digest and WARC-Payload-Digest, and the order."""
-    expected = [
-        (e.offset, e.record_id) for e in entries if e.action == "record" and e.file == path.name
-    ]
+    """Every record's own WARC-Block-Digest and WARC-Payload-Digest, and the order, in
+    the part of the file the ledger records as records."""
+    expected: list[tuple[int, str]] = []
+    end = 0
+    for e in entries:
+        if e.file != path.name or e.action not in _REGIONS:
+            continue
+        if e.action == UNRECORDED:
+            break
+        expected.append((e.offset, e.record_id))
+        end = e.offset + e.length
+    if not expected:  # no record: an unknown file (read whole) or only unrecorded bytes
+        recorded = any(e.file == path.name and e.action in _REGIONS for e in entries)
+        end = 0 if recorded else path.stat().st_size
     seen: list[tuple[int, str]] = []
     offset = 0
     try:
         with path.open("rb") as fh:
-            it = ArchiveIterator(fh, check_digests=True)
+            it = ArchiveIterator(Upto(fh, end), check_digests=True)
             for record in it:
                 while record.raw_stream.read(65536):  # digests are checked as it streams
                     pass
@@ -244,23 +341,30 @@ def _check_records(path: Path, entries: list[LedgerEntry], findings: list[Findin
     return len(seen)
 
 
-def verify(directory: str | Path, *, expected: Iterable[LedgerEntry] | None = None) -> VerifyReport:
+def verify(
+    directory: str | Path,
+    *,
+    expected: Iterable[LedgerEntry] | None = None,
+    snap: Snapshot | None = None,
+) -> VerifyReport:
     """Verify one case directory (`DATA/evidence/<case>`); `expected` is the database's
-    mirror of the ledger, compared entry by entry when given."""
+    mirror of the ledger, compared entry by entry when given; `snap` a snapshot taken
+    by the caller (with the database's lock, so that the mirror matches it)."""
     d = Path(directory)
     if not d.is_dir():
         raise UsageError(f"{d}: no evidence directory")
+    snap = snap or snapshot(d)
     findings: list[Finding] = []
-    ledger = d / LEDGER_NAME
+    notes: list[Finding] = []
     entries: list[LedgerEntry] = []
-    files = warc_files(d)
-    if ledger.exists():
-        entries = _check_chain(ledger, findings)
+    files = [p for p in warc_files(d) if p.name in snap.sizes]
+    if LEDGER_NAME in snap.sizes:
+        entries = _check_chain(d / LEDGER_NAME, snap.sizes[LEDGER_NAME], findings, notes)
     elif files:
         findings.append(Finding(LEDGER_NAME, 0, "ledger is missing"))
     if expected is not None:
         _check_mirror(entries, expected, findings)
-    _check_bytes(d, entries, findings)
+    _check_bytes(d, entries, snap, findings, notes)
     records = sum(_check_records(p, entries, findings) for p in files)
     return VerifyReport(
         directory=str(d),
@@ -269,6 +373,7 @@ def verify(directory: str | Path, *, expected: Iterable[LedgerEntry] | None = No
         entries=len(entries),
         head=entries[-1].hash if entries else GENESIS,
         findings=tuple(findings),
+        notes=tuple(notes),
     )
 
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +24,21 @@ from yarl import URL
 
 from revenant import __version__
 from revenant.errors import EvidenceCorrupt, UsageError
-from revenant.evidence.keys import load_or_create, public_key_b64, sign, verify_signature
-from revenant.evidence.ledger import LEDGER_NAME, Ledger, LedgerEntry
+from revenant.evidence.keys import load_or_create, public_key_b64, sign
+from revenant.evidence.ledger import (
+    INTERRUPTED,
+    LEDGER_NAME,
+    UNRECORDED,
+    Ledger,
+    LedgerEntry,
+    Mirror,
+    read_entries,
+)
 from revenant.evidence.read import read_captures, warc_files
-from revenant.evidence.verify import Finding, verify
+from revenant.evidence.snapshot import Upto, snapshot
+from revenant.evidence.verify import verify
 from revenant.evidence.warc import case_dir
 from revenant.evidence.zipcheck import MODE as _MODE
-from revenant.evidence.zipcheck import container_findings
 from revenant.model import Clock, utcnow
 
 WACZ_VERSION = "1.1.1"
@@ -69,10 +75,10 @@ def _ts14(warc_date: str) -> str:
     return re.sub(r"\D", "", warc_date)[:14]
 
 
-def _index(path: Path) -> Iterator[str]:
-    """CDXJ lines for the response and metadata records of one WARC file."""
+def _index(path: Path, end: int) -> Iterator[str]:
+    """CDXJ lines for the response and metadata records of one WARC file (up to `end`)."""
     with path.open("rb") as fh:
-        it = ArchiveIterator(fh)
+        it = ArchiveIterator(Upto(fh, end))
         for record in it:
             rtype = record.rec_type
             if rtype not in ("response", "metadata"):
@@ -96,9 +102,9 @@ def _index(path: Path) -> Iterator[str]:
             yield f"{surt(uri)} {ts} {json.dumps(entry, sort_keys=True)}"
 
 
-def _pages(directory: Path) -> bytes:
+def _pages(directory: Path, ends: dict[str, int]) -> bytes:
     lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "All Pages"})]
-    for capture in read_captures(directory):
+    for capture in read_captures(directory, ends=ends):
         page = capture.page
         if page is None or page.status is None:
             continue
@@ -116,9 +122,23 @@ def _pages(directory: Path) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
+def _record_ends(entries: list[LedgerEntry]) -> dict[str, int]:
+    """Per WARC file, where its records end (what follows is `unrecorded`, if anything)."""
+    ends: dict[str, int] = {}
+    stopped: set[str] = set()
+    for e in entries:
+        if e.action == UNRECORDED:
+            stopped.add(e.file)
+            ends.setdefault(e.file, e.offset)
+        elif e.action == "record" and e.file not in stopped:
+            ends[e.file] = e.offset + e.length
+    return ends
+
+
+def _sha256_file(path: Path, limit: int | None = None) -> tuple[str, int]:
     h, size = hashlib.sha256(), 0
-    with path.open("rb") as fh:
+    with path.open("rb") as raw:
+        fh = raw if limit is None else Upto(raw, limit)
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
             size += len(chunk)
@@ -132,25 +152,48 @@ def export_wacz(
     *,
     clock: Clock = utcnow,
     on_append: Callable[[LedgerEntry], None] | None = None,
+    mirror: Mirror | None = None,
+    actor: str | None = None,
 ) -> Path:
-    """Package `DATA/evidence/<case>` as a signed WACZ at `output`; refuses evidence
-    that does not verify (EvidenceCorrupt) and an existing output file (UsageError)."""
+    """Package `DATA/evidence/<case>` as a signed WACZ at `output`: the WARC files, the
+    ledger and every file it names, as they stood in one snapshot taken under the
+    ledger's lock (writers may go on meanwhile). Refuses evidence that does not verify
+    (EvidenceCorrupt) and an existing output file (UsageError)."""
     directory = case_dir(data_dir, case)
     out = Path(output)
     if out.exists():
         raise UsageError(f"{out}: exists; will not overwrite")
-    files = warc_files(directory) if directory.is_dir() else []
-    if not files:
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such directory")
+    if not directory.is_dir() or not warc_files(directory):
         raise UsageError(f"case {case}: no evidence under {directory}")
-    report = verify(directory)
+    snap = snapshot(directory)
+    report = verify(directory, snap=snap)
     if not report.ok:
         raise EvidenceCorrupt(
             f"case {case}: evidence does not verify ({report.findings[0]}); not exported"
         )
+    sizes = snap.sizes
+    files = [p for p in warc_files(directory) if p.name in sizes]
+    entries = [
+        e
+        for _, _, e in read_entries(directory / LEDGER_NAME, limit=sizes[LEDGER_NAME])
+        if isinstance(e, LedgerEntry)
+    ]
+    ends = _record_ends(entries)
+    named = sorted(
+        {
+            e.file
+            for e in entries
+            if e.action not in ("record", UNRECORDED, INTERRUPTED) and e.file in sizes
+        }
+    )
     key = load_or_create(data_dir)
     created = clock().strftime("%Y-%m-%dT%H:%M:%SZ")
-    index = ("\n".join(sorted(line for p in files for line in _index(p))) + "\n").encode()
-    pages = _pages(directory)
+    index = (
+        "\n".join(sorted(line for p in files for line in _index(p, ends.get(p.name, 0)))) + "\n"
+    ).encode()
+    pages = _pages(directory, ends)
     resources: list[dict[str, Any]] = []
     tmp = out.with_name(out.name + ".part")
     stamp = clock().timetuple()[:6]
@@ -162,37 +205,23 @@ def export_wacz(
         info.external_attr = _MODE
         return info
 
+    def add_file(path: Path, member: str, name: str) -> None:
+        size = sizes[path.relative_to(directory).as_posix()]
+        digest, got = _sha256_file(path, size)
+        info = entry(member, zipfile.ZIP_STORED)
+        info.file_size = got  # zip64 fields only when the size needs them
+        with path.open("rb") as raw, z.open(info, "w") as dst:
+            src = Upto(raw, got)
+            while chunk := src.read(_CHUNK):
+                dst.write(chunk)
+        resources.append({"name": name, "path": member, "hash": digest, "bytes": got})
+
     with zipfile.ZipFile(tmp, "w") as z:
         for p in files:
-            digest, size = _sha256_file(p)
-            info = entry(f"archive/{p.name}", zipfile.ZIP_STORED)
-            info.file_size = size  # zip64 fields only when the size needs them
-            with p.open("rb") as src, z.open(info, "w") as dst:
-                while chunk := src.read(_CHUNK):
-                    dst.write(chunk)
-            resources.append(
-                {"name": p.name, "path": f"archive/{p.name}", "hash": digest, "bytes": size}
-            )
-        ledger = directory / LEDGER_NAME
-        digest, size = _sha256_file(ledger)
-        z.writestr(entry(f"ledger/{LEDGER_NAME}", zipfile.ZIP_STORED), ledger.read_bytes())
-        resources.append(
-            {"name": LEDGER_NAME, "path": f"ledger/{LEDGER_NAME}", "hash": digest, "bytes": size}
-        )
-        decisions = directory / "decisions"
-        for doc in sorted(decisions.iterdir()) if decisions.is_dir() else []:
-            # Decision documents the ledger holds (act/decisions.py), so the packaged
-            # ledger verifies inside the package too.
-            data = doc.read_bytes()
-            z.writestr(entry(f"decisions/{doc.name}", zipfile.ZIP_STORED), data)
-            resources.append(
-                {
-                    "name": doc.name,
-                    "path": f"decisions/{doc.name}",
-                    "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-                    "bytes": len(data),
-                }
-            )
+            add_file(p, f"archive/{p.name}", p.name)
+        add_file(directory / LEDGER_NAME, f"ledger/{LEDGER_NAME}", LEDGER_NAME)
+        for rel in named:  # timestamp replies, decision documents
+            add_file(directory / rel, f"ledger/{rel}", rel.rsplit("/", 1)[-1])
         for name, blob in (("indexes/index.cdxj", index), ("pages/pages.jsonl", pages)):
             z.writestr(entry(name, zipfile.ZIP_STORED), blob)
             resources.append(
@@ -231,139 +260,18 @@ def export_wacz(
         )
     tmp.rename(out)
     digest, size = _sha256_file(out)
-    Ledger(directory, clock=clock, on_append=on_append).append(
-        action="export", file=str(out.resolve()), offset=0, length=size, digest=digest, uri=""
+    Ledger(directory, clock=clock, on_append=on_append, mirror=mirror).append(
+        action="export",
+        file=str(out.resolve()),
+        offset=0,
+        length=size,
+        digest=digest,
+        uri="",
+        actor=actor,
     )
     return out
 
 
-@dataclass(frozen=True)
-class WaczReport:
-    """What `verify_wacz` found: ok when no finding."""
+from revenant.evidence.waczcheck import WaczReport, verify_wacz  # noqa: E402
 
-    path: str
-    public_key: str = ""
-    resources: int = 0
-    findings: tuple[Finding, ...] = field(default_factory=tuple)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "wacz": self.path,
-            "ok": self.ok,
-            "public_key": self.public_key,
-            "resources": self.resources,
-            "findings": [f.as_json() for f in self.findings],
-        }
-
-
-def _member_digest(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> tuple[str, int]:
-    h, size = hashlib.sha256(), 0
-    with z.open(info) as fh:
-        while size <= limit and (chunk := fh.read(_CHUNK)):
-            h.update(chunk)
-            size += len(chunk)
-    return "sha256:" + h.hexdigest(), size
-
-
-def verify_wacz(path: str | Path, *, data_dir: str | Path | None = None) -> WaczReport:
-    """Check a WACZ: the signature, every resource digest and size, nothing unlisted,
-    and the embedded WARCs against the embedded ledger. With `data_dir`, the package must
-    also be signed by this installation's key."""
-    p = Path(path)
-    name = p.name
-    findings: list[Finding] = []
-
-    def bad(problem: str, where: str = name, offset: int = 0) -> WaczReport:
-        findings.append(Finding(where, offset, problem))
-        return WaczReport(str(p), findings=tuple(findings))
-
-    try:
-        z = zipfile.ZipFile(p)
-    except _DAMAGED as exc:
-        return bad(f"not a readable ZIP ({exc})")
-    with z:
-        members = {i.filename: i for i in z.infolist()}
-        for required in ("datapackage.json", "datapackage-digest.json"):
-            if required not in members:
-                return bad(f"{required} is missing")
-        try:
-            with z.open(members["datapackage-digest.json"]) as fh:
-                digest_doc = json.loads(fh.read(1 << 20))
-            with z.open(members["datapackage.json"]) as fh:
-                package_blob = fh.read(16 << 20)
-            package = json.loads(package_blob)
-        except _DAMAGED as exc:
-            return bad(f"package descriptor unreadable ({exc})")
-        actual = "sha256:" + hashlib.sha256(package_blob).hexdigest()
-        signed = digest_doc.get("signedData") or {}
-        public = str(signed.get("publicKey", ""))
-        if digest_doc.get("hash") != actual:
-            findings.append(
-                Finding("datapackage.json", 0, "digest differs from datapackage-digest.json")
-            )
-        if signed.get("hash") != digest_doc.get("hash"):
-            findings.append(
-                Finding("datapackage-digest.json", 0, "signed hash differs from the stated hash")
-            )
-        if not verify_signature(
-            public, str(signed.get("hash", "")), str(signed.get("signature", ""))
-        ):
-            findings.append(Finding("datapackage-digest.json", 0, "signature does not verify"))
-        if data_dir is not None and public != public_key_b64(load_or_create(data_dir)):
-            findings.append(
-                Finding(
-                    "datapackage-digest.json", 0, "signed by a key other than this installation's"
-                )
-            )
-        if not isinstance(signed, dict):
-            signed = {}
-        resources = package.get("resources") if isinstance(package, dict) else None
-        if not isinstance(resources, list):
-            return bad("datapackage.json has no resource list", "datapackage.json")
-        listed = {"datapackage.json", "datapackage-digest.json"}
-        for res in resources:
-            rpath = str(res.get("path", "")) if isinstance(res, dict) else ""
-            listed.add(rpath)
-            info = members.get(rpath)
-            if info is None:
-                findings.append(Finding(rpath or "?", 0, "listed resource is missing"))
-                continue
-            declared = int(res.get("bytes", -1))
-            try:
-                digest, size = _member_digest(z, info, max(declared, 0))
-            except _DAMAGED as exc:
-                findings.append(Finding(rpath, 0, f"unreadable ({exc})"))
-                continue
-            if size != declared:
-                findings.append(
-                    Finding(rpath, 0, f"{size} bytes, datapackage.json says {declared}")
-                )
-            elif digest != res.get("hash"):
-                findings.append(Finding(rpath, 0, "sha256 differs from datapackage.json"))
-        for extra in sorted(set(members) - listed):
-            findings.append(Finding(extra, 0, "file not listed in datapackage.json"))
-        findings.extend(container_findings(p, z))
-        if not findings:
-            findings.extend(_verify_embedded(z, resources))
-    return WaczReport(str(p), public, len(resources), tuple(findings))
-
-
-def _verify_embedded(z: zipfile.ZipFile, resources: list[dict[str, Any]]) -> list[Finding]:
-    """The packaged WARCs against the packaged ledger, with the case verifier."""
-    with tempfile.TemporaryDirectory(prefix="revenant-wacz-") as tmp:
-        for res in resources:
-            rpath = str(res["path"])
-            if rpath.startswith(("archive/", "decisions/")) or rpath == f"ledger/{LEDGER_NAME}":
-                target = Path(tmp) / Path(rpath).name
-                if rpath.startswith("decisions/"):
-                    target = Path(tmp) / "decisions" / Path(rpath).name
-                    target.parent.mkdir(exist_ok=True)
-                with z.open(rpath) as src, target.open("wb") as dst:
-                    while chunk := src.read(_CHUNK):
-                        dst.write(chunk)
-        report = verify(tmp)
-        return [Finding(f"archive/{f.file}", f.offset, f.problem) for f in report.findings]
+__all__ = ["WaczReport", "export_wacz", "surt", "verify_wacz"]

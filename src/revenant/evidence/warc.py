@@ -8,7 +8,10 @@ responses) and gets a custody ledger entry. Files roll over by size, one directo
 per case.
 
 It must never rewrite a byte already written: files are created exclusively and only
-appended to. A refused body is never written (its headers and the refusal are).
+appended to, each by the one process that created it (its claim in `writers/`), so
+several processes writing one case never share a file. Records and their ledger entries
+are written under the case's ledger lock, in the same order. A refused body is never
+written (its headers and the refusal are).
 Records are serialised here rather than by warcio's writer so that the bytes hashed
 into the ledger are exactly the bytes on disk; `warcio check` validates the result.
 """
@@ -16,6 +19,7 @@ into the ledger are exactly the bytes on disk; `warcio check` validates the resu
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import random
@@ -23,6 +27,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from io import FileIO
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -31,7 +36,7 @@ from isal import igzip
 
 from revenant import __version__
 from revenant.errors import UsageError
-from revenant.evidence.ledger import Ledger, LedgerEntry
+from revenant.evidence.ledger import Ledger, LedgerEntry, LedgerHold, Mirror
 from revenant.evidence.metadata import capture_to_json
 from revenant.model import Capture, Clock, Exchange, Outcome, utcnow
 
@@ -101,7 +106,8 @@ class EvidenceLog:
     and their custody entries to `ledger.jsonl`.
 
     `with EvidenceLog(DATA/evidence/coco, case="coco") as log: path = log.write(capture)`.
-    `on_append` receives every ledger entry once it is on disk (the database mirror).
+    `mirror` is the database copy of the ledger and its lock across processes;
+    `on_append` receives every ledger entry once it is on disk.
     """
 
     def __init__(
@@ -114,6 +120,7 @@ class EvidenceLog:
         rng: random.Random | None = None,
         actor: str = "revenant",
         on_append: Callable[[LedgerEntry], None] | None = None,
+        mirror: Mirror | None = None,
         decompressed_limit: int = 10 * 1024 * 1024,
     ) -> None:
         self.directory = Path(directory)
@@ -125,8 +132,11 @@ class EvidenceLog:
         self._clock = clock
         self._rng = rng or random.Random()
         self._limit = decompressed_limit
-        self.ledger = Ledger(self.directory, actor=actor, clock=clock, on_append=on_append)
+        self.ledger = Ledger(
+            self.directory, actor=actor, clock=clock, on_append=on_append, mirror=mirror
+        )
         self._file: Path | None = None
+        self._fh: FileIO | None = None
         self._size = 0
 
     def __enter__(self) -> EvidenceLog:
@@ -140,23 +150,32 @@ class EvidenceLog:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
-        self._file = None
+    def close(self, *, finished: bool = True) -> None:
+        """Stop writing the current file (a later write starts a new one)."""
+        if self._fh is not None:
+            with contextlib.suppress(OSError):  # unbuffered: nothing left to lose
+                self._fh.close()
+        if self._file is not None:
+            self.ledger.release(self._file.name, finished=finished)
+        self._file, self._fh, self._size = None, None, 0
 
     def _record_id(self) -> str:
         return f"<urn:uuid:{uuid.UUID(int=self._rng.getrandbits(128), version=4)}>"
 
-    def _open(self) -> Path:
-        existing = sorted(self.directory.glob("*.warc.gz"))
-        seq = len(existing)
+    def _open(self) -> tuple[bytes, dict[str, object]]:
+        """Create a new WARC file (under the ledger lock) and its warcinfo record."""
+        seq = len(list(self.directory.glob("*.warc.gz")))
         while True:
             name = f"{self.case}-{self._clock():%Y%m%d%H%M%S}-{seq:05d}.warc.gz"
             path = self.directory / name
-            try:
-                path.open("xb").close()
-                break
-            except FileExistsError:
-                seq += 1
+            if not path.exists():
+                try:
+                    self.ledger.claim(name)  # the claim first: a file is never unclaimed
+                    self._fh = path.open("xb", buffering=0)
+                    break
+                except FileExistsError:
+                    self.ledger.release(name, finished=True)
+            seq += 1
         self._file, self._size = path, 0
         info = (
             f"software: Revenant/{__version__}\r\n"
@@ -165,14 +184,12 @@ class EvidenceLog:
             f"isPartOf: {self.case}\r\n"
             f"description: Revenant evidence, case {self.case}\r\n"
         ).encode()
-        member, entry = self._record(
+        return self._record(
             "warcinfo",
             {"WARC-Filename": name, "Content-Type": "application/warc-fields"},
             info,
             self._clock(),
         )
-        self._append([(member, entry)])
-        return path
 
     def _record(
         self,
@@ -208,15 +225,31 @@ class EvidenceLog:
         }
         return member, entry
 
-    def _append(self, records: list[tuple[bytes, dict[str, object]]]) -> list[LedgerEntry]:
-        assert self._file is not None
+    def _append(
+        self, held: LedgerHold, records: list[tuple[bytes, dict[str, object]]]
+    ) -> list[LedgerEntry]:
+        """Write the records to this process's file, then their entries (lock held)."""
+        if self._file is not None and self._size >= self._max:
+            self.close()
+        if self._file is None:
+            records = [self._open(), *records]
+        assert self._file is not None and self._fh is not None
         items = []
-        with self._file.open("ab") as fh:
-            for member, entry in records:
-                items.append({**entry, "file": self._file.name, "offset": self._size})
-                fh.write(member)
-                self._size += len(member)
-        return self.ledger.append_many(items)
+        offset = self._size
+        for member, entry in records:
+            items.append({**entry, "file": self._file.name, "offset": offset})
+            offset += len(member)
+        try:
+            view = memoryview(b"".join(member for member, _ in records))
+            while view:
+                view = view[self._fh.write(view) or 0 :]
+            self._size = offset
+            return held.append_many(items)
+        except BaseException:
+            # What reached the file or the ledger is unknown: give the file up (a new
+            # one starts), so the next append records whatever no entry names.
+            self.close(finished=False)
+            raise
 
     def _rendering(
         self,
@@ -258,9 +291,6 @@ class EvidenceLog:
 
     def write(self, capture: Capture) -> Path:
         """Write one capture's records, then their ledger entries; returns the WARC file."""
-        if self._file is None or self._size >= self._max:
-            self._open()
-        assert self._file is not None
         records: list[tuple[bytes, dict[str, object]]] = []
         ids: list[tuple[str | None, str | None]] = []
         page_id: str | None = None
@@ -312,9 +342,10 @@ class EvidenceLog:
         records.append(
             self._record("metadata", meta_extra, block, capture.finished, uri=capture.target)
         )
-        path = self._file
-        self._append(records)
-        return path
+        with self.ledger.hold() as held:
+            self._append(held, records)
+            assert self._file is not None
+            return self._file
 
 
 def _resource_uri(kind: str, url: str) -> str:

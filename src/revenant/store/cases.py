@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from revenant.errors import CaseExists, UnknownCase, UsageError
+from revenant.hostnames import MAX_LABEL, why_invalid
 from revenant.model import Case, CaseFeature, Clock, Feature, utcnow
 from revenant.store.db import Store
 from revenant.store.schema import CaseFeatureRow, CaseReferenceRow, CaseRow, CaseTermRow
@@ -72,13 +73,34 @@ def create_case(
 
 
 def normalise_domain(domain: str) -> str:
-    """Lower-case, strip scheme, path and trailing dot; refuse what cannot be a hostname."""
-    value = domain.strip().lower()
+    """A known domain, lower-case, without a trailing dot. Refuses what the permutations
+    and the watch cannot use: a scheme, port, path or wildcard, an underscore, a label
+    over 63 characters, a name without a suffix or that is not valid IDNA."""
+    value = domain.strip().lower().removesuffix(".")
+
+    def bad(why: str) -> UsageError:
+        return UsageError(f"domain {domain!r} is not a hostname: {why}")
+
     if "://" in value:
-        value = value.split("://", 1)[1]
-    value = value.split("/", 1)[0].rstrip(".")
-    if not value or len(value) > 253 or "." not in value or any(c.isspace() for c in value):
-        raise UsageError(f"domain {domain!r} is not a hostname")
+        raise bad("give the name alone, without a scheme (e.g. coco.gg)")
+    for mark, what in (("/", "a path"), ("?", "a query"), ("#", "a fragment"), (":", "a port")):
+        if mark in value:
+            raise bad(f"it has {what}; give the name alone (e.g. coco.gg)")
+    if "*" in value:
+        raise bad("wildcards are not names; give each known name")
+    if "_" in value:
+        raise bad("underscores are not allowed in hostnames")
+    if any(c.isspace() for c in value) or not value:
+        raise bad("it is empty or has spaces")
+    labels = value.split(".")
+    if len(labels) < 2 or not all(labels):
+        raise bad("it needs a name and a suffix, with no empty label (e.g. coco.gg)")
+    longest = max(labels, key=len)
+    if len(longest) > MAX_LABEL:
+        raise bad(f"label {longest[:20]!r}... has {len(longest)} characters (max {MAX_LABEL})")
+    why = why_invalid(value)
+    if why is not None:
+        raise bad(why)
     return value
 
 
@@ -185,7 +207,7 @@ def case_features(store: Store, name: str) -> list[CaseFeature]:
 def edit_case_feature(
     store: Store, name: str, feature: Feature, *, pinned: bool | None, excluded: bool | None
 ) -> CaseFeature:
-    """Pin or exclude one feature of the case fingerprint (adding it if pinned and new)."""
+    """Pin or exclude one feature of the case fingerprint; UsageError if it has none such."""
     with store.session() as session:
         case = _case_row(session, name)
         row = session.scalar(
@@ -196,12 +218,9 @@ def edit_case_feature(
             )
         )
         if row is None:
-            if not pinned:
-                raise UsageError(f"case {name!r} has no feature {feature}")
-            row = CaseFeatureRow(
-                case_id=case.id, kind=feature.kind, value=feature.value, stability=0.0
+            raise UsageError(
+                f"case {name!r} has no feature {feature} (see `revenant case show {name}`)"
             )
-            session.add(row)
         if pinned is not None:
             row.pinned = pinned
         if excluded is not None:

@@ -213,6 +213,8 @@ class LedgerRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     entry: Mapped[str] = mapped_column(Text)  # the entry exactly as chained, JSON
     entry_hash: Mapped[str] = mapped_column(String(128))
+    # Why an entry was not mirrored when written (copied later from the file), or "".
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class StateRow(Base):

@@ -1,7 +1,7 @@
 """MinHash sketches stored with their scheme
 
 Revision ID: 0003_plumbing
-Revises: 0001
+Revises: 0002_evidence
 Create Date: 2026-11-24
 
 Each capture's text MinHash is stored with the scheme that made it (parameters, our
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_plumbing"
-down_revision = "0001"
+down_revision = "0002_evidence"
 branch_labels = None
 depends_on = None
 
