@@ -57,6 +57,8 @@ class CaseRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Traffic Light Protocol 2.0 level (model.Tlp): what a partner export may carry.
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER", server_default="AMBER")
 
 
 class CaseTermRow(Base):
@@ -138,6 +140,7 @@ class CaseFeatureRow(Base):
     stability: Mapped[float] = mapped_column(Float, default=1.0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER", server_default="AMBER")
 
 
 class CandidateRow(Base):
