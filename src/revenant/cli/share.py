@@ -3,12 +3,18 @@ registrars and partner agencies, and what each may see. Thin: parse, call act/, 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
-from revenant.act.tlp import LEVELS, parse_level
+from revenant.act.casefile import read_case_file
+from revenant.act.stix import build_bundle
+from revenant.act.tlp import LEVELS, export_limit, parse_level
 from revenant.cli import emit_json, settings_of
 from revenant.cli.case import case_app
-from revenant.model import Feature
+from revenant.errors import UsageError
+from revenant.model import Feature, utcnow
 from revenant.store import open_store
 from revenant.store.cases import set_case_tlp, set_feature_tlp
 
@@ -51,3 +57,47 @@ def case_tlp(
 def register(export: typer.Typer) -> None:
     """Add the sharing commands (`export stix|misp|report` under `export`; `case tlp`,
     `notice …` and `misp push` are attached when this module is imported)."""
+    export.command("stix")(export_stix)
+
+
+_TLP = typer.Option(
+    "AMBER", "--tlp", help="Partner's level: CLEAR, GREEN, AMBER or AMBER+STRICT (never RED)."
+)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write an export: a new file, or a replaced one, never a half-written one."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory; give a file name with -o")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such directory")
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def export_stix(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case to export."),
+    output: Path = typer.Option(..., "-o", "--output", help="STIX 2.1 bundle (JSON) to write."),
+    tlp: str = _TLP,
+    as_json: bool = _JSON,
+) -> None:
+    """A STIX 2.1 bundle of the case's confirmed re-emergences, for a partner at --tlp."""
+    limit = export_limit(tlp)
+    store = open_store(settings_of(ctx).db_url)
+    result = build_bundle(read_case_file(store, name), limit=limit, now=utcnow())
+    _write(output, json.dumps(result.bundle, indent=2, ensure_ascii=False).encode() + b"\n")
+    doc = {
+        "stix": str(output),
+        "objects": result.objects,
+        "tlp": str(limit),
+        "left_out": result.left_out,
+    }
+    if as_json:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"wrote {output}: {result.objects} STIX objects at TLP:{limit} "
+            f"({result.left_out} above TLP:{limit} left out)"
+        )
