@@ -8,15 +8,24 @@ disagree on what was confirmed. Read-only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
 
 from revenant.errors import UsageError
+from revenant.evidence.metadata import FORMAT
 from revenant.model import Case, CaseFeature, Feature, Tlp
 from revenant.store import Store
 from revenant.store.alerts import Alert, list_alerts
 from revenant.store.captures import capture_row, load_fingerprint
 from revenant.store.cases import case_features, get_case, reference_ids
+
+_METADATA_MAX = 4 << 20
+"""Longest metadata record read (a capture's JSON is a few kB; a chain of 10 certs ~40 kB)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Sighting:
     outcome: str
     warc_file: str | None
     features: frozenset[Feature]
+    certificate: dict[str, Any] | None = None  # the TLS leaf as the WARC metadata has it
 
     def values(self, kind: str) -> list[str]:
         return sorted(f.value for f in self.features if f.kind == kind)
@@ -100,7 +110,35 @@ def sighting(store: Store, capture_id: int) -> Sighting:
         outcome=row.outcome,
         warc_file=row.warc_file,
         features=load_fingerprint(store, capture_id).features,
+        certificate=leaf_certificate(row.warc_file, row.target, row.started_at),
     )
+
+
+def leaf_certificate(
+    warc_file: str | None, target: str, started: datetime
+) -> dict[str, Any] | None:
+    """The leaf certificate a capture recorded (subject, issuer, SANs, validity, SPKI and
+    certificate SHA-256), read from its WARC metadata record; None if none was recorded."""
+    if not warc_file or not Path(warc_file).is_file():
+        return None
+    with Path(warc_file).open("rb") as fh:
+        for record in ArchiveIterator(fh, check_digests=False):
+            if record.rec_type != "metadata":
+                continue
+            if record.rec_headers.get_header("WARC-Target-URI") != target:
+                continue
+            try:
+                meta = json.loads(record.raw_stream.read(_METADATA_MAX))
+                when = datetime.fromisoformat(meta["started"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if meta.get("format") != FORMAT or when != started:
+                continue
+            chain = (meta.get("tls") or {}).get("chain") or []
+            if not chain or not isinstance(chain[0], dict):
+                return None
+            return {k: v for k, v in chain[0].items() if k != "der"}
+    return None
 
 
 def read_case_file(store: Store, name: str) -> CaseFile:

@@ -259,6 +259,22 @@ def _mirror(draft: _Draft, casefile: CaseFile, mirror: Mirror, seized_id: str | 
             seen,
             conf,
         )
+    cert = sight.certificate or {}
+    if isinstance(cert.get("sha256"), str) and len(cert["sha256"]) == 64:
+        # The certificate carries the key: it is as restricted as the key.
+        level = effective(
+            case.tlp, casefile.feature_level(Feature("spki", str(cert.get("spki_sha256", ""))))
+        )
+        _pattern(
+            draft,
+            f"[x509-certificate:hashes.'SHA-256' = '{cert['sha256'].lower()}']",
+            f"TLS certificate {mirror.host} presented (SHA-256 of its DER)",
+            "attribution",
+            infra_id,
+            level,
+            seen,
+            conf,
+        )
     for sha in sight.values("favicon_sha256"):
         level = effective(case.tlp, casefile.feature_level(Feature("favicon_sha256", sha)))
         _pattern(

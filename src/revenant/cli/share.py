@@ -9,9 +9,10 @@ from pathlib import Path
 import typer
 
 from revenant.act.casefile import read_case_file
+from revenant.act.misp import build_event, push, read_key
 from revenant.act.stix import build_bundle
 from revenant.act.tlp import LEVELS, export_limit, parse_level
-from revenant.cli import emit_json, settings_of
+from revenant.cli import app, emit_json, settings_of
 from revenant.cli.case import case_app
 from revenant.errors import UsageError
 from revenant.model import Feature, utcnow
@@ -58,6 +59,7 @@ def register(export: typer.Typer) -> None:
     """Add the sharing commands (`export stix|misp|report` under `export`; `case tlp`,
     `notice …` and `misp push` are attached when this module is imported)."""
     export.command("stix")(export_stix)
+    export.command("misp")(export_misp)
 
 
 _TLP = typer.Option(
@@ -100,4 +102,63 @@ def export_stix(
         typer.echo(
             f"wrote {output}: {result.objects} STIX objects at TLP:{limit} "
             f"({result.left_out} above TLP:{limit} left out)"
+        )
+
+
+def export_misp(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case to export."),
+    output: Path = typer.Option(..., "-o", "--output", help="MISP event (JSON) to write."),
+    tlp: str = _TLP,
+    as_json: bool = _JSON,
+) -> None:
+    """A MISP event of the case's confirmed re-emergences, for a partner at --tlp."""
+    limit = export_limit(tlp)
+    store = open_store(settings_of(ctx).db_url)
+    result = build_event(read_case_file(store, name), limit=limit, now=utcnow())
+    _write(output, result.to_json().encode() + b"\n")
+    doc = {
+        "misp": str(output),
+        "attributes": result.attributes,
+        "tlp": str(limit),
+        "left_out": result.left_out,
+    }
+    if as_json:
+        emit_json(doc)
+    else:
+        typer.echo(
+            f"wrote {output}: MISP event with {result.attributes} attributes at TLP:{limit} "
+            f"({result.left_out} above TLP:{limit} left out)"
+        )
+
+
+misp_app = typer.Typer(no_args_is_help=True, help="Share with a partner's MISP instance.")
+app.add_typer(misp_app, name="misp")
+
+
+@misp_app.command("push")
+def misp_push(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case to push."),
+    url: str = typer.Option(..., "--url", help="The partner's MISP base URL (https://...)."),
+    key_file: Path = typer.Option(..., "--key-file", help="File holding the MISP API key."),
+    tlp: str = _TLP,
+    ca_file: str | None = typer.Option(None, "--ca-file", help="CA to trust for the MISP's TLS."),
+    as_json: bool = _JSON,
+) -> None:
+    """Send the case's MISP event (at --tlp) to a partner's MISP through its REST API."""
+    limit = export_limit(tlp)
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f"--url {url!r}: give the MISP's http(s) base URL")
+    key = read_key(key_file)
+    store = open_store(settings_of(ctx).db_url)
+    result = build_event(read_case_file(store, name), limit=limit, now=utcnow())
+    event_id = push(result, url, key, ca_file=ca_file)
+    if as_json:
+        emit_json(
+            {"url": url, "event": event_id, "attributes": result.attributes, "tlp": str(limit)}
+        )
+    else:
+        typer.echo(
+            f"pushed case {name} to {url}: event {event_id}, {result.attributes} attributes at TLP:{limit}"
         )
