@@ -106,6 +106,7 @@ class Source(enum.StrEnum):
     PIVOT = "pivot"
     TIP = "tip"
     SCENARIO = "scenario"
+    RECHECK = "recheck"  # a confirmed name probed again on schedule
 
 
 @dataclass(frozen=True)

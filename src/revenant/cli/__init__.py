@@ -87,6 +87,9 @@ def _register() -> None:
 
     register_sharing(export)  # case tlp, notices, partner exports, the case report
     app.add_typer(export, name="export")
+    from revenant.cli.act import register as register_act
+
+    register_act(app, export)
 
 
 _register()
