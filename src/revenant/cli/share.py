@@ -16,6 +16,8 @@ from revenant.act.misp import build_event, push, read_key
 from revenant.act.notice_text import Notifier
 from revenant.act.notices import NO_RESPONSE_DAYS, approve, draft, review, send_notice
 from revenant.act.rdap import Bootstrap, RdapAnswer, Recipients, who_to_tell
+from revenant.act.report import render as render_report
+from revenant.act.report import write as write_report
 from revenant.act.smtp import SmtpServer
 from revenant.act.stix import build_bundle
 from revenant.act.tlp import LEVELS, export_limit, parse_level
@@ -72,6 +74,7 @@ def register(export: typer.Typer) -> None:
     `notice …` and `misp push` are attached when this module is imported)."""
     export.command("stix")(export_stix)
     export.command("misp")(export_misp)
+    export.command("report")(export_report)
 
 
 _TLP = typer.Option(
@@ -426,3 +429,24 @@ def notice_review(
         typer.echo(f"notice #{n.id} {n.host} -> {n.state}: {n.outcome_note}")
     if not closed:
         typer.echo("no sent notice changed state")
+
+
+def export_report(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case to report on."),
+    output: Path = typer.Option(..., "-o", "--output", help="FILE.html or FILE.pdf to write."),
+    as_json: bool = _JSON,
+) -> None:
+    """The case report for a prosecutor: hops, re-emergences and why, evidence and how to
+    verify it, orders and zone entries, notices, timeline figures (HTML or PDF)."""
+    settings = settings_of(ctx)
+    store = open_store(settings.db_url)
+    report = render_report(store, settings.data_dir, name, now=utcnow())
+    out = write_report(report, output)
+    if as_json:
+        emit_json({"report": str(out), "bytes": out.stat().st_size, "tlp": report.tlp})
+    else:
+        typer.echo(
+            f"wrote {out} ({out.stat().st_size} bytes): {report.mirrors} confirmed "
+            f"re-emergence(s), marked TLP:{report.tlp}"
+        )
