@@ -97,9 +97,10 @@ def _summary(order: Order) -> str:
     )
 
 
-def _changed(change: OrderChange, as_json: bool, words: str) -> None:
+def _changed(ctx: typer.Context, change: OrderChange, as_json: bool, words: str) -> None:
     if as_json:
-        emit_json({"order": order_json(change.order), "decision": change.decision.as_json()})
+        order = get_order(open_store(settings_of(ctx).db_url), change.order.id)
+        emit_json({"order": order_json(order), "decision": change.decision.as_json()})
         return
     typer.echo(
         f"order #{change.order.id} {change.order.reference}: {words} by "
@@ -145,7 +146,7 @@ def order_add(
         two_person=two_person,
         actor=actor or default_actor(),
     )
-    _changed(change, as_json, f"recorded, {len(change.order.names)} name(s)")
+    _changed(ctx, change, as_json, f"recorded, {len(change.order.names)} name(s)")
 
 
 @order_app.command("list")
@@ -225,7 +226,7 @@ def order_extend(
         comment=comment,
     )
     pending = " (awaiting a second person's approval)" if change.order.two_person else ""
-    _changed(change, as_json, f"extended to {change.name}{pending}")
+    _changed(ctx, change, as_json, f"extended to {change.name}{pending}")
 
 
 @order_app.command("approve")
@@ -247,7 +248,7 @@ def order_approve(
         actor=actor or default_actor(),
         comment=comment,
     )
-    _changed(change, as_json, f"{change.name} approved")
+    _changed(ctx, change, as_json, f"{change.name} approved")
 
 
 @order_app.command("lift")
@@ -267,7 +268,7 @@ def order_lift(
         reason=reason,
         actor=actor or default_actor(),
     )
-    _changed(change, as_json, "lifted")
+    _changed(ctx, change, as_json, "lifted")
 
 
 rpz_app = typer.Typer(no_args_is_help=True, help="The DNS blocking zone (RPZ).")
