@@ -379,3 +379,51 @@ def test_an_unconfirmed_alert_gets_no_notice(net: Testnet, tmp_path: Path) -> No
     decide(w.pipe.store, w.data_dir, w.alert.id, "dismiss", actor="analyst-a", clock=w.pipe.clock)
     with pytest.raises(DecisionRefused, match="only a confirmed re-emergence is noticed"):
         _draft(w)
+
+
+def test_notice_cli_drafts_approves_sends_lists_and_reviews(
+    net: Testnet, tmp_path: Path, smtp: tuple[SmtpServer, Inbox]
+) -> None:
+    from typer.testing import CliRunner
+
+    from revenant.cli import app
+
+    server, inbox = smtp
+    w = _world(net, tmp_path)
+    runner = CliRunner()
+    data = ["--data-dir", str(w.data_dir)]
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, [*data, *args])
+
+    no_notifier = run("notice", "draft", str(w.alert.id), "--to", "registrar")
+    assert (
+        no_notifier.exit_code == 2
+        and "a name and an e-mail address are needed" in no_notifier.stderr
+    )
+    drafted = run(
+        "notice", "draft", str(w.alert.id), "--to", "registrar",
+        "--from-name", "Sophie Martin", "--from-email", "pharos@interieur-gouv.test",
+        "--actor", "analyst-a", "--json",
+    )  # fmt: skip
+    assert drafted.exit_code == 0, drafted.output
+    (made,) = json.loads(drafted.stdout)["drafted"]
+    assert made["to"] == REGISTRAR_ABUSE and made["state"] == "drafted"
+    shown = run("notice", "show", str(made["id"]))
+    assert "Article 16" in shown.stdout and "[FR]" in shown.stdout
+    assert run("notice", "approve", str(made["id"]), "--actor", "analyst-b").exit_code == 0
+    sent = run(
+        "notice", "send", str(made["id"]), "--smtp", f"{server.host}:{server.port}",
+        "--smtp-ca-file", str(server.ca_file), "--actor", "analyst-b",
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert f"sent notice #{made['id']} to {REGISTRAR_ABUSE}" in sent.stdout
+    assert inbox.messages[-1]["to"] == [REGISTRAR_ABUSE]
+    again = run("notice", "send", str(made["id"]), "--smtp", f"{server.host}:{server.port}")
+    assert again.exit_code == 1 and "only an approved notice is sent, and once" in again.stderr
+    listed = json.loads(run("notice", "list", "--json").stdout)
+    assert [(n["id"], n["state"]) for n in listed] == [(made["id"], "sent")]
+    reviewed = run("notice", "review", "--days", "14")
+    assert reviewed.exit_code == 0 and "no sent notice changed state" in reviewed.stdout
+    bad = run("notice", "list", "--state", "lost")
+    assert bad.exit_code == 2 and "notice state 'lost'" in bad.stderr

@@ -12,6 +12,7 @@ and every object left empty, and each kept attribute is tagged with its level
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,7 +53,8 @@ class MispExport:
     left_out: int
 
     def to_json(self) -> str:
-        return str(self.event.to_json(indent=2, sort_keys=True))
+        """The event as MISP exports and imports it: `{"Event": {...}}`."""
+        return json.dumps({"Event": json.loads(self.event.to_json())}, indent=2, sort_keys=True)
 
 
 class _Builder:
