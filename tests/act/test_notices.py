@@ -427,3 +427,20 @@ def test_notice_cli_drafts_approves_sends_lists_and_reviews(
     assert reviewed.exit_code == 0 and "no sent notice changed state" in reviewed.stdout
     bad = run("notice", "list", "--state", "lost")
     assert bad.exit_code == 2 and "notice state 'lost'" in bad.stderr
+
+
+def test_a_notice_quotes_nothing_above_amber_and_a_restricted_case_gets_none(
+    net: Testnet, tmp_path: Path
+) -> None:
+    from revenant.model import Feature, Tlp
+    from revenant.store.cases import set_case_tlp, set_feature_tlp
+
+    w = _world(net, tmp_path)
+    set_feature_tlp(w.pipe.store, "coco", Feature("ga", "G-BAVARD042"), Tlp.RED)
+    (n,) = _draft(w, ["registrar"]).notices
+    assert "G-BAVARD042" not in n.body and "G-BAVARD042" not in json.dumps(n.xarf)
+    assert "1 further observation(s) not quoted here: their TLP level is above AMBER" in n.body
+    assert "bc1qjeg92p5fpvyancqjlw6e9xtvt6w35y2ahmwnqa" in n.body  # AMBER: quoted
+    set_case_tlp(w.pipe.store, "coco", Tlp.AMBER_STRICT)
+    with pytest.raises(DecisionRefused, match=r"TLP:AMBER\+STRICT: a notice goes outside"):
+        _draft(w, ["host"])

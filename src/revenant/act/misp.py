@@ -22,6 +22,7 @@ from typing import Any
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from revenant.act.casefile import CaseFile, Mirror, require_mirrors
+from revenant.act.notice_text import ratio_text
 from revenant.act.tlp import LEVELS, effective, shareable
 from revenant.errors import UsageError
 from revenant.match.background import IDENTIFIER_KINDS
@@ -138,7 +139,9 @@ def _mirror(b: _Builder, event: MISPEvent, mirror: Mirror) -> None:
     seen = sight.captured_at if sight else mirror.alert.created_at
     lr = mirror.reported_lr
     why = f"confirmed re-emergence of case {case.name}: {mirror.bits:.1f} bits; " + (
-        f"reported LR {lr.get('shown')} ({lr.get('verbal')})" if lr else "no reported LR"
+        f"reported LR {ratio_text(lr.get('shown'))} ({lr.get('verbal')})"
+        if lr
+        else "no reported LR"
     )
     dom = MISPObject("domain-ip", standalone=False)
     dom.uuid = _uuid("domain-ip", mirror.host)
