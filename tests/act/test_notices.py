@@ -358,7 +358,20 @@ def test_under_an_order_the_notice_carries_its_authority_reference_and_basis(
     decide(store, w.data_dir, w.alert.id, "dismiss", actor="analyst-a", clock=clock)
     decide(store, w.data_dir, w.alert.id, "confirm", actor="analyst-a", clock=clock)
     extend(store, w.data_dir, order.id, w.alert.id, actor="analyst-a", clock=clock)
+    # Once the case has been packaged, a notice cites the package's digest too.
+    from functools import partial
+
+    from revenant.evidence.wacz import export_wacz
+    from revenant.store.ledger import mirror_entry
+
+    package = export_wacz(
+        w.data_dir, "coco", tmp_path / "coco.wacz", clock=clock,
+        on_append=partial(mirror_entry, store, "coco"),
+    )  # fmt: skip
+    digest = "sha256:" + hashlib.sha256(package.read_bytes()).hexdigest()
     (n,) = _draft(w, ["host"]).notices
+    assert f"WACZ package: coco.wacz {digest}" in n.body
+    assert n.evidence["wacz"]["digest"] == digest
     assert n.order_id == order.id
     for element in (
         "Tribunal judiciaire de Paris",

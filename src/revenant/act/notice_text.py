@@ -115,7 +115,7 @@ def evidence_of(session_capture: CaptureRow | None, data_dir: Path, case: str) -
         "ledger_head": entries[-1].hash if entries else None,
         "ledger_entries": len(entries),
         "wacz": (
-            {"file": export.file, "digest": export.digest, "time": export.time}
+            {"file": Path(export.file).name, "digest": export.digest, "time": export.time}
             if export is not None
             else None
         ),
