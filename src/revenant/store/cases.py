@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from revenant.errors import CaseExists, UnknownCase, UsageError
 from revenant.hostnames import MAX_LABEL, why_invalid
-from revenant.model import Case, CaseFeature, Clock, Feature, utcnow
+from revenant.model import Case, CaseFeature, Clock, Feature, Tlp, utcnow
 from revenant.store.db import Store
 from revenant.store.schema import CaseFeatureRow, CaseReferenceRow, CaseRow, CaseTermRow
 
@@ -35,6 +35,7 @@ def _to_case(session: Session, row: CaseRow) -> Case:
         brands=tuple(t.value for t in terms if t.kind == "brand"),
         created=row.created_at,
         id=row.id,
+        tlp=Tlp(row.tlp),
     )
 
 
@@ -143,7 +144,8 @@ def reference_ids(store: Store, name: str) -> list[int]:
 
 
 def save_case_features(store: Store, name: str, features: Iterable[CaseFeature]) -> None:
-    """Replace the case fingerprint's features, keeping the analyst's pins and exclusions."""
+    """Replace the case fingerprint's features, keeping the analyst's pins, exclusions and
+    TLP levels."""
     with store.session() as session:
         case = _case_row(session, name)
         edits = {
@@ -152,6 +154,12 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
                 select(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id)
             )
             if r.pinned or r.excluded
+        }
+        levels = {
+            (r.kind, r.value): r.tlp
+            for r in session.scalars(
+                select(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id)
+            )
         }
         session.execute(delete(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id))
         seen: set[tuple[str, str]] = set()
@@ -169,6 +177,7 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
                     stability=cf.stability,
                     pinned=pinned,
                     excluded=excluded,
+                    tlp=levels.get(key, str(cf.tlp)),
                 )
             )
         for (kind, value), (pinned, excluded) in edits.items():
@@ -181,6 +190,7 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
                     stability=0.0,
                     pinned=pinned,
                     excluded=excluded,
+                    tlp=levels.get((kind, value), str(Tlp.AMBER)),
                 )
             )
 
@@ -199,6 +209,7 @@ def case_features(store: Store, name: str) -> list[CaseFeature]:
                 stability=r.stability,
                 pinned=r.pinned,
                 excluded=r.excluded,
+                tlp=Tlp(r.tlp),
             )
             for r in rows
         ]
@@ -226,4 +237,31 @@ def edit_case_feature(
         if excluded is not None:
             row.excluded = excluded
         session.flush()
-        return CaseFeature(feature, row.stability, row.pinned, row.excluded)
+        return CaseFeature(feature, row.stability, row.pinned, row.excluded, Tlp(row.tlp))
+
+
+def set_case_tlp(store: Store, name: str, level: Tlp) -> Case:
+    """Set a case's Traffic Light Protocol level (what partner exports may carry)."""
+    with store.session() as session:
+        row = _case_row(session, name)
+        row.tlp = str(level)
+        session.flush()
+        return _to_case(session, row)
+
+
+def set_feature_tlp(store: Store, name: str, feature: Feature, level: Tlp) -> CaseFeature:
+    """Set the TLP level of one feature of the case fingerprint; it must exist."""
+    with store.session() as session:
+        case = _case_row(session, name)
+        row = session.scalar(
+            select(CaseFeatureRow).where(
+                CaseFeatureRow.case_id == case.id,
+                CaseFeatureRow.kind == feature.kind,
+                CaseFeatureRow.value == feature.value,
+            )
+        )
+        if row is None:
+            raise UsageError(f"case {name!r} has no feature {feature} (see `revenant case show`)")
+        row.tlp = str(level)
+        session.flush()
+        return CaseFeature(feature, row.stability, row.pinned, row.excluded, Tlp(row.tlp))

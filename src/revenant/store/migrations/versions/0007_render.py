@@ -1,7 +1,7 @@
 """captures.shot_phash: the perceptual hash of a rendered capture's screenshot
 
 Revision ID: 0007_render
-Revises: 0004_orders
+Revises: 0006_sharing
 Create Date: 2026-11-30 11:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_render"
-down_revision = "0004_orders"
+down_revision = "0006_sharing"
 branch_labels = None
 depends_on = None
 
