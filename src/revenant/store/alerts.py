@@ -111,3 +111,16 @@ def _to_alert(row: AlertRow, case_name: str) -> Alert:
         created_at=row.created_at,
         explanation=json.loads(row.explanation),
     )
+
+
+def get_alert(store: Store, alert_id: int) -> Alert:
+    """One alert with its explanation; UsageError when there is none."""
+    with store.session() as session:
+        found = session.execute(
+            select(AlertRow, CaseRow.name)
+            .join(CaseRow, CaseRow.id == AlertRow.case_id)
+            .where(AlertRow.id == alert_id)
+        ).first()
+        if found is None:
+            raise UsageError(f"no alert with id {alert_id}")
+        return _to_alert(found[0], found[1])
