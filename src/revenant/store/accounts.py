@@ -77,9 +77,7 @@ def role_of(text: str) -> Role:
     try:
         return Role(text)
     except ValueError:
-        raise UsageError(
-            f"role {text!r}: one of {', '.join(r.value for r in Role)}"
-        ) from None
+        raise UsageError(f"role {text!r}: one of {', '.join(r.value for r in Role)}") from None
 
 
 def check_name(name: str) -> str:
@@ -119,9 +117,7 @@ def _case_id(session: Session, case: str) -> int:
     return int(case_id)
 
 
-def add_user(
-    store: Store, name: str, role: Role, password: str, *, clock: Clock = utcnow
-) -> User:
+def add_user(store: Store, name: str, role: Role, password: str, *, clock: Clock = utcnow) -> User:
     """Create an account; the password is stored as an argon2id hash only."""
     row = UserRow(
         name=check_name(name),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, exists, func, select
 
@@ -61,7 +62,7 @@ class QueuePage:
     more: bool  # another page follows
 
 
-def _query(f: QueueFilter, cases: Collection[int] | None) -> Select[tuple[object, ...]]:
+def _query(f: QueueFilter, cases: Collection[int] | None) -> Select[*tuple[Any, ...]]:
     query = (
         select(
             AlertRow.id,

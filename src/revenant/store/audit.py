@@ -69,8 +69,10 @@ def failed_logins(
     """Failed logins since `since` for an account (after its last success) or from an
     address."""
     with store.session() as session:
-        query = select(func.count()).select_from(AuditRow).where(
-            AuditRow.action == LOGIN_FAILED, AuditRow.time >= since
+        query = (
+            select(func.count())
+            .select_from(AuditRow)
+            .where(AuditRow.action == LOGIN_FAILED, AuditRow.time >= since)
         )
         if account is not None:
             last_ok = session.scalar(

@@ -36,7 +36,9 @@ def cases_of_capture(store: Store, capture_id: int) -> set[int]:
         )
         found.update(
             int(i)
-            for i in session.scalars(select(AlertRow.case_id).where(AlertRow.capture_id == capture_id))
+            for i in session.scalars(
+                select(AlertRow.case_id).where(AlertRow.capture_id == capture_id)
+            )
         )
         return found
 
@@ -70,10 +72,18 @@ def hops(store: Store, case_id: int) -> list[Hop]:
             .where(CaseReferenceRow.case_id == case_id)
             .group_by(CaptureRow.host)
         ).all()
-        out = [Hop(str(h), None, "seized", "", 0.0, first, last, int(n)) for h, first, last, n in refs]
+        out = [
+            Hop(str(h), None, "seized", "", 0.0, first, last, int(n)) for h, first, last, n in refs
+        ]
         alerts = session.execute(
-            select(AlertRow.id, AlertRow.host, AlertRow.state, AlertRow.verdict, AlertRow.bits, AlertRow.created_at)
-            .where(AlertRow.case_id == case_id)
+            select(
+                AlertRow.id,
+                AlertRow.host,
+                AlertRow.state,
+                AlertRow.verdict,
+                AlertRow.bits,
+                AlertRow.created_at,
+            ).where(AlertRow.case_id == case_id)
         ).all()
         hosts = [str(a[1]) for a in alerts]
         seen: dict[str, tuple[datetime, datetime, int]] = {}
@@ -91,7 +101,9 @@ def hops(store: Store, case_id: int) -> list[Hop]:
                 seen[str(host)] = (first, last, int(n))
         for alert_id, host, state, verdict, bits, created in alerts:
             first, last, n = seen.get(str(host), (created, created, 0))
-            out.append(Hop(str(host), int(alert_id), str(state), str(verdict), float(bits), first, last, n))
+            out.append(
+                Hop(str(host), int(alert_id), str(state), str(verdict), float(bits), first, last, n)
+            )
     out.sort(key=lambda h: (h.first_seen, h.host))
     return out
 
@@ -116,7 +128,10 @@ def observed_features(
             rows = session.execute(
                 select(CaptureRow.host, FeatureRow.kind, FeatureRow.value)
                 .join(FeatureRow, FeatureRow.capture_id == CaptureRow.id)
-                .where(CaptureRow.host.in_(wanted[start : start + 500]), FeatureRow.kind.in_(sorted(kinds)))
+                .where(
+                    CaptureRow.host.in_(wanted[start : start + 500]),
+                    FeatureRow.kind.in_(sorted(kinds)),
+                )
                 .distinct()
                 .limit(limit - len(out))
             )

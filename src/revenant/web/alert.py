@@ -90,7 +90,9 @@ def alert_page(
         text=text_diff(left.text if left else [], right.text if right else []),
         decisions=DECISIONS,
         states=STATES,
-        history=audit.entries(web.store, subject=f"alert:{alert_id}", action=audit.DECISION, limit=50),
+        history=audit.entries(
+            web.store, subject=f"alert:{alert_id}", action=audit.DECISION, limit=50
+        ),
     )
 
 

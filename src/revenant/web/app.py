@@ -77,9 +77,7 @@ def create_app(
     from revenant.web import admin, alert, cases, evidence, home, login, queue
 
     store = store or open_store(settings.db_url)
-    app = FastAPI(
-        title="Revenant", docs_url=None, redoc_url=None, openapi_url=None, debug=False
-    )
+    app = FastAPI(title="Revenant", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
     app.state.web = Web(
         settings=settings,
         store=store,
@@ -126,7 +124,8 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()
         )
         return page(request, 422, f"bad request: {problems}"[:500])
 

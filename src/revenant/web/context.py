@@ -96,14 +96,14 @@ async def checked_form(request: Request, session: WebSession = Depends(viewer)) 
     this session's and the request comes from this origin."""
     form = await request.form()
     given = request.headers.get("x-csrf-token") or form.get("csrf")
-    if not same_origin(request) or not same_token(given if isinstance(given, str) else None, session.csrf):
+    if not same_origin(request) or not same_token(
+        given if isinstance(given, str) else None, session.csrf
+    ):
         raise BadForm("the form's security token is missing or stale; reload the page")
     return form
 
 
-def render(
-    request: Request, template: str, status_code: int = 200, **values: Any
-) -> Any:
+def render(request: Request, template: str, code: int = 200, **values: Any) -> Any:
     """A page from a template, with who is logged in and the CSRF token beside `values`."""
     web = web_of(request)
     session = getattr(request.state, "session", None)
@@ -111,5 +111,5 @@ def render(
         request,
         template,
         {"session": session, "user": session.user if session else None, **values},
-        status_code=status_code,
+        status_code=code,
     )

@@ -46,7 +46,9 @@ def decide_alerts(
             action=audit.DECISION,
             subject=f"alert:{alert_id}",
             address=address,
-            detail=json.dumps({"state": state, "comment": comment[:MAX_COMMENT]}, ensure_ascii=False),
+            detail=json.dumps(
+                {"state": state, "comment": comment[:MAX_COMMENT]}, ensure_ascii=False
+            ),
         )
         done.append(alert)
     return done

@@ -49,7 +49,9 @@ MAX_RENDER = 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
-def _audit(request: Request, session: WebSession, action: str, subject: str, detail: str = "") -> None:
+def _audit(
+    request: Request, session: WebSession, action: str, subject: str, detail: str = ""
+) -> None:
     web = web_of(request)
     audit.record(
         web.store,
@@ -78,7 +80,9 @@ def _page_source(capture: Capture | None) -> tuple[str, bool]:
 
 
 @router.get("/captures/{capture_id}", name="capture")
-def capture_page(request: Request, capture_id: int, session: WebSession = Depends(viewer)) -> Response:
+def capture_page(
+    request: Request, capture_id: int, session: WebSession = Depends(viewer)
+) -> Response:
     web = web_of(request)
     row = capture_for(web, session, capture_id)
     _audit(request, session, audit.VIEW, f"capture:{capture_id}")
@@ -97,7 +101,9 @@ def capture_page(request: Request, capture_id: int, session: WebSession = Depend
 
 
 @router.get("/captures/{capture_id}/favicon", name="capture_favicon")
-def capture_favicon(request: Request, capture_id: int, session: WebSession = Depends(viewer)) -> Response:
+def capture_favicon(
+    request: Request, capture_id: int, session: WebSession = Depends(viewer)
+) -> Response:
     web = web_of(request)
     row = capture_for(web, session, capture_id)
     _, capture = read_side(web, row)
@@ -119,7 +125,9 @@ def capture_favicon(request: Request, capture_id: int, session: WebSession = Dep
 
 
 @router.get("/captures/{capture_id}/render", name="capture_render")
-def capture_render(request: Request, capture_id: int, session: WebSession = Depends(viewer)) -> Response:
+def capture_render(
+    request: Request, capture_id: int, session: WebSession = Depends(viewer)
+) -> Response:
     """The page drawn in a sandboxed frame: no scripts, opaque origin, and a policy
     that lets nothing load or submit (security.CAPTURED_CSP)."""
     web = web_of(request)
@@ -127,7 +135,11 @@ def capture_render(request: Request, capture_id: int, session: WebSession = Depe
     _audit(request, session, audit.VIEW, f"capture:{capture_id}", "rendered")
     _, capture = read_side(web, row)
     page = capture.page if capture else None
-    html = decode(page.content, page.header("content-type"))[:MAX_RENDER] if page and page.content else ""
+    html = (
+        decode(page.content, page.header("content-type"))[:MAX_RENDER]
+        if page and page.content
+        else ""
+    )
     policy = f'<meta http-equiv="Content-Security-Policy" content="{CAPTURED_CSP}">'
     return render(request, "_render.html", srcdoc=policy + html, capture_id=capture_id)
 
@@ -162,7 +174,9 @@ def warc_download(
     if path is None:
         raise NotFound(f"no evidence file {file_name!r}")
     _audit(request, session, audit.DOWNLOAD, f"case:{case}", f"warc {path.name}")
-    return FileResponse(path, media_type="application/warc", filename=_SAFE_NAME.sub("_", path.name))
+    return FileResponse(
+        path, media_type="application/warc", filename=_SAFE_NAME.sub("_", path.name)
+    )
 
 
 @router.post("/cases/{name}/wacz", name="wacz_export")

@@ -3,6 +3,8 @@ probes per minute, CT positions), the alerts waiting, the cases."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -15,7 +17,7 @@ from revenant.web.scope import cases_for, visible_cases
 router = APIRouter()
 
 
-def _status(request: Request, session: WebSession) -> dict[str, object]:
+def _status(request: Request, session: WebSession) -> dict[str, Any]:
     web = web_of(request)
     return {
         "status": watch_status(web.store, now=web.clock()),
@@ -27,9 +29,7 @@ def _status(request: Request, session: WebSession) -> dict[str, object]:
 @router.get("/", name="home")
 def home(request: Request, session: WebSession = Depends(viewer)) -> Response:
     web = web_of(request)
-    top = queue_page(
-        web.store, QueueFilter(state="open"), cases=visible_cases(session), limit=10
-    )
+    top = queue_page(web.store, QueueFilter(state="open"), cases=visible_cases(session), limit=10)
     return render(
         request,
         "home.html",

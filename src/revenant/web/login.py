@@ -95,7 +95,12 @@ def login(
         or audit.failed_logins(web.store, since=since, address=where) >= ADDRESS_LIMIT
     ):
         audit.record(
-            web.store, time=now, actor="", action=audit.LOGIN_LIMITED, subject=f"user:{name}", address=where
+            web.store,
+            time=now,
+            actor="",
+            action=audit.LOGIN_LIMITED,
+            subject=f"user:{name}",
+            address=where,
         )
         response = _form(
             request,
@@ -108,12 +113,22 @@ def login(
     user = authenticate(web.store, name, password)
     if user is None:
         audit.record(
-            web.store, time=now, actor="", action=audit.LOGIN_FAILED, subject=f"user:{name}", address=where
+            web.store,
+            time=now,
+            actor="",
+            action=audit.LOGIN_FAILED,
+            subject=f"user:{name}",
+            address=where,
         )
         return _form(request, next_path=next_path, error="Wrong name or password.", status=401)
     token = open_session(web.store, user, now=now, ttl=SESSION_TTL, address=where)
     audit.record(
-        web.store, time=now, actor=user.name, action=audit.LOGIN, subject=f"user:{user.name}", address=where
+        web.store,
+        time=now,
+        actor=user.name,
+        action=audit.LOGIN,
+        subject=f"user:{user.name}",
+        address=where,
     )
     response = RedirectResponse(next_path, status_code=303)
     _cookie(response, request, SESSION_COOKIE, token, max_age=int(SESSION_TTL.total_seconds()))

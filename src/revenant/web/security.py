@@ -2,7 +2,7 @@
 
 Every response gets a strict Content-Security-Policy (only this origin's scripts,
 styles and images; no inline code; no framing), `X-Content-Type-Options: nosniff`,
-`X-Frame-Options: DENY`, no referrer, and `Cache-Control: no-store` (evidence pages must
+`X-Frame-Options: DENY`, no referrer outside this origin, and `Cache-Control: no-store` (evidence pages must
 not linger in caches). A route may set a stricter policy of its own; none may loosen
 these. Every state-changing request must carry the session's CSRF token and, when the
 browser says where it comes from, come from this origin.
@@ -31,7 +31,7 @@ HEADERS: tuple[tuple[str, str], ...] = (
     ("content-security-policy", CSP),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("cross-origin-opener-policy", "same-origin"),
     ("cross-origin-resource-policy", "same-origin"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),

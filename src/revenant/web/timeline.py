@@ -76,4 +76,6 @@ def timeline(hops: Sequence[Hop]) -> Timeline:
                 f"/alerts/{hop.alert_id}" if hop.alert_id else "",
             )
         )
-    return Timeline(bars, _ticks(start, end, LABEL_WIDTH, span), WIDTH, TOP + len(hops) * ROW + 10, LABEL_WIDTH)
+    return Timeline(
+        bars, _ticks(start, end, LABEL_WIDTH, span), WIDTH, TOP + len(hops) * ROW + 10, LABEL_WIDTH
+    )
