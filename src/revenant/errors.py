@@ -49,3 +49,12 @@ class BadFeed(BadInput):
 
 class EvidenceCorrupt(RevenantError):
     """Stored evidence no longer matches its digests or its ledger."""
+
+
+class DecisionRefused(RevenantError):
+    """A decision the rules forbid: extending an order with an unconfirmed alert, acting
+    on a lifted or expired order, approving one's own confirmation."""
+
+
+class PushFailed(RevenantError):
+    """The blocking zone could not be pushed to the DNS primary (refused, down, bad key)."""

@@ -4,7 +4,7 @@ import pytest
 
 from revenant.errors import UsageError
 from revenant.model import Score, Verdict
-from revenant.store.alerts import decide, list_alerts, raise_alert
+from revenant.store.alerts import list_alerts, raise_alert, set_alert_state
 from revenant.store.cases import create_case
 
 
@@ -34,12 +34,13 @@ def test_an_analysts_decision_survives_a_rescore(store, clock) -> None:
     assert case.id is not None
     with store.session() as s:
         alert_id, _ = raise_alert(s, case.id, _score("coco2.fr", 40), capture_id=None, now=clock())
-    decide(store, alert_id, "confirmed", now=clock())
+    with store.session() as s:
+        set_alert_state(s, alert_id, "confirmed", now=clock())
     with store.session() as s:
         raise_alert(s, case.id, _score("coco2.fr", 41), capture_id=None, now=clock())
     assert list_alerts(store)[0].state == "confirmed"
 
 
 def test_unknown_decision_is_a_usage_error(store, clock) -> None:
-    with pytest.raises(UsageError, match="one of open, confirmed, dismissed"):
-        decide(store, 1, "maybe", now=clock())
+    with pytest.raises(UsageError, match="one of open, confirmed, dismissed"), store.session() as s:
+        set_alert_state(s, 1, "maybe", now=clock())

@@ -84,6 +84,9 @@ def _register() -> None:
     export = typer.Typer(no_args_is_help=True, help="Export a case's evidence.")
     export.command("wacz")(export_wacz_command)
     app.add_typer(export, name="export")
+    from revenant.cli.act import register as register_act
+
+    register_act(app, export)
 
 
 _register()

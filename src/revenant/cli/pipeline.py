@@ -7,13 +7,14 @@ from pathlib import Path
 
 import typer
 
+from revenant.act.decisions import decide, default_actor
 from revenant.cli import app, emit_json, settings_of
 from revenant.errors import FetchFailed, UsageError
-from revenant.model import Capture, Score, utcnow
+from revenant.model import Capture, Score
 from revenant.pipeline import Pipeline, Stored, default_probe_config
 from revenant.probe import Prober
 from revenant.store import open_store
-from revenant.store.alerts import decide, list_alerts
+from revenant.store.alerts import list_alerts
 
 _RESOLVER = typer.Option(None, "--resolver", help="DNS resolver IP:PORT (default: system).")
 _ALLOW = typer.Option(
@@ -199,7 +200,9 @@ def score(
 def alerts(
     ctx: typer.Context,
     case: str | None = typer.Option(None, "--case", help="Only this case's alerts."),
-    state: str | None = typer.Option(None, "--state", help="open, confirmed or dismissed."),
+    state: str | None = typer.Option(
+        None, "--state", help="open, confirmed, dismissed or needs-more."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """List alerts, highest score first."""
@@ -228,11 +231,30 @@ def alerts(
 def decide_alert(
     ctx: typer.Context,
     alert_id: int = typer.Argument(...),
-    decision: str = typer.Argument(..., help="confirmed, dismissed or open."),
+    decision: str = typer.Argument(..., help="confirm, dismiss, needs-more or reopen."),
+    actor: str = typer.Option(
+        None, "--actor", help="Who decides (default: the OS user).", show_default=False
+    ),
+    comment: str = typer.Option("", "--comment", help="Why (required for needs-more)."),
+    as_json: bool = _JSON,
 ) -> None:
-    """Confirm or dismiss an alert (the dashboard does the same)."""
-    alert = decide(open_store(settings_of(ctx).db_url), alert_id, decision, now=utcnow())
-    typer.echo(f"alert #{alert.id} {alert.host}: {alert.state}")
+    """Decide on an alert; the decision and its actor go to the case's custody ledger."""
+    settings = settings_of(ctx)
+    done = decide(
+        open_store(settings.db_url),
+        settings.data_dir,
+        alert_id,
+        decision,
+        actor=actor or default_actor(),
+        comment=comment,
+    )
+    if as_json:
+        emit_json(done.decision.as_json() | {"state": done.alert.state, "previous": done.previous})
+        return
+    typer.echo(
+        f"alert #{done.alert.id} {done.alert.host}: {done.alert.state} by {done.decision.actor} "
+        f"(ledger entry {done.decision.ledger_seq} of case {done.alert.case})"
+    )
 
 
 @app.command()

@@ -133,6 +133,8 @@ def _check_bytes(directory: Path, entries: list[LedgerEntry], findings: list[Fin
                 findings.append(Finding(e.file, 0, "timestamp reply is missing"))
             elif "sha256:" + hashlib.sha256(stamp.read_bytes()).hexdigest() != e.digest:
                 findings.append(Finding(e.file, 0, "timestamp reply changed"))
+        elif e.action == "decision":
+            _check_document(directory, e, findings)
     checked = 0
     for name, records in by_file.items():
         path = directory / name
@@ -176,7 +178,23 @@ def _check_bytes(directory: Path, entries: list[LedgerEntry], findings: list[Fin
     for path in warc_files(directory):
         if path.name not in by_file:
             findings.append(Finding(path.name, 0, "WARC file is not in the ledger"))
+    decided = {e.file for e in entries if e.action == "decision"}
+    folder = directory / "decisions"
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if f"decisions/{path.name}" not in decided:
+            findings.append(Finding(f"decisions/{path.name}", 0, "decision is not in the ledger"))
     return checked
+
+
+def _check_document(directory: Path, e: LedgerEntry, findings: list[Finding]) -> None:
+    """A decision document (act/decisions.py): whole file, exactly its length and digest."""
+    path = directory / e.file
+    if not path.is_file() or ".." in Path(e.file).parts:
+        findings.append(Finding(e.file, 0, f"decision document of entry {e.seq} is missing"))
+        return
+    data = path.read_bytes()
+    if len(data) != e.length or "sha256:" + hashlib.sha256(data).hexdigest() != e.digest:
+        findings.append(Finding(e.file, 0, f"decision document of entry {e.seq} changed"))
 
 
 def _check_records(path: Path, entries: list[LedgerEntry], findings: list[Finding]) -> int:

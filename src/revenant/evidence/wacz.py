@@ -179,6 +179,20 @@ def export_wacz(
         resources.append(
             {"name": LEDGER_NAME, "path": f"ledger/{LEDGER_NAME}", "hash": digest, "bytes": size}
         )
+        decisions = directory / "decisions"
+        for doc in sorted(decisions.iterdir()) if decisions.is_dir() else []:
+            # Decision documents the ledger holds (act/decisions.py), so the packaged
+            # ledger verifies inside the package too.
+            data = doc.read_bytes()
+            z.writestr(entry(f"decisions/{doc.name}", zipfile.ZIP_STORED), data)
+            resources.append(
+                {
+                    "name": doc.name,
+                    "path": f"decisions/{doc.name}",
+                    "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                    "bytes": len(data),
+                }
+            )
         for name, blob in (("indexes/index.cdxj", index), ("pages/pages.jsonl", pages)):
             z.writestr(entry(name, zipfile.ZIP_STORED), blob)
             resources.append(
@@ -343,8 +357,11 @@ def _verify_embedded(z: zipfile.ZipFile, resources: list[dict[str, Any]]) -> lis
     with tempfile.TemporaryDirectory(prefix="revenant-wacz-") as tmp:
         for res in resources:
             rpath = str(res["path"])
-            if rpath.startswith("archive/") or rpath == f"ledger/{LEDGER_NAME}":
+            if rpath.startswith(("archive/", "decisions/")) or rpath == f"ledger/{LEDGER_NAME}":
                 target = Path(tmp) / Path(rpath).name
+                if rpath.startswith("decisions/"):
+                    target = Path(tmp) / "decisions" / Path(rpath).name
+                    target.parent.mkdir(exist_ok=True)
                 with z.open(rpath) as src, target.open("wb") as dst:
                     while chunk := src.read(_CHUNK):
                         dst.write(chunk)

@@ -19,7 +19,7 @@ from revenant.model import Score
 from revenant.store.db import Store
 from revenant.store.schema import AlertRow, CaseRow
 
-STATES = ("open", "confirmed", "dismissed")
+STATES = ("open", "confirmed", "dismissed", "needs-more")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Alert:
     capture_id: int | None
     created_at: datetime
     explanation: dict[str, object]
+    case_id: int = 0
 
 
 def host_of(target: str) -> str:
@@ -84,18 +85,26 @@ def list_alerts(store: Store, *, case: str | None = None, state: str | None = No
         return [_to_alert(row, name) for row, name in rows]
 
 
-def decide(store: Store, alert_id: int, state: str, *, now: datetime) -> Alert:
-    """An analyst confirms or dismisses an alert."""
+def set_alert_state(session: Session, alert_id: int, state: str, *, now: datetime) -> Alert:
+    """Change an alert's state inside the caller's transaction (act/decisions.py records
+    the decision in the custody ledger in the same one); UsageError if unknown."""
     if state not in STATES:
         raise UsageError(f"alert state {state!r}: one of {', '.join(STATES)}")
-    with store.session() as session:
-        row = session.get(AlertRow, alert_id)
-        if row is None:
-            raise UsageError(f"no alert with id {alert_id}")
-        row.state = state
-        row.updated_at = now
-        name = session.scalar(select(CaseRow.name).where(CaseRow.id == row.case_id)) or ""
-        return _to_alert(row, name)
+    get_alert(session, alert_id)
+    row = session.get(AlertRow, alert_id)
+    assert row is not None
+    row.state = state
+    row.updated_at = now
+    return get_alert(session, alert_id)
+
+
+def get_alert(session: Session, alert_id: int) -> Alert:
+    """One alert; UsageError naming the id if there is none."""
+    row = session.get(AlertRow, alert_id)
+    if row is None:
+        raise UsageError(f"no alert with id {alert_id} (see `revenant alerts`)")
+    name = session.scalar(select(CaseRow.name).where(CaseRow.id == row.case_id)) or ""
+    return _to_alert(row, name)
 
 
 def _to_alert(row: AlertRow, case_name: str) -> Alert:
@@ -110,17 +119,5 @@ def _to_alert(row: AlertRow, case_name: str) -> Alert:
         capture_id=row.capture_id,
         created_at=row.created_at,
         explanation=json.loads(row.explanation),
+        case_id=row.case_id,
     )
-
-
-def get_alert(store: Store, alert_id: int) -> Alert:
-    """One alert with its explanation; UsageError when there is none."""
-    with store.session() as session:
-        found = session.execute(
-            select(AlertRow, CaseRow.name)
-            .join(CaseRow, CaseRow.id == AlertRow.case_id)
-            .where(AlertRow.id == alert_id)
-        ).first()
-        if found is None:
-            raise UsageError(f"no alert with id {alert_id}")
-        return _to_alert(found[0], found[1])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from revenant.evidence.ledger import LedgerEntry, canonical
 from revenant.store.db import Store
@@ -19,14 +20,20 @@ from revenant.store.schema import LedgerRow
 def mirror_entry(store: Store, case: str, entry: LedgerEntry) -> None:
     """Record one ledger entry of a case (called by the evidence log's `on_append`)."""
     with store.session() as session:
-        session.add(
-            LedgerRow(
-                case_name=case,
-                seq=entry.seq,
-                entry=canonical(entry.body() | {"hash": entry.hash}).decode(),
-                entry_hash=entry.hash,
-            )
+        mirror_in(session, case, entry)
+
+
+def mirror_in(session: Session, case: str, entry: LedgerEntry) -> None:
+    """Record one ledger entry inside the caller's transaction (a decision and its
+    mirror are committed together)."""
+    session.add(
+        LedgerRow(
+            case_name=case,
+            seq=entry.seq,
+            entry=canonical(entry.body() | {"hash": entry.hash}).decode(),
+            entry_hash=entry.hash,
         )
+    )
 
 
 def mirrored_entries(store: Store, case: str) -> Iterator[LedgerEntry]:

@@ -7,11 +7,12 @@ Works on SQLite (default, WAL) and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -281,3 +282,96 @@ class AuditRow(Base):
 Index("ix_alerts_state_bits", AlertRow.state, AlertRow.bits)
 Index("ix_alerts_case_state_bits", AlertRow.case_id, AlertRow.state, AlertRow.bits)
 Index("ix_alerts_bits", AlertRow.bits)
+
+
+class DecisionRow(Base):
+    """An analyst's decision (confirm, dismiss, needs-more, extend, lift, approve...), as
+    written to the case's custody ledger: its document and the ledger entry that holds it."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_subject", "subject_kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject_kind: Mapped[str] = mapped_column(String(16))  # "alert" | "order"
+    subject_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(253), default="")  # the domain concerned, if one
+    actor: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    document: Mapped[str] = mapped_column(Text)  # path relative to the case evidence dir
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+    ledger_hash: Mapped[str] = mapped_column(String(128))
+
+
+class OrderRow(Base):
+    """A court or administrative order blocking names of a case; one that covers mirrors
+    can be extended to confirmed re-emergences."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    authority: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(Text)
+    issued: Mapped[date] = mapped_column(Date)
+    expires: Mapped[date | None] = mapped_column(Date)  # last day in force (UTC), inclusive
+    covers_mirrors: Mapped[bool] = mapped_column(Boolean, default=False)
+    policy: Mapped[str] = mapped_column(String(300))  # "nxdomain" | "cname:HOST"
+    two_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lifted_by: Mapped[str] = mapped_column(String(200), default="")
+    lift_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class OrderNameRow(Base):
+    """A name under an order: named by it, or added by an extension to a confirmed mirror
+    (with its alert, its approval under the two-person rule, and when it entered the
+    pushed zone)."""
+
+    __tablename__ = "order_names"
+    __table_args__ = (UniqueConstraint("order_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(253), index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # "order" | "extension"
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    added_by: Mapped[str] = mapped_column(String(200))
+    decision_id: Mapped[int | None] = mapped_column(Integer)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    approved_by: Mapped[str] = mapped_column(String(200), default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+    in_zone_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # first pushed
+
+
+class RpzSerialRow(Base):
+    """The serial of an exported zone and the digest of its records: the serial rises
+    whenever the records change."""
+
+    __tablename__ = "rpz_serials"
+
+    zone: Mapped[str] = mapped_column(String(253), primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger)
+    digest: Mapped[str] = mapped_column(String(128))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RpzRecordRow(Base):
+    """A policy record the DNS primary acknowledged (one per owner name and push
+    target, "server:port/zone"): what the next push diffs against."""
+
+    __tablename__ = "rpz_records"
+    __table_args__ = (UniqueConstraint("target", "owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(300))
+    rdata: Mapped[str] = mapped_column(String(300))
+    pushed_at: Mapped[datetime] = mapped_column(UtcDateTime())

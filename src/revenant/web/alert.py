@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from revenant.errors import BadWarc, UsageError
+from revenant.errors import BadWarc, DecisionRefused
 from revenant.model import Capture
 from revenant.store import audit
 from revenant.store.accounts import WebSession
-from revenant.store.alerts import STATES
 from revenant.store.captures import capture_row, load_fingerprint
 from revenant.store.cases import case_features, reference_ids
+from revenant.store.decisions import list_decisions
 from revenant.store.schema import CaptureRow
 from revenant.web.compare import Side, feature_diff, side, text_diff
 from revenant.web.context import Web, address_of, checked_form, decider, render, viewer, web_of
@@ -89,10 +89,8 @@ def alert_page(
         shared=sum(len(d.shared) for d in diff),
         text=text_diff(left.text if left else [], right.text if right else []),
         decisions=DECISIONS,
-        states=STATES,
-        history=audit.entries(
-            web.store, subject=f"alert:{alert_id}", action=audit.DECISION, limit=50
-        ),
+        history=list_decisions(web.store, subject_kind="alert", subject_id=alert_id),
+        views=audit.entries(web.store, subject=f"alert:{alert_id}", action=audit.VIEW, limit=20),
     )
 
 
@@ -103,9 +101,15 @@ def alert_decide(
     session: WebSession = Depends(decider),
     form: FormData = Depends(checked_form),
 ) -> Response:
-    state = str(form.get("state", ""))
-    if state not in STATES:
-        raise UsageError(f"decision {state[:40]!r}: one of {', '.join(STATES)}")
     comment = str(form.get("comment", ""))[:MAX_COMMENT]
-    decide_alerts(web_of(request), session, [alert_id], state, comment, address=address_of(request))
+    decided = decide_alerts(
+        web_of(request),
+        session,
+        [alert_id],
+        str(form.get("state", ""))[:40],
+        comment,
+        address=address_of(request),
+    )
+    if decided.refused:
+        raise DecisionRefused(decided.refused[0])
     return RedirectResponse(f"/alerts/{alert_id}", status_code=303)

@@ -4,7 +4,7 @@ case, verdict, state and source, paged; new alerts appear without a reload (htmx
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -55,6 +55,8 @@ def queue(
     state: str = _STATE,
     source: str = _SOURCE,
     page: int = Query(1, ge=1, le=100_000),
+    decided: int | None = Query(None, ge=0),
+    unchanged: int | None = Query(None, ge=0),
 ) -> Response:
     web = web_of(request)
     f = _filter(case, verdict, state, source)
@@ -70,6 +72,8 @@ def queue(
         more=found.more,
         first=found.offset + 1,
         filters=filters,
+        decided=decided,
+        unchanged=unchanged,
         cases=cases_for(web, session),
         verdicts=[str(v) for v in Verdict],
         states=[*STATES, ALL],
@@ -115,9 +119,6 @@ def queue_decide(
     form: FormData = Depends(checked_form),
 ) -> Response:
     """Decide several alerts at once (the queue's bulk actions)."""
-    state = str(form.get("state", ""))
-    if state not in STATES:
-        raise UsageError(f"decision {state[:40]!r}: one of {', '.join(STATES)}")
     try:
         ids = sorted({int(str(v)) for v in form.getlist("alert")})
     except ValueError:
@@ -125,6 +126,17 @@ def queue_decide(
     if not ids:
         raise UsageError("select at least one alert")
     comment = str(form.get("comment", ""))[:MAX_COMMENT]
-    decide_alerts(web_of(request), session, ids, state, comment, address=address_of(request))
+    decided = decide_alerts(
+        web_of(request),
+        session,
+        ids,
+        str(form.get("state", ""))[:40],
+        comment,
+        address=address_of(request),
+    )
     back = str(form.get("back", "/alerts"))
-    return RedirectResponse(back if back.startswith("/alerts") else "/alerts", status_code=303)
+    back = back if back.startswith("/alerts") and not back.startswith("/alerts/") else "/alerts"
+    path, _, query = back.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("decided", "unchanged")]
+    note = [("decided", str(len(decided.done))), ("unchanged", str(len(decided.refused)))]
+    return RedirectResponse(f"{path}?{urlencode(kept + note)}", status_code=303)

@@ -41,7 +41,8 @@ def case_for(web: Web, session: WebSession, name: str) -> Case:
 
 def alert_for(web: Web, session: WebSession, alert_id: int) -> tuple[Alert, Case]:
     try:
-        alert = get_alert(web.store, alert_id)
+        with web.store.session() as session_:
+            alert = get_alert(session_, alert_id)
     except UsageError:
         raise NotFound(f"no alert #{alert_id}") from None
     return alert, case_for(web, session, alert.case)
