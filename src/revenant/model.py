@@ -30,6 +30,57 @@ def seeded(seed: int | None) -> random.Random:
 # --------------------------------------------------------------------------- cases
 
 
+class Tlp(enum.StrEnum):
+    """Traffic Light Protocol 2.0 level: who may see a case, a feature or what is derived
+    from them. Ordered from least to most restricted (CLEAR < GREEN < AMBER <
+    AMBER+STRICT < RED); an export for a partner at one level leaves out everything above."""
+
+    CLEAR = "CLEAR"
+    GREEN = "GREEN"
+    AMBER = "AMBER"
+    AMBER_STRICT = "AMBER+STRICT"
+    RED = "RED"
+
+    @property
+    def rank(self) -> int:
+        return _TLP_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Tlp:
+        """A level from what a person types: `amber`, `TLP:AMBER+STRICT`, `amber-strict`."""
+        key = text.strip().upper().removeprefix("TLP:").replace("-", "+").replace("_", "+")
+        for level in cls:
+            if level.value == key:
+                return level
+        raise ValueError(f"TLP level {text!r}: one of {', '.join(t.value for t in cls)}")
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Tlp):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Tlp):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Tlp):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Tlp):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_TLP_ORDER = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED)
+DEFAULT_TLP = Tlp.AMBER
+"""What a case or a feature is until an analyst says otherwise (TLP 2.0's usual default
+for law-enforcement sharing: the recipient's organisation and its clients)."""
+
+
 @dataclass(frozen=True)
 class Case:
     """A seized platform being watched for: its known domains and brand words."""
@@ -39,6 +90,7 @@ class Case:
     brands: tuple[str, ...] = ()
     created: datetime | None = None
     id: int | None = None
+    tlp: Tlp = Tlp.AMBER
 
 
 # ---------------------------------------------------------------------- discovery
@@ -249,6 +301,7 @@ class CaseFeature:
     stability: float = 1.0  # share of the case's captures that showed it
     pinned: bool = False
     excluded: bool = False
+    tlp: Tlp = Tlp.AMBER
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,9 @@ def _register() -> None:
     app.command("timestamp")(timestamp_command)
     export = typer.Typer(no_args_is_help=True, help="Export a case's evidence.")
     export.command("wacz")(export_wacz_command)
+    from revenant.cli.share import register as register_sharing
+
+    register_sharing(export)  # case tlp, notices, partner exports, the case report
     app.add_typer(export, name="export")
     from revenant.cli.act import register as register_act
 

@@ -27,6 +27,7 @@ def _case_json(case: Case) -> dict[str, object]:
         "domains": list(case.domains),
         "brands": list(case.brands),
         "created": case.created.isoformat() if case.created else None,
+        "tlp": str(case.tlp),
     }
 
 
@@ -103,10 +104,12 @@ def show(
     typer.echo(f"case {case.name}")
     typer.echo(f"  domains: {', '.join(case.domains)}")
     typer.echo(f"  brands:  {', '.join(case.brands) or '-'}")
+    typer.echo(f"  tlp:     {case.tlp}")
     typer.echo(f"  fingerprint: {len(features)} feature(s) from {len(refs)} capture(s)")
     for cf in features:
         flags = "".join(("P" if cf.pinned else "-", "X" if cf.excluded else "-"))
-        typer.echo(f"    {flags} {cf.stability:4.2f} {cf.feature}")
+        level = f"  TLP:{cf.tlp}" if cf.tlp != case.tlp else ""
+        typer.echo(f"    {flags} {cf.stability:4.2f} {cf.feature}{level}")
     typer.echo(f"  alerts: {len(alerts)}")
     for a in alerts:
         typer.echo(f"    #{a.id} {a.bits:6.1f} bits  {a.verdict:13} {a.state:9} {a.host}")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from revenant.errors import CaseExists, UnknownCase, UsageError
-from revenant.model import Case, CaseFeature, Clock, Feature, utcnow
+from revenant.model import Case, CaseFeature, Clock, Feature, Tlp, utcnow
 from revenant.store.db import Store
 from revenant.store.schema import CaseFeatureRow, CaseReferenceRow, CaseRow, CaseTermRow
 
@@ -34,6 +34,7 @@ def _to_case(session: Session, row: CaseRow) -> Case:
         brands=tuple(t.value for t in terms if t.kind == "brand"),
         created=row.created_at,
         id=row.id,
+        tlp=Tlp(row.tlp),
     )
 
 
@@ -121,7 +122,8 @@ def reference_ids(store: Store, name: str) -> list[int]:
 
 
 def save_case_features(store: Store, name: str, features: Iterable[CaseFeature]) -> None:
-    """Replace the case fingerprint's features, keeping the analyst's pins and exclusions."""
+    """Replace the case fingerprint's features, keeping the analyst's pins, exclusions and
+    TLP levels."""
     with store.session() as session:
         case = _case_row(session, name)
         edits = {
@@ -130,6 +132,12 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
                 select(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id)
             )
             if r.pinned or r.excluded
+        }
+        levels = {
+            (r.kind, r.value): r.tlp
+            for r in session.scalars(
+                select(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id)
+            )
         }
         session.execute(delete(CaseFeatureRow).where(CaseFeatureRow.case_id == case.id))
         seen: set[tuple[str, str]] = set()
@@ -147,6 +155,7 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
                     stability=cf.stability,
                     pinned=pinned,
                     excluded=excluded,
+                    tlp=levels.get(key, str(cf.tlp)),
                 )
             )
         for (kind, value), (pinned, excluded) in edits.items():
@@ -159,6 +168,7 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
                     stability=0.0,
                     pinned=pinned,
                     excluded=excluded,
+                    tlp=levels.get((kind, value), str(Tlp.AMBER)),
                 )
             )
 
@@ -177,6 +187,7 @@ def case_features(store: Store, name: str) -> list[CaseFeature]:
                 stability=r.stability,
                 pinned=r.pinned,
                 excluded=r.excluded,
+                tlp=Tlp(r.tlp),
             )
             for r in rows
         ]
@@ -207,7 +218,35 @@ def edit_case_feature(
         if excluded is not None:
             row.excluded = excluded
         session.flush()
-        return CaseFeature(feature, row.stability, row.pinned, row.excluded)
+        return CaseFeature(feature, row.stability, row.pinned, row.excluded, Tlp(row.tlp))
+
+
+def set_case_tlp(store: Store, name: str, level: Tlp) -> Case:
+    """Set a case's Traffic Light Protocol level (what partner exports may carry)."""
+    with store.session() as session:
+        row = _case_row(session, name)
+        row.tlp = str(level)
+        session.flush()
+        return _to_case(session, row)
+
+
+def set_feature_tlp(store: Store, name: str, feature: Feature, level: Tlp) -> CaseFeature:
+    """Set the TLP level of one feature of the case fingerprint; it must exist."""
+    with store.session() as session:
+        case = _case_row(session, name)
+        row = session.scalar(
+            select(CaseFeatureRow).where(
+                CaseFeatureRow.case_id == case.id,
+                CaseFeatureRow.kind == feature.kind,
+                CaseFeatureRow.value == feature.value,
+            )
+        )
+        if row is None:
+            raise UsageError(f"case {name!r} has no feature {feature} (see `revenant case show`)")
+        row.tlp = str(level)
+        session.flush()
+        return CaseFeature(feature, row.stability, row.pinned, row.excluded, Tlp(row.tlp))
+
 
 
 def add_terms(

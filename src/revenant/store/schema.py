@@ -58,6 +58,8 @@ class CaseRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Traffic Light Protocol 2.0 level (model.Tlp): what a partner export may carry.
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER", server_default="AMBER")
 
 
 class CaseTermRow(Base):
@@ -139,6 +141,7 @@ class CaseFeatureRow(Base):
     stability: Mapped[float] = mapped_column(Float, default=1.0)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER", server_default="AMBER")
 
 
 class CandidateRow(Base):
@@ -375,3 +378,55 @@ class RpzRecordRow(Base):
     owner: Mapped[str] = mapped_column(String(300))
     rdata: Mapped[str] = mapped_column(String(300))
     pushed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+class RdapLookupRow(Base):
+    """An RDAP answer about a confirmed name (its registrar) or its address (the network
+    holding it), kept with the case; the exchange itself is in the case's WARC evidence."""
+
+    __tablename__ = "rdap_lookups"
+    __table_args__ = (Index("ix_rdap_lookups_query", "kind", "query"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # "domain" | "ip"
+    query: Mapped[str] = mapped_column(String(253))
+    url: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(32))  # act.rdap.RdapOutcome
+    reason: Mapped[str] = mapped_column(Text, default="")
+    holder: Mapped[str] = mapped_column(Text, default="")
+    abuse_email: Mapped[str] = mapped_column(String(254), default="")  # the first, if any
+    answer: Mapped[str] = mapped_column(Text)  # RdapAnswer.as_json(), JSON
+    looked_up_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class NoticeRow(Base):
+    """A notice to a registrar or a host about one confirmed name. One per (alert,
+    contact): the same notice never goes twice to the same address."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("alert_id", "recipient_email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    host: Mapped[str] = mapped_column(String(253))
+    role: Mapped[str] = mapped_column(String(16))  # "registrar" | "host"
+    recipient: Mapped[str] = mapped_column(Text, default="")  # organisation name
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    # drafted -> approved -> sent -> acted | no-response
+    state: Mapped[str] = mapped_column(String(16), default="drafted")
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # the readable part, French then English
+    xarf: Mapped[str] = mapped_column(Text)  # the X-ARF v4 JSON part
+    evidence: Mapped[str] = mapped_column(Text)  # digests cited, JSON
+    order_id: Mapped[int | None] = mapped_column(Integer)
+    drafted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    drafted_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    message_id: Mapped[str | None] = mapped_column(String(250))
+    sent_file: Mapped[str | None] = mapped_column(Text)  # the bytes sent, under the case dir
+    sent_digest: Mapped[str | None] = mapped_column(String(80))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # acted / no response
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
