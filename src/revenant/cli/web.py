@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from revenant.act.tlp import parse_level
 from revenant.cli import app, emit_json, settings_of
 from revenant.errors import UsageError
 from revenant.store import audit, open_store
@@ -70,22 +71,28 @@ def user_add(
     name: str = typer.Argument(..., help="The name the user logs in with (and decides as)."),
     role: str = typer.Option(..., "--role", help="admin, analyst, viewer or partner."),
     case: list[str] = typer.Option([], "--case", help="Make the user a member (repeatable)."),
+    tlp: str = typer.Option(
+        "GREEN", "--tlp", help="A partner's clearance: the highest TLP level it may see."
+    ),
     password_stdin: bool = _STDIN,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create an account; prints the generated password once (only its hash is kept)."""
     store = open_store(settings_of(ctx).db_url)
     password, generated = _password(password_stdin)
-    user = add_user(store, name, role_of(role), password)
+    user = add_user(store, name, role_of(role), password, tlp=parse_level(tlp))
     for c in case:
         grant(store, user.name, c)
     if as_json:
         emit_json(
-            {"name": user.name, "role": str(user.role), "cases": case}
+            {"name": user.name, "role": str(user.role), "tlp": str(user.tlp), "cases": case}
             | ({"password": password} if generated else {})
         )
         return
-    typer.echo(f"user {user.name}: {user.role}{', cases ' + ', '.join(case) if case else ''}")
+    clearance = f" up to TLP:{user.tlp}" if user.clearance else ""
+    typer.echo(
+        f"user {user.name}: {user.role}{clearance}{', cases ' + ', '.join(case) if case else ''}"
+    )
     if generated:
         typer.echo(f"password: {password}")
 
@@ -102,6 +109,7 @@ def user_list(
                 {
                     "name": u.name,
                     "role": str(u.role),
+                    "tlp": str(u.clearance) if u.clearance else None,
                     "disabled": u.disabled,
                     "cases": cases,
                     "created": u.created_at.isoformat(),
@@ -112,7 +120,8 @@ def user_list(
         return
     for u, cases in found:
         where = "every case" if u.role == "admin" else ", ".join(cases) or "-"
-        typer.echo(f"{u.name}\t{u.role}\t{'disabled' if u.disabled else 'active'}\t{where}")
+        role = f"{u.role} TLP:{u.tlp}" if u.clearance else str(u.role)
+        typer.echo(f"{u.name}\t{role}\t{'disabled' if u.disabled else 'active'}\t{where}")
 
 
 @user_app.command("role")
@@ -124,6 +133,17 @@ def user_role(
     """Change a user's role."""
     user = update_user(open_store(settings_of(ctx).db_url), name, role=role_of(role))
     typer.echo(f"user {user.name}: {user.role}")
+
+
+@user_app.command("tlp")
+def user_tlp(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    level: str = typer.Argument(..., help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED."),
+) -> None:
+    """Set a partner's clearance: the highest TLP level it may see."""
+    user = update_user(open_store(settings_of(ctx).db_url), name, tlp=parse_level(level))
+    typer.echo(f"user {user.name}: clearance TLP:{user.tlp}")
 
 
 @user_app.command("password")

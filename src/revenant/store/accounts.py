@@ -20,8 +20,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from revenant.errors import UsageError
-from revenant.model import Clock, utcnow
+from revenant.errors import UnknownCase, UsageError
+from revenant.model import Clock, Tlp, utcnow
 from revenant.store.db import Store
 from revenant.store.schema import CaseRow, MembershipRow, UserRow, WebSessionRow
 
@@ -57,6 +57,12 @@ class User:
     role: Role
     disabled: bool
     created_at: datetime
+    tlp: Tlp = Tlp.GREEN  # a partner's clearance
+
+    @property
+    def clearance(self) -> Tlp | None:
+        """The highest TLP level this user may see; None: no TLP limit (not a partner)."""
+        return self.tlp if self.role is Role.PARTNER else None
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class WebSession:
 
 
 def _to_user(row: UserRow) -> User:
-    return User(row.id, row.name, Role(row.role), row.disabled, row.created_at)
+    return User(row.id, row.name, Role(row.role), row.disabled, row.created_at, Tlp(row.tlp))
 
 
 def role_of(text: str) -> Role:
@@ -111,15 +117,23 @@ def _user_row(session: Session, name: str) -> UserRow:
 def _case_id(session: Session, case: str) -> int:
     case_id = session.scalar(select(CaseRow.id).where(CaseRow.name == case))
     if case_id is None:
-        from revenant.errors import UnknownCase
-
         raise UnknownCase(f"no case named {case!r} (see `revenant case list`)")
     return int(case_id)
 
 
-def add_user(store: Store, name: str, role: Role, password: str, *, clock: Clock = utcnow) -> User:
-    """Create an account; the password is stored as an argon2id hash only."""
+def add_user(
+    store: Store,
+    name: str,
+    role: Role,
+    password: str,
+    *,
+    tlp: Tlp = Tlp.GREEN,
+    clock: Clock = utcnow,
+) -> User:
+    """Create an account; the password is stored as an argon2id hash only. `tlp` is a
+    partner's clearance (GREEN unless said: the partner's community)."""
     row = UserRow(
+        tlp=str(tlp),
         name=check_name(name),
         role=str(role),
         password_hash=_hash_password(password),
@@ -161,9 +175,10 @@ def update_user(
     role: Role | None = None,
     password: str | None = None,
     disabled: bool | None = None,
+    tlp: Tlp | None = None,
 ) -> User:
-    """Change a role, a password or the disabled flag. A disabled user's or a changed
-    password's sessions end at once."""
+    """Change a role, a password, the disabled flag or a partner's clearance. A disabled
+    user's or a changed password's sessions end at once."""
     with store.session() as session:
         row = _user_row(session, name)
         if role is not None:
@@ -172,6 +187,8 @@ def update_user(
             row.password_hash = _hash_password(password)
         if disabled is not None:
             row.disabled = disabled
+        if tlp is not None:
+            row.tlp = str(tlp)
         if password is not None or disabled:
             session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.id))
         return _to_user(row)

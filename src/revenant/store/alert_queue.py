@@ -7,6 +7,7 @@ the case ids a user may see (None: every case).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,3 +164,19 @@ def sources(store: Store) -> list[str]:
     with store.session() as session:
         found = {str(s) for s in session.scalars(select(CandidateSourceRow.source).distinct())}
     return sorted(found | {DIRECT})
+
+
+def explanations(store: Store, alert_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+    """The stored score explanation of each alert (for rules that read what a score drew
+    on, such as a partner's TLP)."""
+    ids = sorted(set(alert_ids))
+    out: dict[int, dict[str, Any]] = {}
+    with store.session() as session:
+        for start in range(0, len(ids), 500):
+            for alert_id, text in session.execute(
+                select(AlertRow.id, AlertRow.explanation).where(
+                    AlertRow.id.in_(ids[start : start + 500])
+                )
+            ):
+                out[int(alert_id)] = json.loads(text)
+    return out

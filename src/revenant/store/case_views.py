@@ -20,27 +20,37 @@ from revenant.store.schema import (
 )
 
 
-def cases_of_capture(store: Store, capture_id: int) -> set[int]:
-    """Ids of the cases a capture is evidence for: filed under, a reference of, or the
-    capture of one of their alerts."""
+@dataclass(frozen=True)
+class CaptureLinks:
+    """What a capture is evidence for."""
+
+    filed: int | None  # the case it was filed under
+    references: frozenset[int]  # cases it is a reference capture of
+    alerts: tuple[tuple[int, int], ...]  # (alert id, case id) of alerts it raised
+
+    @property
+    def cases(self) -> set[int]:
+        found = set(self.references) | {case for _, case in self.alerts}
+        return found | ({self.filed} if self.filed is not None else set())
+
+
+def capture_links(store: Store, capture_id: int) -> CaptureLinks:
+    """The cases and alerts a capture is evidence for."""
     with store.session() as session:
-        found: set[int] = set()
         filed = session.scalar(select(CaptureRow.case_id).where(CaptureRow.id == capture_id))
-        if filed is not None:
-            found.add(int(filed))
-        found.update(
+        refs = frozenset(
             int(i)
             for i in session.scalars(
                 select(CaseReferenceRow.case_id).where(CaseReferenceRow.capture_id == capture_id)
             )
         )
-        found.update(
-            int(i)
-            for i in session.scalars(
-                select(AlertRow.case_id).where(AlertRow.capture_id == capture_id)
+        alerts = tuple(
+            (int(a), int(c))
+            for a, c in session.execute(
+                select(AlertRow.id, AlertRow.case_id).where(AlertRow.capture_id == capture_id)
             )
         )
-        return found
+        return CaptureLinks(int(filed) if filed is not None else None, refs, alerts)
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,6 @@ def set_feature_tlp(store: Store, name: str, feature: Feature, level: Tlp) -> Ca
         return CaseFeature(feature, row.stability, row.pinned, row.excluded, Tlp(row.tlp))
 
 
-
 def add_terms(
     store: Store, name: str, domains: Sequence[str] = (), brands: Sequence[str] = ()
 ) -> Case:

@@ -234,6 +234,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A partner's clearance: the highest TLP level it may see (ignored for other roles).
+    tlp: Mapped[str] = mapped_column(String(16), default="GREEN")
 
 
 class MembershipRow(Base):
@@ -378,6 +380,8 @@ class RpzRecordRow(Base):
     owner: Mapped[str] = mapped_column(String(300))
     rdata: Mapped[str] = mapped_column(String(300))
     pushed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class RdapLookupRow(Base):
     """An RDAP answer about a confirmed name (its registrar) or its address (the network
     holding it), kept with the case; the exchange itself is in the case's WARC evidence."""

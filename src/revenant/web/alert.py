@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from revenant.errors import BadWarc, DecisionRefused
-from revenant.model import Capture
+from revenant.model import Capture, Feature
 from revenant.store import audit
 from revenant.store.accounts import WebSession
 from revenant.store.captures import capture_row, load_fingerprint
@@ -19,7 +19,7 @@ from revenant.store.schema import CaptureRow
 from revenant.web.compare import Side, feature_diff, side, text_diff
 from revenant.web.context import Web, address_of, checked_form, decider, render, viewer, web_of
 from revenant.web.decisions import DECISIONS, MAX_COMMENT, decide_alerts
-from revenant.web.scope import alert_for
+from revenant.web.scope import alert_for, visible_features
 
 router = APIRouter()
 
@@ -66,7 +66,7 @@ def alert_page(
         address=address_of(request),
     )
     right = left = None
-    features: frozenset[object] = frozenset()
+    features: frozenset[Feature] = frozenset()
     if alert.capture_id is not None:
         row = capture_row(web.store, alert.capture_id)
         right, _ = read_side(web, row)
@@ -75,7 +75,9 @@ def alert_page(
     reference = _reference(web, case.name, {str(f) for f in features}, ref)
     if reference is not None:
         left, _ = read_side(web, reference)
-    diff = feature_diff(case_features(web.store, case.name), features)  # type: ignore[arg-type]
+    diff = feature_diff(
+        visible_features(session, case, case_features(web.store, case.name)), features
+    )
     return render(
         request,
         "alert.html",

@@ -20,7 +20,7 @@ from revenant.store.case_views import hops, observed_features
 from revenant.store.cases import add_terms, create_case, edit_case_feature, reference_ids
 from revenant.web.context import address_of, checked_form, decider, render, viewer, web_of
 from revenant.web.graph import INFRA_KINDS, infrastructure
-from revenant.web.scope import case_for, cases_for
+from revenant.web.scope import case_for, cases_for, visible_features, visible_rows
 from revenant.web.timeline import timeline
 
 router = APIRouter()
@@ -85,14 +85,24 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
     weights = []
     if reference_ids(web.store, case.name):
         case_fp = web.pipeline.case_fingerprint(case.name)
-        weights = feature_weights(case_fp, web.pipeline.background(case_fp))
-    trail = hops(web.store, case.id)
+        shown = set(visible_features(session, case, case_fp.features))
+        weights = [
+            w
+            for w in feature_weights(case_fp, web.pipeline.background(case_fp))
+            if w.feature in shown
+        ]
+    alerts = queue_page(web.store, QueueFilter(case=case.name, state=None), cases=None, limit=200)
+    rows, _ = visible_rows(web, session, alerts.rows)
+    shown_alerts = {r.id for r in rows}
+    trail = [
+        h for h in hops(web.store, case.id) if h.alert_id is None or h.alert_id in shown_alerts
+    ]
     graph = infrastructure(
         trail, observed_features(web.store, [h.host for h in trail], INFRA_KINDS.keys())
     )
     directory = case_dir(web.settings.data_dir, case.name)
-    alerts = queue_page(web.store, QueueFilter(case=case.name), cases=None, limit=200)
-    members = [u.name for u, cases in list_users(web.store) if case.name in cases]
+    partner = session.user.role is Role.PARTNER
+    members = [] if partner else [u.name for u, cs in list_users(web.store) if case.name in cs]
     return render(
         request,
         "case.html",
@@ -100,11 +110,11 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
         weights=weights,
         timeline=timeline(trail),
         graph=graph,
-        alerts=alerts.rows,
+        alerts=rows,
         more_alerts=alerts.more,
         files=[p.name for p in warc_files(directory)] if directory.is_dir() else [],
         members=members,
-        raw_evidence=session.user.role is not Role.PARTNER,
+        raw_evidence=not partner,
     )
 
 

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from revenant.store.accounts import WebSession
 from revenant.store.alert_queue import QueueFilter, queue_page, state_counts
 from revenant.store.status import watch_status
-from revenant.web.context import render, viewer, web_of
-from revenant.web.scope import cases_for, visible_cases
+from revenant.web.context import Forbidden, render, viewer, web_of
+from revenant.web.scope import cases_for, visible_cases, visible_rows
 
 router = APIRouter()
 
@@ -21,7 +21,7 @@ def _status(request: Request, session: WebSession) -> dict[str, Any]:
     web = web_of(request)
     return {
         "status": watch_status(web.store, now=web.clock()),
-        "counts": state_counts(web.store, cases=visible_cases(session)),
+        "counts": state_counts(web.store, cases=visible_cases(web, session)),
         "now": web.clock(),
     }
 
@@ -29,17 +29,24 @@ def _status(request: Request, session: WebSession) -> dict[str, Any]:
 @router.get("/", name="home")
 def home(request: Request, session: WebSession = Depends(viewer)) -> Response:
     web = web_of(request)
-    top = queue_page(web.store, QueueFilter(state="open"), cases=visible_cases(session), limit=10)
+    found = queue_page(
+        web.store, QueueFilter(state="open"), cases=visible_cases(web, session), limit=10
+    )
+    top, _ = visible_rows(web, session, found.rows)
     return render(
         request,
         "home.html",
         cases=cases_for(web, session),
-        top=top.rows,
+        top=top,
+        partner=session.user.clearance is not None,
         **_status(request, session),
     )
 
 
 @router.get("/status", name="status")
 def status(request: Request, session: WebSession = Depends(viewer)) -> Response:
-    """The status panel alone, polled by the home page."""
+    """The status panel alone, polled by the home page (the watch is the unit's own
+    business: partners do not see it)."""
+    if session.user.clearance is not None:
+        raise Forbidden("the watch's status is not shared with partners")
     return render(request, "_status.html", **_status(request, session))

@@ -23,7 +23,7 @@ from revenant.store.alert_queue import (
 from revenant.store.alerts import STATES
 from revenant.web.context import address_of, checked_form, decider, render, viewer, web_of
 from revenant.web.decisions import DECISIONS, MAX_COMMENT, decide_alerts
-from revenant.web.scope import cases_for, visible_cases
+from revenant.web.scope import cases_for, visible_cases, visible_rows
 
 router = APIRouter()
 
@@ -62,12 +62,14 @@ def queue(
     f = _filter(case, verdict, state, source)
     filters = {"case": case, "verdict": verdict, "state": state, "source": source}
     found = queue_page(
-        web.store, f, cases=visible_cases(session), offset=(page - 1) * PAGE, limit=PAGE
+        web.store, f, cases=visible_cases(web, session), offset=(page - 1) * PAGE, limit=PAGE
     )
+    rows, held_back = visible_rows(web, session, found.rows)
     return render(
         request,
         "queue.html",
-        rows=found.rows,
+        rows=rows,
+        held_back=held_back,
         page=page,
         more=found.more,
         first=found.offset + 1,
@@ -102,9 +104,13 @@ def queue_fresh(
     """Rows of alerts raised since `after`, for the live queue (htmx inserts them)."""
     web = web_of(request)
     rows = fresh_alerts(
-        web.store, _filter(case, verdict, state, source), cases=visible_cases(session), after=after
+        web.store,
+        _filter(case, verdict, state, source),
+        cases=visible_cases(web, session),
+        after=after,
     )
     newest = max([after, *(r.id for r in rows)])
+    rows, _ = visible_rows(web, session, rows)
     filters = {"case": case, "verdict": verdict, "state": state, "source": source}
     # The poller is swapped out of band with the newest id, so each alert comes once.
     return render(

@@ -1,32 +1,55 @@
 """What a logged-in user may see: admins every case, everyone else the cases they are a
-member of. Anything outside that answers 404, exactly like something that does not
-exist."""
+member of; partners, within those, only what their TLP clearance allows. Anything
+outside that answers 404, exactly like something that does not exist.
+
+TLP follows act.tlp's one rule: an object is as restricted as the most restricted thing
+it draws on. A case's features are at least at the case's level; an alert draws on its
+case and on every case feature its score counted; a partner sees a case, a feature or an
+alert only when that level is at or below its clearance.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from revenant.act.tlp import effective, shareable
 from revenant.errors import UnknownCase, UsageError
-from revenant.model import Case
+from revenant.model import Case, CaseFeature, Tlp
 from revenant.store.accounts import Role, WebSession
+from revenant.store.alert_queue import QueueRow, explanations
 from revenant.store.alerts import Alert, get_alert
 from revenant.store.captures import capture_row
-from revenant.store.case_views import cases_of_capture
-from revenant.store.cases import get_case, list_cases
+from revenant.store.case_views import capture_links
+from revenant.store.cases import case_features, get_case, list_cases
 from revenant.store.schema import CaptureRow
 from revenant.web.context import NotFound, Web
 
 
-def visible_cases(session: WebSession) -> frozenset[int] | None:
-    """Case ids the user may see; None means every case (admins)."""
-    return None if session.user.role is Role.ADMIN else session.cases
+def _cleared(session: WebSession, level: Tlp) -> bool:
+    limit = session.user.clearance
+    return limit is None or shareable(level, limit)
 
 
-def may_see(session: WebSession, case_id: int | None) -> bool:
-    cases = visible_cases(session)
-    return cases is None or (case_id is not None and case_id in cases)
+def _member(session: WebSession, case_id: int | None) -> bool:
+    return session.user.role is Role.ADMIN or (case_id is not None and case_id in session.cases)
+
+
+def may_see_case(session: WebSession, case: Case) -> bool:
+    return _member(session, case.id) and _cleared(session, case.tlp)
 
 
 def cases_for(web: Web, session: WebSession) -> list[Case]:
-    return [c for c in list_cases(web.store) if may_see(session, c.id)]
+    return [c for c in list_cases(web.store) if may_see_case(session, c)]
+
+
+def visible_cases(web: Web, session: WebSession) -> frozenset[int] | None:
+    """Case ids the user may see; None means every case (admins)."""
+    if session.user.role is Role.ADMIN:
+        return None
+    if session.user.clearance is None:
+        return session.cases
+    return frozenset(c.id for c in cases_for(web, session) if c.id is not None)
 
 
 def case_for(web: Web, session: WebSession, name: str) -> Case:
@@ -34,26 +57,94 @@ def case_for(web: Web, session: WebSession, name: str) -> Case:
         case = get_case(web.store, name)
     except UnknownCase:
         raise NotFound(f"no case {name!r}") from None
-    if not may_see(session, case.id):
+    if not may_see_case(session, case):
         raise NotFound(f"no case {name!r}")
     return case
 
 
+# ------------------------------------------------------------------------- TLP
+
+
+def feature_levels(case: Case, features: Iterable[CaseFeature]) -> dict[str, Tlp]:
+    """Each case feature's level ("kind:value" -> level), never below the case's."""
+    return {str(cf.feature): effective(case.tlp, cf.tlp) for cf in features}
+
+
+def alert_level(case: Case, explanation: Mapping[str, Any], levels: Mapping[str, Tlp]) -> Tlp:
+    """The level of an alert: its case and every feature its score counted."""
+    drawn = [case.tlp]
+    contributions = explanation.get("contributions")
+    for c in contributions if isinstance(contributions, list) else []:
+        if isinstance(c, dict):
+            drawn.append(levels.get(str(c.get("feature", "")), case.tlp))
+    return effective(*drawn)
+
+
+def visible_features(
+    session: WebSession, case: Case, features: Sequence[CaseFeature]
+) -> list[CaseFeature]:
+    """The case features the user may see."""
+    levels = feature_levels(case, features)
+    return [cf for cf in features if _cleared(session, levels[str(cf.feature)])]
+
+
+def visible_rows(web: Web, session: WebSession, rows: list[QueueRow]) -> tuple[list[QueueRow], int]:
+    """Queue rows the user may see and how many were held back for their TLP."""
+    if session.user.clearance is None or not rows:
+        return rows, 0
+    docs = explanations(web.store, [r.id for r in rows])
+    cases: dict[str, tuple[Case, dict[str, Tlp]]] = {}
+    kept = []
+    for row in rows:
+        if row.case not in cases:
+            case = get_case(web.store, row.case)
+            cases[row.case] = (case, feature_levels(case, case_features(web.store, row.case)))
+        case, levels = cases[row.case]
+        if _cleared(session, alert_level(case, docs.get(row.id, {}), levels)):
+            kept.append(row)
+    return kept, len(rows) - len(kept)
+
+
+# ------------------------------------------------------------------ one thing
+
+
 def alert_for(web: Web, session: WebSession, alert_id: int) -> tuple[Alert, Case]:
     try:
-        with web.store.session() as session_:
-            alert = get_alert(session_, alert_id)
+        with web.store.session() as db:
+            alert = get_alert(db, alert_id)
     except UsageError:
         raise NotFound(f"no alert #{alert_id}") from None
-    return alert, case_for(web, session, alert.case)
+    case = case_for(web, session, alert.case)
+    if session.user.clearance is not None:
+        levels = feature_levels(case, case_features(web.store, case.name))
+        if not _cleared(session, alert_level(case, alert.explanation, levels)):
+            raise NotFound(f"no alert #{alert_id}")
+    return alert, case
 
 
 def capture_for(web: Web, session: WebSession, capture_id: int) -> CaptureRow:
+    """A capture the user may see: evidence for a case they may see (admins: any)."""
     try:
         row = capture_row(web.store, capture_id)
     except UsageError:
         raise NotFound(f"no capture #{capture_id}") from None
-    cases = visible_cases(session)
-    if cases is not None and not cases & cases_of_capture(web.store, capture_id):
+    cases = visible_cases(web, session)
+    if cases is None:
+        return row
+    links = capture_links(web.store, capture_id)
+    if session.user.clearance is None:
+        if cases & links.cases:
+            return row
         raise NotFound(f"no capture #{capture_id}")
-    return row
+    # A partner sees the seized site's captures of a case it may see, and the capture
+    # of an alert it may see; nothing filed there for any other reason.
+    if cases & links.references:
+        return row
+    for alert_id, case_id in links.alerts:
+        if case_id in cases:
+            try:
+                alert_for(web, session, alert_id)
+                return row
+            except NotFound:
+                continue
+    raise NotFound(f"no capture #{capture_id}")
