@@ -19,7 +19,7 @@ from revenant.store.schema import CaptureRow
 from revenant.web.compare import Side, feature_diff, side, text_diff
 from revenant.web.context import Web, address_of, checked_form, decider, render, viewer, web_of
 from revenant.web.decisions import DECISIONS, MAX_COMMENT, decide_alerts
-from revenant.web.scope import alert_for, visible_features
+from revenant.web.scope import alert_for, capture_cleared, visible_features
 
 router = APIRouter()
 
@@ -73,7 +73,7 @@ def alert_page(
         fp = load_fingerprint(web.store, alert.capture_id)
         features = fp.features
     reference = _reference(web, case.name, {str(f) for f in features}, ref)
-    if reference is not None:
+    if reference is not None and capture_cleared(web, session, case, reference.id):
         left, _ = read_side(web, reference)
     diff = feature_diff(
         visible_features(session, case, case_features(web.store, case.name)), features

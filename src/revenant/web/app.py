@@ -15,9 +15,11 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.exceptions import HTTPException
+from starlette.routing import Mount
 from starlette.templating import Jinja2Templates
 
 from revenant.errors import RevenantError
@@ -87,12 +89,23 @@ def create_app(
         pipeline=Pipeline(settings=settings, store=store, probe_config=default_probe_config()),
         secure_cookies=secure_cookies,
     )
-    for module in (login, home, queue, alert, cases, evidence, admin):
-        app.include_router(module.router)
+    app.state.routers = [m.router for m in (login, home, queue, alert, cases, evidence, admin)]
+    for router in app.state.routers:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     _errors(app)
     return app
+
+
+def route_table(app: FastAPI) -> list[APIRoute | Mount]:
+    """Every route the app serves (its routers' routes and its mounts): what the
+    authorization tests are generated from."""
+    found: list[APIRoute | Mount] = [
+        r for router in app.state.routers for r in router.routes if isinstance(r, APIRoute)
+    ]
+    found.extend(r for r in app.routes if isinstance(r, Mount))
+    return found
 
 
 def _errors(app: FastAPI) -> None:

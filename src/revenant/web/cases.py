@@ -17,10 +17,22 @@ from revenant.store import audit
 from revenant.store.accounts import Role, WebSession, grant, list_users
 from revenant.store.alert_queue import QueueFilter, queue_page
 from revenant.store.case_views import hops, observed_features
-from revenant.store.cases import add_terms, create_case, edit_case_feature, reference_ids
+from revenant.store.cases import (
+    add_terms,
+    case_features,
+    create_case,
+    edit_case_feature,
+    reference_ids,
+)
 from revenant.web.context import address_of, checked_form, decider, render, viewer, web_of
 from revenant.web.graph import INFRA_KINDS, infrastructure
-from revenant.web.scope import case_for, cases_for, visible_features, visible_rows
+from revenant.web.scope import (
+    case_for,
+    cases_for,
+    visible_features,
+    visible_observations,
+    visible_rows,
+)
 from revenant.web.timeline import timeline
 
 router = APIRouter()
@@ -97,9 +109,9 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
     trail = [
         h for h in hops(web.store, case.id) if h.alert_id is None or h.alert_id in shown_alerts
     ]
-    graph = infrastructure(
-        trail, observed_features(web.store, [h.host for h in trail], INFRA_KINDS.keys())
-    )
+    observed = observed_features(web.store, [h.host for h in trail], INFRA_KINDS.keys())
+    features = case_features(web.store, case.name)
+    graph = infrastructure(trail, visible_observations(session, case, features, observed))
     directory = case_dir(web.settings.data_dir, case.name)
     partner = session.user.role is Role.PARTNER
     members = [] if partner else [u.name for u, cs in list_users(web.store) if case.name in cs]

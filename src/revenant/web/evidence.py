@@ -118,7 +118,7 @@ def capture_favicon(
         icon.content,
         media_type=checked.content_type,
         headers={
-            "content-security-policy": "default-src 'none'; sandbox",
+            "content-security-policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
             "content-disposition": f'inline; filename="favicon-{capture_id}"',
         },
     )

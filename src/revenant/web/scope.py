@@ -19,8 +19,8 @@ from revenant.model import Case, CaseFeature, Tlp
 from revenant.store.accounts import Role, WebSession
 from revenant.store.alert_queue import QueueRow, explanations
 from revenant.store.alerts import Alert, get_alert
-from revenant.store.captures import capture_row
-from revenant.store.case_views import capture_links
+from revenant.store.captures import capture_row, load_fingerprint
+from revenant.store.case_views import Observed, capture_links
 from revenant.store.cases import case_features, get_case, list_cases
 from revenant.store.schema import CaptureRow
 from revenant.web.context import NotFound, Web
@@ -70,14 +70,48 @@ def feature_levels(case: Case, features: Iterable[CaseFeature]) -> dict[str, Tlp
     return {str(cf.feature): effective(case.tlp, cf.tlp) for cf in features}
 
 
-def alert_level(case: Case, explanation: Mapping[str, Any], levels: Mapping[str, Tlp]) -> Tlp:
-    """The level of an alert: its case and every feature its score counted."""
+def alert_level(
+    case: Case,
+    explanation: Mapping[str, Any],
+    levels: Mapping[str, Tlp],
+    shown: Iterable[str] = (),
+) -> Tlp:
+    """The level of an alert: its case, every feature its score counted, and every case
+    feature its capture shows (`shown`, "kind:value" strings)."""
     drawn = [case.tlp]
     contributions = explanation.get("contributions")
     for c in contributions if isinstance(contributions, list) else []:
         if isinstance(c, dict):
             drawn.append(levels.get(str(c.get("feature", "")), case.tlp))
+    drawn.extend(levels[f] for f in shown if f in levels)
     return effective(*drawn)
+
+
+def shown_features(web: Web, capture_id: int | None) -> list[str]:
+    """The features a capture shows, as "kind:value"."""
+    if capture_id is None:
+        return []
+    return [str(f) for f in load_fingerprint(web.store, capture_id).features]
+
+
+def capture_cleared(web: Web, session: WebSession, case: Case, capture_id: int) -> bool:
+    """Whether the user may see a capture of this case: for a partner, none of the case
+    features it shows may be above its clearance (a seized site's page shows them all)."""
+    if session.user.clearance is None:
+        return True
+    levels = feature_levels(case, case_features(web.store, case.name))
+    shown = shown_features(web, capture_id)
+    return _cleared(session, effective(case.tlp, *(levels[f] for f in shown if f in levels)))
+
+
+def visible_observations(
+    session: WebSession, case: Case, features: Sequence[CaseFeature], observed: Sequence[Observed]
+) -> list[Observed]:
+    """What captures showed (graph nodes), without values above a partner's clearance."""
+    if session.user.clearance is None:
+        return list(observed)
+    levels = feature_levels(case, features)
+    return [o for o in observed if _cleared(session, levels.get(f"{o.kind}:{o.value}", case.tlp))]
 
 
 def visible_features(
@@ -100,7 +134,8 @@ def visible_rows(web: Web, session: WebSession, rows: list[QueueRow]) -> tuple[l
             case = get_case(web.store, row.case)
             cases[row.case] = (case, feature_levels(case, case_features(web.store, row.case)))
         case, levels = cases[row.case]
-        if _cleared(session, alert_level(case, docs.get(row.id, {}), levels)):
+        level = alert_level(case, docs.get(row.id, {}), levels, shown_features(web, row.capture_id))
+        if _cleared(session, level):
             kept.append(row)
     return kept, len(rows) - len(kept)
 
@@ -117,7 +152,8 @@ def alert_for(web: Web, session: WebSession, alert_id: int) -> tuple[Alert, Case
     case = case_for(web, session, alert.case)
     if session.user.clearance is not None:
         levels = feature_levels(case, case_features(web.store, case.name))
-        if not _cleared(session, alert_level(case, alert.explanation, levels)):
+        level = alert_level(case, alert.explanation, levels, shown_features(web, alert.capture_id))
+        if not _cleared(session, level):
             raise NotFound(f"no alert #{alert_id}")
     return alert, case
 
@@ -136,10 +172,12 @@ def capture_for(web: Web, session: WebSession, capture_id: int) -> CaptureRow:
         if cases & links.cases:
             return row
         raise NotFound(f"no capture #{capture_id}")
-    # A partner sees the seized site's captures of a case it may see, and the capture
-    # of an alert it may see; nothing filed there for any other reason.
-    if cases & links.references:
-        return row
+    # A partner sees the seized site's captures of a case it may see (when they show
+    # nothing above its clearance), and the capture of an alert it may see.
+    for case_id in cases & links.references:
+        case = next(c for c in cases_for(web, session) if c.id == case_id)
+        if capture_cleared(web, session, case, capture_id):
+            return row
     for alert_id, case_id in links.alerts:
         if case_id in cases:
             try:
