@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from revenant.web import create_app
 from tests.conftest import FakeClock
+from tests.web.browser import FLAGS, chromium
 from tests.web.world import PASSWORD, World, build_world
 
 with warnings.catch_warnings():
@@ -73,3 +74,15 @@ def clients(app: FastAPI) -> Callable[[str], TestClient]:
 def session_csrf(client: TestClient) -> str:
     """The logged-in session's CSRF token, read from a page as a browser would."""
     return csrf_of(client.get("/alerts").text)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright, fresh profile, loopback only."""
+    path = chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=path, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
