@@ -152,6 +152,53 @@ RULES: dict[str, Rule] = {
         CAPTURE_SCOPES,
     ),
     "warc_download": Rule("GET", _warc, NOT_PARTNER, ("mine", "other", "amber")),
+    "orders": Rule(
+        "GET", lambda w, s: f"/cases/{CASE_OF[s]}/orders", NOT_PARTNER, ("mine", "other")
+    ),
+    "order_add": Rule(
+        "POST",
+        lambda w, s: f"/cases/{CASE_OF[s]}/orders",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {
+            "authority": "TJ Paris",
+            "reference": f"RG {next(_made)}",
+            "basis": "LCEN",
+            "issued": "2026-10-01",
+            "domains": f"{CASE_OF[s]}-order.example",
+        },
+    ),
+    "order": Rule(
+        "GET", lambda w, s: f"/orders/{w.orders[CASE_OF[s]]}", NOT_PARTNER, ("mine", "other")
+    ),
+    "order_extend": Rule(
+        "POST",
+        lambda w, s: f"/orders/{w.orders[CASE_OF[s]]}/extend",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {"alert": str(w.alerts[ALERT_OF[s]]), "comment": "authz test"},
+    ),
+    "order_approve": Rule(
+        "POST",
+        lambda w, s: f"/orders/{w.orders[CASE_OF[s]]}/approve",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {"name": ALERT_OF[s], "comment": "authz test"},
+    ),
+    "order_lift": Rule(
+        "POST",
+        lambda w, s: f"/orders/{w.orders[CASE_OF[s]]}/lift",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {"reason": "authz test"},
+    ),
+    "rpz_export": Rule(
+        "POST",
+        lambda w, s: f"/cases/{CASE_OF[s]}/rpz",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {},
+    ),
     "admin_users": Rule("GET", lambda w, s: "/admin/users", frozenset({"admin"})),
     "admin_audit": Rule("GET", lambda w, s: "/admin/audit", frozenset({"admin"})),
 }

@@ -166,6 +166,29 @@ def test_analyst_logs_in_confirms_the_top_alert_and_downloads_the_evidence(
         assert any(r.rec_type == "response" for r in ArchiveIterator(fh))
     shot("case-after-downloads")
 
+    # act from the page: record an order covering mirrors, extend it, download the zone
+    page.click("text=Orders and the RPZ blocking zone")
+    page.fill("input[name=authority]", "Tribunal judiciaire de Paris")
+    page.fill("input[name=reference]", "RG 26/01234")
+    page.fill("input[name=basis]", "art. 6-3 LCEN")
+    page.fill("input[name=issued]", decision.decided_at.date().isoformat())
+    page.check("input[name=covers_mirrors]")
+    page.click("text=Record the order")
+    page.wait_for_url("**/orders/*")
+    page.select_option("select[name=alert]", str(alert_id))
+    page.click("text=Extend the order")
+    page.wait_for_url("**/orders/*")
+    assert "blocked" in page.inner_text(f"tr:has-text('{top_host}')")
+    shot("order")
+    page.goto(f"{demo.base}/cases/{CASE}/orders")
+    with page.expect_download() as got:
+        page.click("text=Download the RPZ zone")
+    zone = REPORT / got.value.suggested_filename
+    got.value.save_as(zone)
+    text = zone.read_text()
+    assert f"{top_host} CNAME ." in text and f"*.{top_host} CNAME ." in text
+    shot("orders")
+
     # live: an alert raised now appears in the open queue without a reload
     page.goto(demo.base + "/alerts")
     with store.session() as s:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from revenant.act.orders import add_order
 from revenant.model import Capture, Exchange, Outcome, Tlp
 from revenant.pipeline import Pipeline, default_probe_config
 from revenant.settings import Settings
@@ -138,6 +139,7 @@ class World:
     alerts: dict[str, int] = field(default_factory=dict)  # host -> alert id
     captures: dict[str, int] = field(default_factory=dict)  # host -> capture id
     red_value: str = ""  # the TLP:RED feature value a GREEN partner must never see
+    orders: dict[str, int] = field(default_factory=dict)  # case -> order id
 
     def close(self) -> None:
         self.pipe.close()
@@ -208,6 +210,23 @@ def build_world(root: Path) -> World:
     set_feature_tlp(store, "alpha", red, Tlp.RED)
     world.red_value = red.value
     set_case_tlp(store, "gamma", Tlp.AMBER)
+    for name, (seized, _, _) in specs.items():
+        change = add_order(
+            store,
+            settings.data_dir,
+            name,
+            authority="Tribunal judiciaire de Paris",
+            reference=f"RG 26/{len(world.orders) + 1:05d}",
+            basis="art. 6-3 LCEN",
+            issued=T0.date(),
+            expires=None,
+            domains=[seized],
+            covers_mirrors=True,
+            two_person=True,
+            actor="clerk",
+            clock=clock,
+        )
+        world.orders[name] = change.order.id
     for user, (role, cases) in USERS.items():
         add_user(store, user, role, PASSWORD, tlp=Tlp.GREEN, clock=clock)
         for c in cases:

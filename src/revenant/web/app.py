@@ -76,7 +76,7 @@ def create_app(
 ) -> FastAPI:
     """The dashboard for one data dir and database. `secure_cookies=False` only for
     plain-HTTP test clients that drop Secure cookies (browsers keep them on 127.0.0.1)."""
-    from revenant.web import admin, alert, cases, evidence, home, login, queue
+    from revenant.web import admin, alert, cases, evidence, home, login, orders, queue
 
     store = store or open_store(settings.db_url)
     app = FastAPI(title="Revenant", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
@@ -89,7 +89,9 @@ def create_app(
         pipeline=Pipeline(settings=settings, store=store, probe_config=default_probe_config()),
         secure_cookies=secure_cookies,
     )
-    app.state.routers = [m.router for m in (login, home, queue, alert, cases, evidence, admin)]
+    app.state.routers = [
+        m.router for m in (login, home, queue, alert, cases, evidence, orders, admin)
+    ]
     for router in app.state.routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
