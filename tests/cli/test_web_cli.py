@@ -104,3 +104,22 @@ def test_audit_lists_newest_first(tmp_path: Path) -> None:
         ("login", "user:ana"),
     ]
     assert _run(tmp_path, "audit", "--user", "bob").stdout == ""
+
+
+def test_case_add_adds_known_names_once(tmp_path: Path) -> None:
+    create_case(open_store(Settings.resolve(tmp_path).db_url), "coco", ["coco.gg"])
+    done = _run(
+        tmp_path,
+        "case",
+        "add",
+        "coco",
+        "--domain",
+        "https://Coco2.GG/x",
+        "--domain",
+        "coco.gg",
+        "--brand",
+        "Coco",
+    )
+    assert done.stdout == "case coco: 2 domain(s), 1 brand word(s)\n"
+    assert _run(tmp_path, "case", "add", "coco").exit_code == 2
+    assert _run(tmp_path, "case", "add", "nope", "--domain", "x.gg").exit_code == 1

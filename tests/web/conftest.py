@@ -4,6 +4,7 @@ logged-in HTTP clients (https, so the Secure session cookie is sent as a browser
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
 from collections.abc import Callable, Iterator
 
@@ -12,7 +13,7 @@ from fastapi import FastAPI
 
 from revenant.web import create_app
 from tests.conftest import FakeClock
-from tests.web.browser import FLAGS, chromium
+from tests.web.browser import FLAGS, REPORT, chromium
 from tests.web.world import PASSWORD, World, build_world
 
 with warnings.catch_warnings():
@@ -78,8 +79,11 @@ def session_csrf(client: TestClient) -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """Debian's Chromium under Playwright, fresh profile, loopback only."""
+    """Debian's Chromium under Playwright, fresh profile, loopback only. The report
+    folder (screenshots, downloads) starts empty each session."""
     path = chromium()
+    shutil.rmtree(REPORT, ignore_errors=True)
+    REPORT.mkdir(parents=True)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
