@@ -21,8 +21,8 @@ system-deps:
 	bash scripts/system-deps.sh
 
 lint: venv
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: venv
 	$(BIN)/mypy

@@ -39,12 +39,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import ppdeep
 import tlsh
 from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint import extract
-from revenant.match import Background, build_case_fingerprint, score
+from revenant.match import Background, build_case_fingerprint, lr, score
 from revenant.model import (
     Capture,
     Case,
@@ -241,6 +242,20 @@ class Tally:
         return p, r, f
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One scored (case, target) pair: which set, the group it is held out by (a
+    scenario seed, the case's real site), the target's group, the truth and the bits."""
+
+    set: str
+    group: str
+    case: str
+    target: str
+    target_group: str
+    same: bool
+    bits: float
+
+
 @dataclass
 class Result:
     revenant: Tally
@@ -248,10 +263,11 @@ class Result:
     tlsh: Tally
     errors: list[str]
     bits: dict[bool, list[float]]
+    pairs: list[Pair]
 
     @classmethod
     def empty(cls) -> Result:
-        return cls(Tally(), Tally(), Tally(), [], {True: [], False: []})
+        return cls(Tally(), Tally(), Tally(), [], {True: [], False: []}, [])
 
     def merge(self, other: Result) -> None:
         for name in ("revenant", "ssdeep", "tlsh"):
@@ -261,6 +277,7 @@ class Result:
         self.errors += other.errors
         for truth in (True, False):
             self.bits[truth] += other.bits[truth]
+        self.pairs += other.pairs
 
 
 def _counts(fps: Iterable[Fingerprint]) -> tuple[Counter[Feature], int]:
@@ -308,10 +325,21 @@ def eval_scenario(seeds: list[int], reemergences: int, decoys: int, background: 
             targets = scored + ([s for s in own if s.label == "re-emergence"] if fold == 0 else [])
             for site in targets:
                 truth = site.label == "re-emergence"
-                s = score(case_fp, fps[site.name], bg)
+                s = score(case_fp, fps[site.name], bg, lr_model=None)
                 detected = s.verdict is not Verdict.UNRELATED
                 res.revenant.add(truth, detected)
                 res.bits[truth].append(s.bits)
+                res.pairs.append(
+                    Pair(
+                        "scenario",
+                        str(seed),
+                        sc.seized.name,
+                        site.name,
+                        site.operator,
+                        truth,
+                        s.bits,
+                    )
+                )
                 if truth != detected:
                     top = "; ".join(c.why for c in s.contributions[:3])
                     res.errors.append(
@@ -326,7 +354,11 @@ def eval_scenario(seeds: list[int], reemergences: int, decoys: int, background: 
 # ------------------------------------------------------------------ real pages
 
 
-def eval_pages() -> Result:
+def eval_pages(*, cold: bool = False, every_case: bool = False) -> Result:
+    """Real pages: each page of a multi-page site is a case (`every_case`: every page).
+    `cold`: the background is the shipped seed alone and no similarity calibration (an
+    empty store, as on a deployment's first day)."""
+    seed_only = Background((), 0)
     manifest = json.loads((PAGES / "manifest.json").read_text())
     items = []
     for i, entry in enumerate(manifest):
@@ -341,7 +373,7 @@ def eval_pages() -> Result:
     site_counts = {s: _counts(items[i][2] for i in idxs) for s, idxs in by_site.items()}
     res = Result.empty()
     for case_site, idxs in by_site.items():
-        if len(idxs) < 2:
+        if len(idxs) < 2 and not every_case:
             continue
         calib = Background((), 0)
         calib.calibrate([fp for _, s, fp, _ in items if s != case_site], random.Random(1))
@@ -353,12 +385,16 @@ def eval_pages() -> Result:
                 if ti == ci:
                     continue
                 truth = tsite == case_site
-                bg = base if truth else base.excluding(*site_counts[tsite])
-                bg.calibration = calib.calibration
-                s = score(case_fp, tfp, bg)
+                if cold:
+                    bg = seed_only
+                else:
+                    bg = base if truth else base.excluding(*site_counts[tsite])
+                    bg.calibration = calib.calibration
+                s = score(case_fp, tfp, bg, lr_model=None)
                 detected = s.verdict is not Verdict.UNRELATED
                 res.revenant.add(truth, detected)
                 res.bits[truth].append(s.bits)
+                res.pairs.append(Pair("pages", case_site, cname, tname, tsite, truth, s.bits))
                 if truth != detected:
                     top = "; ".join(c.why for c in s.contributions[:3])
                     res.errors.append(
@@ -388,6 +424,81 @@ def _line(name: str, r: Result) -> str:
     )
 
 
+# ------------------------------------------------------------- likelihood ratios
+
+
+def reported_llrs(pairs: list[Pair], validation: lr.Validation) -> np.ndarray:
+    """log10 of the reported likelihood ratio of each pair, from a calibration that
+    never saw it: scenario pairs from the shipped one (its validation seeds are not
+    the bench's), real-page pairs from one refitted on the shipped validation pairs
+    without any pair that involves the case's site (as case or as target)."""
+    out = np.empty(len(pairs))
+    models: dict[str, lr.LrModel] = {}
+    cols = validation.columns
+    rows = validation.rows
+    for i, pair in enumerate(pairs):
+        if pair.set != "pages":
+            out[i] = validation.model.log10(pair.bits)[0]
+            continue
+        model = models.get(pair.group)
+        if model is None:
+            keep = [
+                r
+                for r in rows
+                if not (
+                    r[cols["set"]] == "pages"
+                    and pair.group in (r[cols["group"]], r[cols["target_group"]])
+                )
+            ]
+            model = lr.fit([r[cols["bits"]] for r in keep], [r[cols["same"]] for r in keep])
+            models[pair.group] = model
+        out[i] = model.log10(pair.bits)[0]
+    return out
+
+
+def tippett_png(path: Path, llrs: np.ndarray, same: np.ndarray, title: str) -> None:
+    """Tippett plot: for each log10 ratio x, the share of same-operator and of
+    different-operator pairs whose reported ratio is at least x."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lo, hi = float(llrs.min()) - 0.5, float(llrs.max()) + 0.5
+    grid = np.linspace(lo, hi, 400)
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for mask, name, style in ((same, "same operator", "-"), (~same, "different operators", "--")):
+        values = np.sort(llrs[mask])
+        share = 1.0 - np.searchsorted(values, grid, side="left") / max(1, len(values))
+        ax.plot(grid, share, style, label=f"{name} ({int(mask.sum()):,} pairs)")
+    ax.axvline(0.0, color="grey", linewidth=0.8)
+    ax.set_xlabel("log10 reported likelihood ratio")
+    ax.set_ylabel("share of pairs with a ratio at least this")
+    ax.set_title(title, fontsize=10)
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, linestyle=":")
+    ax.legend(loc="center left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def lr_line(pairs: list[Pair], validation: lr.Validation, tippett: Path | None, title: str) -> str:
+    """`Cllr=… Cllr_min=… ELUB=[…]` of the reported ratios of these pairs."""
+    llrs = reported_llrs(pairs, validation)
+    same = np.array([p.same for p in pairs])
+    bits = np.array([p.bits for p in pairs])
+    if tippett is not None:
+        tippett_png(tippett, llrs, same, title)
+    m = validation.model
+    return (
+        f"Cllr={lr.cllr(llrs, same):.3f} Cllr_min={lr.cllr_min(bits, same):.3f} "
+        f"ELUB=[1/{10**-m.lower:,.0f}, {10**m.upper:,.0f}] "
+        f"(reported ratios of these {len(pairs):,} pairs; ELUB of the shipped calibration, "
+        f"{m.same + m.different:,} validation pairs)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=8, help="scenario seeds (default 8)")
@@ -396,11 +507,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--decoys", type=int, default=70)
     ap.add_argument("--background", type=int, default=200)
     ap.add_argument("--no-pages", action="store_true")
+    ap.add_argument(
+        "--cold",
+        action="store_true",
+        help="real pages only, scored with the shipped seed alone (an empty store)",
+    )
     ap.add_argument("--errors", type=int, default=15, help="misclassified items to print")
+    ap.add_argument(
+        "--tippett",
+        type=Path,
+        default=Path("eval_match_tippett.png"),
+        help="where to write the Tippett plot (default ./eval_match_tippett.png)",
+    )
     args = ap.parse_args(argv)
     t = time.perf_counter()
     total = Result.empty()
-    if args.seeds:
+    if args.seeds and not args.cold:
         r = eval_scenario(
             list(range(args.first_seed, args.first_seed + args.seeds)),
             args.reemergences,
@@ -409,13 +531,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(_line("scenario", r))
         total.merge(r)
-    if not args.no_pages:
-        r = eval_pages()
-        print(_line("real pages", r))
+    if not args.no_pages or args.cold:
+        r = eval_pages(cold=args.cold)
+        print(_line("real pages, cold (seed only)" if args.cold else "real pages", r))
         total.merge(r)
     for err in total.errors[: args.errors]:
         print("  miss:", err[:400])
     print(f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    title = "eval_match " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(lr_line(total.pairs, lr.load_validation(), args.tippett, title.strip()))
+    print(f"Tippett plot: {args.tippett}", file=sys.stderr)
     p, rc, f = total.revenant.prf()
     sp, sr, _ = total.ssdeep.prf()
     tp, tr, _ = total.tlsh.prf()

@@ -37,6 +37,16 @@ def test_demo_ranks_every_reemergence_above_every_decoy_and_background(
     alerts = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "demo"), "alerts", "--json"])
     alerted = {a["host"] for a in json.loads(alerts.stdout) if a["verdict"] == "re-emergence"}
     assert {r["target"].split("//")[1].split(":")[0] for r in mirrors} <= alerted
+    # The act step: an order on the seized domains, every confirmed mirror extended
+    # under it, in the zone, and in the timeline; the decisions verify with the captures.
+    acted = json.loads(result.stdout)["act"]
+    hosts = {r["target"].split("//")[1].split(":")[0] for r in mirrors}
+    assert hosts <= set(acted["extended"])
+    zone = Path(acted["zone"]["file"]).read_text()
+    assert all(f"\n{h} CNAME .\n*.{h} CNAME .\n" in zone for h in hosts)
+    assert hosts <= {n["name"] for n in acted["timeline"]["names"] if n["extended"]}
+    verified = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "demo"), "verify", "coco"])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_demo_refuses_to_wipe_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from revenant.act.showcase import Acted, act_on_case
 from revenant.errors import UsageError
 from revenant.model import Score, Verdict
 from revenant.pipeline import Pipeline, Stored
@@ -66,10 +67,12 @@ class DemoResult:
     alerts: int
     references: int
     discovery: Discovery | None = None
+    acted: Acted | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
             "discovery": self.discovery.as_json() if self.discovery else None,
+            "act": self.acted.as_json() if self.acted else None,
             "ranking": [
                 {
                     "target": r.target,
@@ -208,10 +211,15 @@ def run_demo(
             )
             stored = asyncio.run(_sweep(pipe, scenario, net, progress))
             ranking, alerts = _rank(pipe, scenario, stored)
+            acted = act_on_case(store, settings.data_dir, CASE, clock=pipe.clock)
         finally:
             pipe.close()
         result = DemoResult(
-            ranking=tuple(ranking), alerts=alerts, references=n_refs, discovery=discovery
+            ranking=tuple(ranking),
+            alerts=alerts,
+            references=n_refs,
+            discovery=discovery,
+            acted=acted,
         )
         if after is not None:
             after(result, net)

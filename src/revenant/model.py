@@ -106,6 +106,7 @@ class Source(enum.StrEnum):
     PIVOT = "pivot"
     TIP = "tip"
     SCENARIO = "scenario"
+    RECHECK = "recheck"  # a confirmed name probed again on schedule
 
 
 @dataclass(frozen=True)
@@ -325,17 +326,89 @@ class Verdict(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Observed:
+    """What Revenant itself counted: `df` of `n` unrelated sites in the store showed a
+    feature, or `df` of `n` unrelated pairs of stored captures were as similar
+    (`unit` "pairs"). Never the seed, never a prior."""
+
+    df: int
+    n: int
+    unit: str = "sites"
+
+
+@dataclass(frozen=True)
 class Contribution:
-    """One reason a target matches, in bits, with words an analyst can quote."""
+    """One reason a target matches, in bits, with words an analyst can quote.
+
+    `observed` is what the store showed; `prior` (p assumed as "1 in N": N), `seed`
+    (the general-knowledge seed's share) and `cap` (the most bits the kind may earn)
+    are set only when that assumption, not the observation, set the bits."""
 
     feature: str
     bits: float
     why: str
+    observed: Observed | None = None
+    prior: float | None = None
+    seed: float | None = None
+    cap: float | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "feature": self.feature,
+            "bits": round(self.bits, 2),
+            "why": self.why,
+            "observed": (
+                {"df": self.observed.df, "n": self.observed.n, "unit": self.observed.unit}
+                if self.observed is not None
+                else None
+            ),
+            "prior": round(self.prior) if self.prior is not None else None,
+            "seed": self.seed,
+            "cap": self.cap,
+        }
+
+
+@dataclass(frozen=True)
+class ReportedLr:
+    """The likelihood ratio a report quotes (match/lr.py): the score calibrated on
+    validation pairs and bounded by their ELUB, with its ENFSI verbal equivalent.
+
+    `value` > 1 supports "operated by those behind the case", < 1 "an unrelated site";
+    `shown` is the ratio as worded (two significant figures, >= 1, for the proposition
+    `favours`: "same-operator", "different-operator" or "neither")."""
+
+    value: float
+    shown: float
+    verbal: str
+    favours: str
+    lower: float
+    upper: float
+    bounded: bool
+    same: int
+    different: int
+
+    @property
+    def pairs(self) -> int:
+        return self.same + self.different
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "value": self.value,
+            "shown": self.shown,
+            "verbal": self.verbal,
+            "favours": self.favours,
+            "elub": [self.lower, self.upper],
+            "bounded": self.bounded,
+            "validation_pairs": {"same": self.same, "different": self.different},
+        }
 
 
 @dataclass(frozen=True)
 class Score:
-    """The evidence that a target is the case's platform, and why."""
+    """The evidence that a target is the case's platform, and why.
+
+    `bits` ranks and sets the verdict; `lr` is what a report quotes (None when no
+    calibration was available)."""
 
     target: str
     case: str
@@ -343,6 +416,17 @@ class Score:
     verdict: Verdict
     sentence: str = ""
     contributions: tuple[Contribution, ...] = field(default_factory=tuple)
+    lr: ReportedLr | None = None
+
+    @property
+    def reported_lr(self) -> float | None:
+        """The reported likelihood ratio (calibrated, ELUB-bounded), or None."""
+        return self.lr.value if self.lr is not None else None
+
+    @property
+    def verbal(self) -> str:
+        """ENFSI verbal equivalent of the reported ratio ("strong support"), or ""."""
+        return self.lr.verbal if self.lr is not None else ""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -351,8 +435,6 @@ class Score:
             "bits": round(self.bits, 2),
             "verdict": str(self.verdict),
             "sentence": self.sentence,
-            "contributions": [
-                {"feature": c.feature, "bits": round(c.bits, 2), "why": c.why}
-                for c in self.contributions
-            ],
+            "reported_lr": self.lr.as_json() if self.lr is not None else None,
+            "contributions": [c.as_json() for c in self.contributions],
         }

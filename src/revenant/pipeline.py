@@ -15,6 +15,7 @@ from pathlib import Path
 from revenant.errors import UsageError
 from revenant.evidence import EvidenceLog, read_captures
 from revenant.fingerprint import extract
+from revenant.fingerprint.kinds import LOOKUP_KINDS, kind
 from revenant.match import (
     Background,
     Calibration,
@@ -22,7 +23,6 @@ from revenant.match import (
     build_case_fingerprint,
     score,
 )
-from revenant.match.background import IDENTIFIER_KINDS
 from revenant.model import (
     Capture,
     Case,
@@ -62,17 +62,15 @@ _CALIBRATE_ON = 2000
 """Background captures sampled to calibrate similarity scores."""
 
 
-def _operator_kind(kind: str) -> str | None:
-    """The operator identifier group of a feature kind, or None for template features."""
-    if kind.startswith("favicon"):
-        return "favicon"
-    if kind in IDENTIFIER_KINDS or kind == "spki":
-        return kind
-    return None
+def _operator_kind(kind_name: str) -> str | None:
+    """The operator identifier group of a feature kind, or None for template features
+    (the `operator` column of fingerprint/kinds.py)."""
+    return kind(kind_name).operator
 
 
-_IDENTIFYING = IDENTIFIER_KINDS | {"favicon_mmh3", "spki", "endpoint"}
-"""Feature kinds an exact lookup is worth making for (one operator's, not a template's)."""
+_IDENTIFYING = LOOKUP_KINDS
+"""Feature kinds an exact lookup is worth making for (the `lookup` column of
+fingerprint/kinds.py: one operator's, not a template's)."""
 
 UNASSIGNED = "_unassigned"
 """Evidence directory for captures taken for no particular case (the watch, ad-hoc)."""

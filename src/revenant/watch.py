@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from revenant.act.recheck import record_rechecks
 from revenant.match import score as score_against
 from revenant.model import (
     Candidate,
@@ -64,6 +65,7 @@ class WatchConfig:
     recheck_alert: timedelta = timedelta(hours=6)  # known mirrors, until gone
     recheck_dead: timedelta = timedelta(days=1)  # no DNS, no connection: may come up
     recheck_other: timedelta = timedelta(days=7)
+    recheck_confirmed: timedelta = timedelta(hours=6)  # confirmed names: until gone (--recheck)
 
 
 @dataclass
@@ -257,12 +259,22 @@ class Watch:
                         "new": is_new,
                     },
                 )
+            rechecked = record_rechecks(
+                session, capture, capture_id, [(c.name, s) for c, s in scores], now=now
+            )
             queue.finish(
                 session,
                 claim.id,
                 capture_id=capture_id,
-                next_probe_at=now + self._recheck(capture, alerted),
+                next_probe_at=now
+                + (
+                    self.config.recheck_confirmed
+                    if rechecked.confirmed
+                    else self._recheck(capture, alerted)
+                ),
             )
+        if rechecked.queue:
+            self.stats.pivots += queue.enqueue(pipe.store, self._prioritised(list(rechecked.queue)))
         self.stats.probed += 1
         if self.pivot is not None and capture.responded:
             revealed = list(self.pivot(capture))

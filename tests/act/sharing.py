@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
+from revenant.act.decisions import decide
 from revenant.act.rdap import Bootstrap
 from revenant.demo import probe_config_for
+from revenant.evidence.warc import EvidenceLog, open_case_log
 from revenant.model import Case
 from revenant.pipeline import Pipeline
 from revenant.probe import Bounds, ProbeConfig, Prober
 from revenant.settings import Settings
 from revenant.store import open_store
-from revenant.store.alerts import Alert, decide, list_alerts
+from revenant.store.alerts import Alert, list_alerts
 from revenant.store.cases import create_case, get_case
+from revenant.store.ledger import mirror_entry
 from revenant.testnet import Page, SiteSpec, Testnet
 from revenant.testnet.net import allocate
 from revenant.testnet.rdap import Allocation, Registration, bootstrap, registry_site, rir_site
@@ -202,7 +206,7 @@ def build_world(net: Testnet, data_dir: Path, clock) -> World:  # type: ignore[n
 
     seized_id = asyncio.run(run())
     alert = list_alerts(store, case="coco")[0]
-    alert = decide(store, alert.id, "confirmed", now=clock())
+    alert = decide(store, data_dir, alert.id, "confirmed", actor="analyst-a", clock=clock).alert
     return World(
         net=net,
         pipe=pipe,
@@ -221,3 +225,15 @@ def running_net() -> Iterator[Testnet]:
         yield net
     finally:
         net.stop()
+
+
+def fresh_log(w: World) -> EvidenceLog:
+    """A new evidence log of the case, mirrored into the database. Each writer opens its
+    own: a log kept open across another writer's ledger appends (a decision, say) would
+    resume from a stale chain head (issue 11 serialises appends across writers)."""
+    return open_case_log(
+        w.data_dir,
+        "coco",
+        clock=w.pipe.clock,
+        on_append=partial(mirror_entry, w.pipe.store, "coco"),
+    )

@@ -98,8 +98,10 @@ def test_two_person_rule_needs_someone_other_than_the_confirmer(world: World) ->
     with pytest.raises(DecisionRefused, match="two-person rule: alice"):
         approve(world.store, world.data, order_id, "coco2.fr", actor="alice", clock=world.clock)
     change = approve(world.store, world.data, order_id, "COCO2.fr.", actor="bob", clock=world.clock)
-    assert name_state(change.order, change.order.names[1], world.clock().date()) == "blocked"
-    assert change.order.names[1].approved_by == "bob"
+    assert change.name == "coco2.fr"
+    order = get_order(world.store, order_id)
+    assert name_state(order, order.names[1], world.clock().date()) == "blocked"
+    assert order.names[1].approved_by == "bob"
     with pytest.raises(DecisionRefused, match="already approved"):
         approve(world.store, world.data, order_id, "coco2.fr", actor="carol", clock=world.clock)
 

@@ -24,6 +24,7 @@ from tests.act.sharing import (
     REGISTRAR_ABUSE,
     World,
     build_world,
+    fresh_log,
     quick_config,
     rdap_bootstrap,
     running_net,
@@ -182,7 +183,7 @@ def test_who_to_tell_keeps_both_answers_with_the_case_as_evidence(world: World) 
                 world.rdap,
                 world.pipe.store,
                 world.alert,
-                evidence=world.pipe.evidence("coco"),
+                evidence=fresh_log(world),
                 clock=world.pipe.clock,
             )
 

@@ -60,8 +60,13 @@ def test_capture_fingerprint_score_json_shape(run, scenario: Scenario, net: Test
     doc = json.loads(result.stdout)
     assert {"target", "bits", "verdict", "contributions"} <= set(doc)
     assert doc["bits"] > 0
-    assert all({"feature", "bits", "why"} == set(c) for c in doc["contributions"])
+    keys = {"feature", "bits", "why", "observed", "prior", "seed", "cap"}
+    assert all(keys == set(c) for c in doc["contributions"])
     assert doc["contributions"] == sorted(doc["contributions"], key=lambda c: -c["bits"])
+    # what a report quotes: the calibrated, bounded ratio and its ENFSI words
+    assert doc["reported_lr"]["favours"] == "same-operator"
+    assert doc["reported_lr"]["verbal"] in doc["sentence"]
+    assert "validation pairs" in doc["sentence"] and "ELUB" in doc["sentence"]
 
 
 def test_score_from_a_warc_matches_score_from_the_live_site(

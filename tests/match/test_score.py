@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from revenant.match import Background, build_case_fingerprint, exclude, pin, score
 from revenant.match.score import DISCOUNT
-from revenant.model import Case, Feature, Fingerprint, Verdict
+from revenant.model import Case, Feature, Fingerprint, Observed, Verdict
 
 CASE = Case("papoti", ("papoti.fr",), ("papoti",))
 GA = Feature("ga", "UA-1234567-1")
@@ -30,11 +30,32 @@ def _bg() -> Background:
 def test_unseen_identifier_is_worth_about_log2_n() -> None:
     s = score(build_case_fingerprint(CASE, [_fp(GA)]), _fp(GA), _bg())
     assert s.bits == math.log2(65_536)
-    why = s.contributions[0].why
-    assert why.startswith(
-        "shares Google Analytics property UA-1234567-1 — seen on 0 of 65,534 unrelated sites: +16.0 bits"
+    c = s.contributions[0]
+    assert c.why == (
+        "shares Google Analytics property UA-1234567-1 — not seen among the 48,211 unrelated "
+        "sites in this store; an identifier no captured site shows is taken as shown by at "
+        "most 1 site in 65,536 (prior): +16.0 bits"
     )
+    assert c.observed == Observed(0, 48_211) and c.prior == 65_536 and c.cap is None
     assert s.verdict is Verdict.PROBABLE
+
+
+def test_a_cap_is_named_with_its_reason() -> None:
+    server = Feature("server", "papoti-httpd/1.0")
+    s = score(build_case_fingerprint(CASE, [_fp(server)]), _fp(server), _bg())
+    c = s.contributions[0]
+    assert c.bits == 4.0 and c.cap == 4.0 and c.prior is None
+    assert "not seen among the 48,211 unrelated sites in this store; capped at 4 bits: " in c.why
+
+
+def test_seed_entries_are_named_as_the_seed_never_as_a_count() -> None:
+    jquery = Feature("script_host", "code.jquery.com")
+    s = score(build_case_fingerprint(CASE, [_fp(jquery)]), _fp(jquery), Background({}, 30))
+    c = s.contributions[0]
+    assert c.seed is not None and c.observed == Observed(0, 30)
+    assert "no captured site" not in c.why
+    assert "general-knowledge seed: on about 1 site in" in c.why
+    assert "not a count of sites seen" in c.why
 
 
 def test_common_library_is_worth_almost_nothing() -> None:

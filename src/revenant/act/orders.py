@@ -173,7 +173,7 @@ def extend(
     justifies it (score, reported sentence, contributions, WARC digests, ledger entries)."""
     with store.session() as session:
         lock(session)
-        order = load_order(session, order_id)
+        order = load_order(session, order_id, names=False)
         alert = get_alert(session, alert_id)
         _in_force(order, clock().date(), f"extend it to alert #{alert.id} {alert.host}")
         if not order.covers_mirrors:
@@ -228,7 +228,7 @@ def extend(
             approved=not order.two_person,
             decision_id=decision.id,
         )
-        return OrderChange(load_order(session, order.id), decision, name)
+        return OrderChange(load_order(session, order.id, names=False), decision, name)
 
 
 def _confirmer(session: Session, alert_id: int) -> str:
@@ -263,7 +263,7 @@ def approve(
     wanted = check_domain(name, where="name")
     with store.session() as session:
         lock(session)
-        order = load_order(session, order_id)
+        order = load_order(session, order_id, names=False)
         _in_force(order, clock().date(), f"approve {wanted}")
         row = name_row(session, order.id, wanted)
         if row is None or row.withdrawn_at is not None:
@@ -290,7 +290,7 @@ def approve(
         )
         row.approved_at = decision.decided_at
         row.approved_by = actor
-        return OrderChange(load_order(session, order.id), decision, wanted)
+        return OrderChange(load_order(session, order.id, names=False), decision, wanted)
 
 
 def lift(

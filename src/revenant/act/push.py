@@ -25,7 +25,8 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
-from revenant.act.rpz import TTL, blocked_names, policy_records, zone_origin
+from revenant.act.domains import check_domain
+from revenant.act.rpz import TTL, policy_records, zone_origin, zone_policies
 from revenant.errors import PushFailed, UsageError
 from revenant.store import Store
 from revenant.store.zone import acknowledge, pushed_records
@@ -146,12 +147,14 @@ def push(
     host, port = parse_server(server)
     origin = zone_origin(zone)
     target = f"{host}:{port}/{origin}"
-    names = blocked_names(store, today=now.date())
-    wanted = policy_records(names)  # checks every name before anything is sent
+    policies = zone_policies(store, today=now.date())
+    wanted = policy_records(policies, check=False)
     held = pushed_records(store, target)
     put = {o: r for o, r in wanted.items() if held.get(o) != r}
+    for owner in put:  # every name sent is checked before anything is sent
+        check_domain(owner.removeprefix("*."), where="blocked name")
     removed = [o for o in held if o not in wanted]
-    blocked = {b.name for b in names}
+    blocked = set(policies)
     messages = sent = 0
     zone_name = dns.name.from_text(origin)
     for chunk_put, chunk_removed in _chunks(put, removed):
@@ -172,7 +175,7 @@ def push(
             names=[o for o in chunk_put if o in blocked],
             now=now,
         )
-    return PushResult(target, len(put), len(removed), messages, sent, len(names))
+    return PushResult(target, len(put), len(removed), messages, sent, len(policies))
 
 
 def _send(

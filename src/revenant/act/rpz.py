@@ -20,7 +20,7 @@ from revenant.act.domains import check_domain
 from revenant.act.orders import NXDOMAIN, name_state, why
 from revenant.errors import UsageError
 from revenant.store import Store
-from revenant.store.orders import list_orders
+from revenant.store.orders import list_orders, live_names
 from revenant.store.zone import serial_for
 
 DEFAULT_ZONE = "rpz.revenant"
@@ -40,16 +40,25 @@ class Blocked:
 
     @property
     def rdata(self) -> str:
-        """The CNAME target RPZ reads as the policy: '.' is NXDOMAIN."""
-        if self.policy == NXDOMAIN:
-            return "."
-        return self.policy.removeprefix("cname:") + "."
+        return policy_target(self.policy)
+
+
+def zone_policies(
+    store: Store, *, today: date, order_ids: Sequence[int] | None = None
+) -> dict[str, str]:
+    """Name -> policy of every name blocked today (the oldest order's policy wins): what
+    a push needs, read as plain columns."""
+    policies: dict[str, str] = {}
+    for _, name, policy in live_names(store, today=today, order_ids=order_ids):
+        policies.setdefault(name, policy)
+    return policies
 
 
 def blocked_names(
     store: Store, *, today: date, order_ids: Sequence[int] | None = None
 ) -> list[Blocked]:
-    """Every name blocked today, sorted, optionally under the given orders only."""
+    """Every name blocked today with its reasons, sorted, optionally under the given
+    orders only (what the zone file says)."""
     orders = list_orders(store)
     if order_ids:
         known = {o.id for o in orders}
@@ -86,13 +95,18 @@ def _single(zone: str) -> str:
     return label
 
 
-def policy_records(names: Sequence[Blocked]) -> dict[str, str]:
-    """Owner name relative to the zone -> CNAME target: the name and `*.name`."""
+def policy_target(policy: str) -> str:
+    """The CNAME target RPZ reads as a policy: '.' is NXDOMAIN, else the notice host."""
+    return "." if policy == NXDOMAIN else policy.removeprefix("cname:") + "."
+
+
+def policy_records(policies: dict[str, str], *, check: bool = True) -> dict[str, str]:
+    """Owner name relative to the zone -> CNAME target: the name and `*.name`. With
+    `check=False` the caller checks the names it will use (a push: only those it sends)."""
     records: dict[str, str] = {}
-    for b in names:
-        name = check_domain(b.name, where="blocked name")
-        records[name] = b.rdata
-        records[f"*.{name}"] = b.rdata
+    for raw, policy in policies.items():
+        name = check_domain(raw, where="blocked name") if check else raw
+        records[name] = records[f"*.{name}"] = policy_target(policy)
     return records
 
 
@@ -144,7 +158,7 @@ def export_zone(
     """Write the zone file (atomically: a reader never sees half a zone)."""
     origin = zone_origin(zone)
     names = blocked_names(store, today=now.date(), order_ids=order_ids)
-    records = policy_records(names)
+    records = policy_records({b.name: b.policy for b in names})
     key = origin if not order_ids else f"{origin}?orders={','.join(map(str, sorted(order_ids)))}"
     serial = serial_for(store, key, records_digest(records), now=now)
     text = render(origin, serial, names, now=now)

@@ -23,6 +23,7 @@ from revenant.act.orders import (
 )
 from revenant.act.push import push, read_tsig
 from revenant.act.rpz import DEFAULT_ZONE, export_zone
+from revenant.act.timeline import EVENTS, MEASURES, case_timeline
 from revenant.cli import emit_json, settings_of
 from revenant.model import utcnow
 from revenant.store import open_store
@@ -96,9 +97,10 @@ def _summary(order: Order) -> str:
     )
 
 
-def _changed(change: OrderChange, as_json: bool, words: str) -> None:
+def _changed(ctx: typer.Context, change: OrderChange, as_json: bool, words: str) -> None:
     if as_json:
-        emit_json({"order": order_json(change.order), "decision": change.decision.as_json()})
+        order = get_order(open_store(settings_of(ctx).db_url), change.order.id)
+        emit_json({"order": order_json(order), "decision": change.decision.as_json()})
         return
     typer.echo(
         f"order #{change.order.id} {change.order.reference}: {words} by "
@@ -144,7 +146,7 @@ def order_add(
         two_person=two_person,
         actor=actor or default_actor(),
     )
-    _changed(change, as_json, f"recorded, {len(change.order.names)} name(s)")
+    _changed(ctx, change, as_json, f"recorded, {len(change.order.names)} name(s)")
 
 
 @order_app.command("list")
@@ -224,7 +226,7 @@ def order_extend(
         comment=comment,
     )
     pending = " (awaiting a second person's approval)" if change.order.two_person else ""
-    _changed(change, as_json, f"extended to {change.name}{pending}")
+    _changed(ctx, change, as_json, f"extended to {change.name}{pending}")
 
 
 @order_app.command("approve")
@@ -246,7 +248,7 @@ def order_approve(
         actor=actor or default_actor(),
         comment=comment,
     )
-    _changed(change, as_json, f"{change.name} approved")
+    _changed(ctx, change, as_json, f"{change.name} approved")
 
 
 @order_app.command("lift")
@@ -266,7 +268,7 @@ def order_lift(
         reason=reason,
         actor=actor or default_actor(),
     )
-    _changed(change, as_json, "lifted")
+    _changed(ctx, change, as_json, "lifted")
 
 
 rpz_app = typer.Typer(no_args_is_help=True, help="The DNS blocking zone (RPZ).")
@@ -327,8 +329,49 @@ def rpz_push(
     )
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def timeline(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Case name."),
+    as_json: bool = _JSON,
+) -> None:
+    """Each alerted name's events, first seen to first seen down, and the case's medians."""
+    result = case_timeline(open_store(settings_of(ctx).db_url), name)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    typer.echo(f"case {result.case}: {len(result.names)} alerted name(s)")
+    for n in result.names:
+        typer.echo(f"  {n.name} (alert #{n.alert_id}, {n.state}; first seen by {n.seen_by})")
+        for event in EVENTS:
+            when = n.events[event]
+            if when is not None:
+                typer.echo(f"    {when:%Y-%m-%d %H:%M:%S} UTC  {event.replace('_', ' ')}")
+    typer.echo("  medians:")
+    for measure, (start, end) in MEASURES.items():
+        m = result.medians[measure]
+        typer.echo(
+            f"    {measure.replace('_', ' '):14} {_duration(m.seconds):>10}  "
+            f"({start.replace('_', ' ')} -> {end.replace('_', ' ')}, {m.names} name(s))"
+        )
+
+
 def register(app: typer.Typer, export: typer.Typer) -> None:
     """Add the act commands to the main CLI and its `export` group."""
+    from revenant.cli.case import case_app
+
+    case_app.command("timeline")(timeline)
     app.add_typer(order_app, name="order")
     app.add_typer(rpz_app, name="rpz")
     export.command("rpz")(export_rpz)

@@ -91,6 +91,8 @@ def _print(console: Console, result: DemoResult, top: int) -> None:
             f"{', '.join(found.alerted) or 'none'}; {found.queued:,} low-ranked names left "
             "queued (probed as capacity allows, never dropped).\n"
         )
+    if result.acted is not None:
+        _print_act(console, result)
     for r in result.ranking[:top]:
         if str(r.score.verdict) == "unrelated":
             break
@@ -100,3 +102,30 @@ def _print(console: Console, result: DemoResult, top: int) -> None:
         for c in r.score.contributions[:8]:
             console.print(f"  {c.bits:+6.1f}  {c.why}", markup=False, highlight=False)
         console.print()
+
+
+def _print_act(console: Console, result: DemoResult) -> None:
+    acted = result.acted
+    assert acted is not None
+    console.print(
+        f"Order #{acted.order_id} {acted.reference} on the seized domains, extended to "
+        f"{len(acted.extended)} confirmed mirror(s): {', '.join(acted.extended) or 'none'}.",
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        f"Blocking zone {acted.zone.zone} serial {acted.zone.serial}: {acted.zone.names} "
+        f"name(s) and their subdomains in {acted.zone.path} (`revenant rpz push` sends it "
+        "to a DNS primary).",
+        markup=False,
+        highlight=False,
+    )
+    detect = acted.timeline.medians["time_to_detect"]
+    if detect.seconds is not None:
+        console.print(
+            f"Timeline: median time to detect {detect.seconds:.1f} s over {detect.names} "
+            f"name(s) (first seen -> alert); `revenant case timeline {acted.timeline.case}` "
+            "lists every event.\n",
+            markup=False,
+            highlight=False,
+        )

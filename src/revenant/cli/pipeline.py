@@ -218,6 +218,8 @@ def alerts(
                     "verdict": a.verdict,
                     "state": a.state,
                     "capture": a.capture_id,
+                    "sentence": a.explanation.get("sentence", ""),
+                    "reported_lr": a.explanation.get("reported_lr"),
                 }
                 for a in rows
             ]

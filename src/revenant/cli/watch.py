@@ -12,12 +12,14 @@ import signal
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from revenant.act.recheck import ConfirmedSource
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
 from revenant.cli.pipeline import (
@@ -31,6 +33,7 @@ from revenant.cli.pipeline import (
     _USER_AGENT,
 )
 from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
+from revenant.errors import UsageError
 from revenant.pipeline import Pipeline, default_probe_config
 from revenant.store import open_store, queue
 from revenant.store.cases import get_case
@@ -86,6 +89,9 @@ def watch(
     proxy: str | None = _PROXY,
     user_agent: str | None = _USER_AGENT,
     inflight: int = typer.Option(500, "--inflight", help="Captures in flight at once."),
+    recheck: float = typer.Option(
+        6.0, "--recheck", help="Hours between re-probes of each confirmed name."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Discover, triage, probe, fingerprint, score and alert, continuously."""
@@ -117,12 +123,18 @@ def watch(
         permutations=permutations,
         follow=not once,
     )
+    if not 0 < recheck <= 24 * 365:
+        raise UsageError(f"--recheck {recheck:g}: hours, more than 0 and at most a year")
     runner = Watch(
         pipe=pipe,
-        sources=sources,
+        sources=[*sources, ConfirmedSource(store)],
         prioritise=case_prioritiser(store),
         pivot=capture_pivots,
-        config=WatchConfig(batch=batch, budget=budget if once else None),
+        config=WatchConfig(
+            batch=batch,
+            budget=budget if once else None,
+            recheck_confirmed=timedelta(hours=recheck),
+        ),
     )
     previous = {
         sig: signal.signal(sig, lambda *_: runner.stop.set())

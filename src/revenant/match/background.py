@@ -17,11 +17,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from revenant.errors import BadInput
+from revenant.fingerprint.kinds import IDENTIFIER_KINDS, kind
 from revenant.fingerprint.text import hamming, jaccard
 from revenant.model import Feature, Fingerprint
+
+__all__ = ["IDENTIFIER_KINDS", "Background", "Calibration", "Prevalence", "Tail"]
 
 SEED_FILE = "background_seed.json"
 MIN_WORDS = 20  # fewer visible words make a text sketch meaningless
@@ -31,46 +34,9 @@ _CALIBRATION_PAIRS = 20_000
 # each sketch bit of an unrelated pair differs with probability q (< 0.5: unrelated
 # pages in one language and one CMS are closer than random), and the Jaccard tail is
 # bounded by the prior below.
-_PRIOR_Q = {"text_hamming": 0.30, "dom_hamming": 0.20}
+PRIOR_Q = {"text_hamming": 0.30, "dom_hamming": 0.20}
 _PRIOR_JACCARD_TAIL = ((0.9, 1e-4), (0.7, 1e-3), (0.5, 1e-2), (0.3, 0.05), (0.1, 0.2), (0.0, 1.0))
-_MIN_EMPIRICAL = 200
-
-IDENTIFIER_KINDS = frozenset(
-    [
-        "ga",
-        "gtm",
-        "gads",
-        "adsense",
-        "ym",
-        "matomo",
-        "fbpixel",
-        "hotjar",
-        "email",
-        "telegram",
-        "discord",
-        "signal",
-        "whatsapp",
-        "btc",
-        "eth",
-        "xmr",
-        "ltc",
-        "trx",
-        "onion",
-        "pgp",
-        "phone",
-    ]
-)
-"""Kinds whose values belong to one operator by construction (an account id, a wallet)."""
-
-IDENTIFIER_PRIOR_N = 65_534
-"""An identifier nobody has seen counts as unseen among 2^16 unrelated sites: 16 bits,
-enough alone for "probable" and no more (scraped copies keep their source's ids)."""
-
-DEFAULT_PRIOR_N = 254
-PRIOR_N = {"favicon_mmh3": 4094, "favicon_sha256": 4094, "asset_sha256": 4094, "spki": 4094}
-"""For a feature nobody has seen and the seed does not list, the seed's silence is weak
-evidence of rarity: it counts as unseen among this many sites (so at most
-log2(256) = 8 bits until the store has more captures than that)."""
+MIN_EMPIRICAL = 200
 
 
 def _binom_cdf(k: int, n: int, q: float) -> float:
@@ -88,6 +54,43 @@ def _feature(key: Feature | str | tuple[str, str]) -> Feature:
     return Feature(kind, value)
 
 
+class Tail(NamedTuple):
+    """How often unrelated pairs are at least this similar: `p`, from `k` of `m`
+    calibration pairs, or from the prior model alone (`prior`: the model's own p, which
+    also floors the empirical one)."""
+
+    p: float
+    k: int
+    m: int
+    prior: float
+
+    @property
+    def by_prior(self) -> bool:
+        """The prior model, not the calibration pairs, set p."""
+        return self.m == 0 or self.p <= self.prior
+
+
+class Prevalence(NamedTuple):
+    """How common a feature is among unrelated sites, and on what basis.
+
+    `df` of `n`: what the store's unrelated captures showed (never the seed, never a
+    prior). `basis` says what set `p`: "store" (those counts alone), "seed" (the
+    general-knowledge seed, `seed_share` of sites, added to the store's counts) or
+    "prior" (nobody has seen it: at most 1 site in `1 / p`, by the kind's prior).
+    """
+
+    p: float
+    df: int
+    n: int
+    basis: str
+    seed_share: float = 0.0
+
+    @property
+    def one_in(self) -> float:
+        """p as "1 site in N"."""
+        return 1.0 / self.p
+
+
 @dataclass
 class Calibration:
     """Sorted similarity values of unrelated page pairs, per measure."""
@@ -99,25 +102,25 @@ class Calibration:
         merged.sort()
         self.samples[measure] = merged
 
-    def hamming_tail(self, measure: str, distance: int) -> tuple[float, int, int]:
+    def hamming_tail(self, measure: str, distance: int) -> Tail:
         """P(an unrelated pair is at most `distance` bits apart), with the count and
         number of pairs it rests on (0 pairs: the prior model)."""
         values = self.samples.get(measure, [])
-        prior = _binom_cdf(distance, 64, _PRIOR_Q.get(measure, 0.3))
-        if len(values) < _MIN_EMPIRICAL:
-            return prior, 0, 0
+        prior = _binom_cdf(distance, 64, PRIOR_Q.get(measure, 0.3))
+        if len(values) < MIN_EMPIRICAL:
+            return Tail(prior, 0, 0, prior)
         k = bisect.bisect_right(values, float(distance))
         # never more surprising than the prior allows, never less than the data says
-        return max((k + 1) / (len(values) + 2), prior), k, len(values)
+        return Tail(max((k + 1) / (len(values) + 2), prior), k, len(values), prior)
 
-    def jaccard_tail(self, measure: str, sim: float) -> tuple[float, int, int]:
+    def jaccard_tail(self, measure: str, sim: float) -> Tail:
         """P(an unrelated pair has Jaccard similarity at least `sim`)."""
         values = self.samples.get(measure, [])
         prior = next(p for threshold, p in _PRIOR_JACCARD_TAIL if sim >= threshold)
-        if len(values) < _MIN_EMPIRICAL:
-            return prior, 0, 0
+        if len(values) < MIN_EMPIRICAL:
+            return Tail(prior, 0, 0, prior)
         k = len(values) - bisect.bisect_left(values, sim)
-        return max((k + 1) / (len(values) + 2), prior), k, len(values)
+        return Tail(max((k + 1) / (len(values) + 2), prior), k, len(values), prior)
 
 
 class Background:
@@ -204,39 +207,37 @@ class Background:
         """How many captures were actually counted (the seed excluded)."""
         return self.n - self._minus_n
 
-    def evidence(self, feature: Feature) -> tuple[float, int, int]:
-        """(p, df, N) for `feature`, p = (df + 1) / (N + 2) from whichever source says
-        the feature is most common (never rarer than any source supports):
+    def evidence(self, feature: Feature) -> Prevalence:
+        """How common `feature` is: p = (df + 1) / (N + 2) from whichever source says
+        it is most common (never rarer than any source supports):
 
         - the store's own unrelated captures, when at least one of them showed it;
         - the seed, for features it lists (its counts added to the store's);
-        - otherwise, a feature nobody has seen counts as unseen among
-          max(N, prior) sites: `IDENTIFIER_PRIOR_N` for operator-specific kinds,
-          `PRIOR_N` for file hashes, `DEFAULT_PRIOR_N` for the rest.
+        - otherwise a feature nobody has seen counts as unseen among max(N, prior)
+          sites, the prior being its kind's (`fingerprint.kinds`). Without the seed
+          (`with_seed=False`) there is no prior: the store's N alone.
         """
         n_obs = self.observed
         df_obs = max(0, self.df.get(feature, 0) - self._minus.get(feature, 0))
-        best = (0.0, 0, 0)
+        best = Prevalence(0.0, df_obs, n_obs, "store")
         if df_obs:
-            best = ((df_obs + 1) / (n_obs + 2), df_obs, n_obs)
+            best = Prevalence((df_obs + 1) / (n_obs + 2), df_obs, n_obs, "store")
         seed_df = self.seed_df.get(feature, 0)
         if seed_df:
-            df, n = df_obs + seed_df, n_obs + self.seed_n
-            best = max(best, ((df + 1) / (n + 2), df, n))
-        if not best[1]:
-            if not self.seed_n:
-                prior = 0
-            elif feature.kind in IDENTIFIER_KINDS:
-                prior = IDENTIFIER_PRIOR_N
+            p = (df_obs + seed_df + 1) / (n_obs + self.seed_n + 2)
+            if p > best.p:
+                best = Prevalence(p, df_obs, n_obs, "seed", seed_df / self.seed_n)
+        if not best.p:
+            prior = kind(feature.kind).prior_n if self.seed_n else 0
+            if n_obs >= prior:
+                best = Prevalence(1 / (n_obs + 2), 0, n_obs, "store")
             else:
-                prior = PRIOR_N.get(feature.kind, DEFAULT_PRIOR_N)
-            n = max(n_obs, prior)
-            best = (1 / (n + 2), 0, n)
-        return min(1.0, best[0]), best[1], best[2]
+                best = Prevalence(1 / (prior + 2), 0, n_obs, "prior")
+        return best._replace(p=min(1.0, best.p))
 
     def prevalence(self, feature: Feature) -> float:
         """p = (df + 1) / (N + 2), see `evidence`."""
-        return self.evidence(feature)[0]
+        return self.evidence(feature).p
 
 
 def _load_seed() -> Background:

@@ -1,115 +1,143 @@
-"""Words for evidence: what each feature kind is called in a report, and the sentences
-that go with a contribution and a total.
+"""Words for evidence: what a contribution says about what was observed and what was
+assumed, and the evaluative sentence of a total.
 
-The total is phrased as forensic evaluative reporting does (ENFSI guideline, 2015): a
-likelihood ratio between two propositions, never a probability that the site "is" the
-platform.
+A report quotes these words, so they must survive a hostile reading: a count is only
+ever the store's own ("seen on 5 of 224 unrelated sites in this store"); whatever
+else set the bits is named as what it is, a prior, the general-knowledge seed or a
+cap, each with its reason. The sentence is forensic evaluative reporting (ENFSI
+guideline, 2015): a likelihood ratio between two propositions, never a probability
+that the site "is" the platform, worded with the ENFSI verbal scale (match/lr.py).
 """
 
 from __future__ import annotations
 
-from revenant.model import Feature, Verdict
-
-KIND_LABELS: dict[str, str] = {
-    "ga": "Google Analytics property",
-    "gtm": "Google Tag Manager container",
-    "gads": "Google Ads account",
-    "adsense": "AdSense publisher id",
-    "ym": "Yandex Metrica counter",
-    "matomo": "Matomo tracker",
-    "fbpixel": "Facebook pixel",
-    "hotjar": "Hotjar site id",
-    "email": "e-mail address",
-    "telegram": "Telegram handle or invite",
-    "discord": "Discord invite",
-    "signal": "Signal link",
-    "whatsapp": "WhatsApp number or group",
-    "btc": "Bitcoin address",
-    "eth": "Ethereum address",
-    "xmr": "Monero address",
-    "ltc": "Litecoin address",
-    "trx": "TRON address",
-    "onion": "onion address",
-    "pgp": "PGP key",
-    "phone": "phone number",
-    "favicon_mmh3": "favicon (Shodan hash)",
-    "favicon_sha256": "favicon (sha256)",
-    "asset_sha256": "script or style file (sha256)",
-    "asset_url": "asset path",
-    "build_asset": "build-hashed asset",
-    "script_host": "third-party script host",
-    "inline_script": "inline script",
-    "form": "form (action and fields)",
-    "form_fields": "form field set",
-    "endpoint": "API/WebSocket endpoint",
-    "cookie": "cookie name",
-    "generator": "generator",
-    "hhhash": "HTTP header set (HHHash)",
-    "server": "Server header",
-    "powered_by": "X-Powered-By header",
-    "spki": "TLS public key (SPKI sha256)",
-    "san": "certificate name",
-    "issuer": "certificate issuer",
-    "ip": "IP address",
-    "net": "network (/24)",
-    "asn": "autonomous system",
-    "ns": "name server",
-    "mx": "mail exchanger",
-    "title": "page title",
-    "text": "visible text",
-    "link_host": "outbound link to",
-}
+from revenant.fingerprint.kinds import kind
+from revenant.match.background import Prevalence, Tail
+from revenant.match.lr import round_ratio
+from revenant.model import Feature, ReportedLr
 
 
-def label(kind: str) -> str:
+def label(kind_name: str) -> str:
     """'ga' -> 'Google Analytics property'; unknown kinds are shown as they are."""
-    return KIND_LABELS.get(kind, kind)
+    row = kind(kind_name)
+    return kind_name if row.name == "unknown" else row.label
 
 
 def shorten(value: str, limit: int = 72) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
-def feature_why(feature: Feature, df: int, n: int, bits: float, note: str = "") -> str:
-    """'shares Google Analytics property UA-1-1 — seen on 0 of 48,211 unrelated sites:
-    +15.6 bits'."""
-    extra = f" ({note})" if note else ""
-    return (
-        f"shares {label(feature.kind)} {shorten(feature.value)} — seen on {df:,} of {n:,} "
-        f"unrelated sites: +{bits:.1f} bits{extra}"
-    )
+def one_in(p: float) -> str:
+    """1 / p as a count a reader can picture: '1 site in 65,536'."""
+    n = 1.0 / p
+    return f"{n:,.0f}" if n >= 10 else f"{n:,.1f}".rstrip("0").rstrip(".")
 
 
-def similarity_why(
-    what: str, detail: str, k: int, m: int, p: float, bits: float, note: str = ""
-) -> str:
-    """'visible text near-identical (3 of 64 bits differ) — as close as 0 of 12,000
-    unrelated pairs: +9.6 bits'."""
-    extra = f" ({note})" if note else ""
-    basis = (
-        f"as close as {k:,} of {m:,} unrelated pairs"
-        if m
-        else f"about 1 in {max(1.0, 1 / p):,.0f} unrelated pairs by the prior model"
-    )
-    return f"{what} {detail} — {basis}: +{bits:.1f} bits{extra}"
+def observed_words(prev: Prevalence) -> str:
+    """What the store showed, and only that."""
+    if prev.n == 0:
+        return "no unrelated site in this store yet"
+    if prev.df == 0:
+        return f"not seen among the {prev.n:,} unrelated sites in this store"
+    return f"seen on {prev.df:,} of {prev.n:,} unrelated sites in this store"
 
 
-def sentence(target: str, case: str, bits: float, verdict: Verdict) -> str:
-    """The evaluative sentence for a total."""
-    if bits <= 0:
+def basis_words(feature: Feature, prev: Prevalence) -> str:
+    """What set the prevalence when the store's counts did not: the seed or a prior."""
+    if prev.basis == "seed":
         return (
-            f"No shared observation distinguishes {target} from an unrelated site; "
-            f"the observations give no support to it being operated by those behind {case}."
+            f"general-knowledge seed: on about 1 site in {one_in(prev.seed_share)} "
+            "(an estimate shipped with Revenant, not a count of sites seen)"
         )
-    ratio = 2.0**bits
-    approx = f"2^{bits:.0f} (about {ratio:,.0f})" if bits < 40 else f"2^{bits:.0f}"
-    strength = {
-        Verdict.REEMERGENCE: "very strong support",
-        Verdict.PROBABLE: "moderately strong support",
-        Verdict.UNRELATED: "weak or no support",
-    }[verdict]
+    if prev.basis == "prior":
+        what = kind(feature.kind).prior_words
+        return (
+            f"{what} no captured site shows is taken as shown by at most 1 site in "
+            f"{one_in(prev.p)} (prior)"
+        )
+    return ""
+
+
+def cap_words(cap: float, reason: str) -> str:
+    return f"capped at {cap:g} bits: {reason}"
+
+
+def feature_words(feature: Feature, prev: Prevalence, cap: tuple[float, str] | None) -> str:
+    """'shares Telegram handle bavardo_news — not seen among the 230 unrelated sites in
+    this store; an identifier no captured site shows is taken as shown by at most 1
+    site in 65,536 (prior)'. The bits are added by the caller."""
+    parts = [observed_words(prev)]
+    basis = basis_words(feature, prev)
+    if basis:
+        parts.append(basis)
+    if cap is not None:
+        parts.append(cap_words(*cap))
+    return f"shares {label(feature.kind)} {shorten(feature.value)} — " + "; ".join(parts)
+
+
+def similarity_words(
+    what: str, detail: str, tail: Tail, prior_model: str, cap: tuple[float, str] | None
+) -> str:
+    """'visible text 3 of 64 SimHash bits apart — as close as 0 of 12,000 unrelated
+    pairs of captures in this store'. `prior_model` says what the prior assumes."""
+    if tail.m:
+        parts = [f"as close as {tail.k:,} of {tail.m:,} unrelated pairs of captures in this store"]
+        if tail.by_prior:
+            parts.append(
+                f"taken as at least 1 pair in {one_in(tail.p)} by the prior model ({prior_model})"
+            )
+    else:
+        parts = [
+            "too few unrelated captures in this store to measure how close unrelated pages "
+            f"come; taken as 1 pair in {one_in(tail.p)} by the prior model ({prior_model})"
+        ]
+    if cap is not None:
+        parts.append(cap_words(*cap))
+    return f"{what} {detail} — " + "; ".join(parts)
+
+
+def bits_words(bits: float, weight: float = 1.0, reason: str = "") -> str:
+    """': +6.0 bits' or ': +3.0 bits (counted at 50%: same template as a stronger
+    observation)'."""
+    if weight >= 1.0 or not reason:
+        return f": +{bits:.1f} bits"
+    return f": +{bits:.1f} bits (counted at {weight:.0%}: {reason})"
+
+
+def ratio_words(ratio: float) -> str:
+    """A ratio as a sentence states it: '12,000'; '1.5'."""
+    return f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.2g}"
+
+
+def sentence(target: str, case: str, lr: ReportedLr | None) -> str:
+    """The evaluative sentence: the reported likelihood ratio and its ENFSI wording."""
+    if lr is None:
+        return (
+            f"No likelihood-ratio calibration is available, so no likelihood ratio is "
+            f"reported for {target} against {case}; the score in bits ranks, it is not a "
+            "likelihood ratio."
+        )
+    basis = (
+        f"reported likelihood ratio, calibrated on {lr.pairs:,} validation pairs, "
+        f"{lr.same:,} of one operator and {lr.different:,} of different operators, and bounded "
+        f"between 1/{ratio_words(round_ratio(1 / lr.lower))} and "
+        f"{ratio_words(round_ratio(lr.upper))} by their empirical lower and upper bounds, ELUB"
+    )
+    same = f"{target} is operated by those behind {case}"
+    other = f"{target} is an unrelated site"
+    same_again = f"it is operated by those behind {case}"
+    other_again = "it is an unrelated site"
+    if lr.favours == "same-operator":
+        first, second, proposition = same, other_again, same
+    elif lr.favours == "different-operator":
+        first, second, proposition = other, same_again, other
+    else:
+        return (
+            f"The observations are about as probable if {same} as if {other_again} "
+            f"({basis}); they support neither proposition."
+        )
     return (
-        f"These observations are {approx} times more probable if {target} is operated by "
-        f"those behind {case} than if it were an unrelated site; they provide {strength} "
-        f"for that proposition."
+        f"The observations are about {ratio_words(lr.shown)} times more probable if "
+        f"{first} than if {second} ({basis}); this provides {lr.verbal} for the "
+        f"proposition that {proposition}."
     )

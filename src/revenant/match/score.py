@@ -18,11 +18,21 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
+from revenant.fingerprint.kinds import kind
 from revenant.fingerprint.names import brand_label, brand_tokens, registrable
 from revenant.fingerprint.text import hamming, jaccard
-from revenant.match.background import MIN_WORDS, Background
-from revenant.match.explain import feature_why, sentence, similarity_why
-from revenant.model import CaseFingerprint, Contribution, Fingerprint, Score, Verdict
+from revenant.match.background import MIN_WORDS, PRIOR_Q, Background, Tail
+from revenant.match.explain import bits_words, feature_words, sentence, similarity_words
+from revenant.match.lr import LrModel, shipped_model
+from revenant.model import (
+    CaseFingerprint,
+    Contribution,
+    Feature,
+    Fingerprint,
+    Observed,
+    Score,
+    Verdict,
+)
 
 DEFAULT_THRESHOLDS = (30.0, 15.0)
 DISCOUNT = 0.5  # weight of the k-th member of a group: DISCOUNT ** (k - 1)
@@ -36,41 +46,18 @@ to a false alarm."""
 
 COMMON_MAX_BITS = 8.0
 
-GROUPS: dict[str, str] = {
-    **dict.fromkeys(
-        ("asset_url", "build_asset", "script_host", "generator", "inline_script", "form",
-         "form_fields", "endpoint", "cookie", "asset_sha256", "dom"),
-        "template",
-    ),
-    **dict.fromkeys(
-        ("ip", "net", "asn", "ns", "mx", "hhhash", "server", "powered_by", "issuer"), "hosting"
-    ),
-    **dict.fromkeys(("spki", "san"), "certificate"),
-    **dict.fromkeys(("favicon_mmh3", "favicon_sha256"), "favicon"),
-    **dict.fromkeys(("text", "title", "similarity:text"), "content"),
-    "link_host": "links",
-    "name": "name",
-}  # fmt: skip
-"""Kinds that tend to come together. Identifier kinds (analytics ids, wallets, handles,
-e-mail, onion, PGP, phone) are absent: each value is its own group."""
-
-KIND_MAX_BITS: dict[str, float] = {
-    "server": 4.0, "powered_by": 4.0, "cookie": 4.0, "issuer": 3.0, "generator": 4.0,
-    "hhhash": 6.0, "form_fields": 6.0, "script_host": 4.0, "link_host": 5.0,
-    "inline_script": 5.0, "asn": 4.0,
-    "net": 6.0, "ip": 8.0, "ns": 6.0, "mx": 6.0, "title": 8.0, "asset_url": 10.0,
-    "endpoint": 10.0, "form": 10.0, "san": 10.0, "text": 8.0,
-}  # fmt: skip
-"""Caps for kinds whose rarity the background overstates: configuration choices shared
-by many unrelated operators, outbound links (ad and affiliate widgets, sister sites),
-inline scripts (vendor snippets are pasted verbatim; the ids inside them are extracted
-as identifiers anyway). Caps below WEAK_BITS put a kind in the common pool for good.
-Identifiers and hashes of files are uncapped."""
-
 THIRD_PARTY_MAX_BITS = 4.0
-"""A file served from someone else's host (CDN, ad network) is shared by design."""
+THIRD_PARTY_REASON = "a file served from someone else's host is shared by design"
+"""A file (or endpoint) on someone else's host (CDN, ad network) is shared by design."""
 
-SIMILARITY_MAX_BITS = {"text": 16.0, "dom": 10.0, "name": 8.0}
+SHIPPED = "shipped"
+"""`score(..., lr_model=SHIPPED)`: the calibration shipped with Revenant."""
+
+_PRIOR_MODELS = {
+    "text": f"each SimHash bit of unrelated pages differs with probability {PRIOR_Q['text_hamming']}",
+    "dom": f"each SimHash bit of unrelated pages differs with probability {PRIOR_Q['dom_hamming']}",
+    "jaccard": "a fixed table of how many word shingles unrelated pages share",
+}
 
 
 @dataclass
@@ -78,8 +65,12 @@ class _Item:
     group: str
     feature: str
     bits: float
-    why: str
+    words: str
     pinned: bool = False
+    observed: Observed | None = None
+    prior: float | None = None
+    seed: float | None = None
+    cap: float | None = None
 
 
 def score(
@@ -88,8 +79,11 @@ def score(
     background: Background,
     *,
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
+    lr_model: LrModel | str | None = SHIPPED,
 ) -> Score:
-    """Bits of evidence that `fp` is the case's platform, with verdict and explanation."""
+    """Bits of evidence that `fp` is the case's platform, with verdict, explanation and
+    the likelihood ratio a report quotes (`lr_model`: SHIPPED, a fitted model, or None
+    for none)."""
     items = _discrete(case_fp, fp, background) + _similarities(case_fp, fp, background)
     contributions, total = _combine(items)
     high, low = thresholds
@@ -100,14 +94,28 @@ def score(
         if total >= low
         else Verdict.UNRELATED
     )
+    model = shipped_model() if lr_model == SHIPPED else lr_model
+    lr = model.report(total) if isinstance(model, LrModel) else None
     return Score(
         target=fp.target,
         case=case_fp.case,
         bits=total,
         verdict=verdict,
-        sentence=sentence(fp.host or fp.target, case_fp.case, total, verdict),
+        sentence=sentence(fp.host or fp.target, case_fp.case, lr),
         contributions=tuple(contributions),
+        lr=lr,
     )
+
+
+def _cap(f: Feature) -> tuple[float, str]:
+    """The most bits one observation of `f` may earn, and why."""
+    row = kind(f.kind)
+    third_party = (f.kind in ("asset_url", "endpoint") and f.value.startswith(("//", "http"))) or (
+        f.kind == "asset_url" and not f.value.startswith("/")
+    )
+    if third_party and row.cap > THIRD_PARTY_MAX_BITS:
+        return THIRD_PARTY_MAX_BITS, THIRD_PARTY_REASON
+    return row.cap, row.cap_reason
 
 
 def _discrete(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list[_Item]:
@@ -116,34 +124,56 @@ def _discrete(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list
         if cf.excluded or cf.feature not in fp.features:
             continue
         f = cf.feature
-        p, df, n = bg.evidence(f)
-        raw = -math.log2(p)
-        cap = KIND_MAX_BITS.get(f.kind, math.inf)
-        if (f.kind in ("asset_url", "endpoint") and f.value.startswith(("//", "http"))) or (
-            f.kind == "asset_url" and not f.value.startswith("/")
-        ):
-            cap = THIRD_PARTY_MAX_BITS
+        prev = bg.evidence(f)
+        raw = -math.log2(prev.p)
+        cap, reason = _cap(f)
         bits = min(raw, cap)
-        note = ""
-        if not cf.pinned and cf.stability < 1.0:
-            bits *= 0.5 + 0.5 * cf.stability
-            note = f"seen in {cf.stability:.0%} of the case's captures"
+        capped = raw > cap
+        words = feature_words(f, prev, (cap, reason) if capped else None)
         if cf.pinned:
-            note = "pinned by the analyst"
-        group = GROUPS.get(f.kind, str(f))
-        out.append(_Item(group, str(f), bits, feature_why(f, df, n, bits, note), cf.pinned))
+            words += " (pinned by the analyst)"
+        elif cf.stability < 1.0:
+            bits *= 0.5 + 0.5 * cf.stability
+            words += f" (seen in {cf.stability:.0%} of the case's captures)"
+        group = kind(f.kind).group or str(f)
+        out.append(
+            _Item(
+                group,
+                str(f),
+                bits,
+                words,
+                cf.pinned,
+                observed=Observed(prev.df, prev.n),
+                prior=prev.one_in if prev.basis == "prior" and not capped else None,
+                seed=prev.seed_share if prev.basis == "seed" and not capped else None,
+                cap=cap if capped else None,
+            )
+        )
     return out
 
 
-def _bits(p: float, cap: float) -> float:
-    return min(cap, -math.log2(p)) if p > 0 else cap
+def _similarity(name: str, what: str, detail: str, tail: Tail, prior_model: str) -> _Item:
+    row = kind(name)
+    raw = -math.log2(tail.p) if tail.p > 0 else math.inf
+    capped = raw > row.cap
+    bits = min(raw, row.cap)
+    words = similarity_words(
+        what, detail, tail, prior_model, (row.cap, row.cap_reason) if capped else None
+    )
+    return _Item(
+        row.group or name,
+        name,
+        bits,
+        words,
+        observed=Observed(tail.k, tail.m, "pairs") if tail.m else None,
+        prior=1 / tail.p if tail.by_prior and not capped else None,
+        cap=row.cap if capped else None,
+    )
 
 
-def _stronger(best: _Item | None, group: str, name: str, bits: float, why: str) -> _Item:
+def _stronger(best: _Item | None, new: _Item) -> _Item:
     """The stronger of the best so far and a new similarity observation."""
-    if best is not None and best.bits >= bits:
-        return best
-    return _Item(group, name, bits, why)
+    return best if best is not None and best.bits >= new.bits else new
 
 
 def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list[_Item]:
@@ -155,25 +185,29 @@ def _similarities(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> 
         if min(ref.text_words, fp.text_words) >= MIN_WORDS:
             if ref.text_simhash is not None and fp.text_simhash is not None:
                 d = hamming(ref.text_simhash, fp.text_simhash)
-                p, k, m = cal.hamming_tail("text_hamming", d)
-                bits = _bits(p, SIMILARITY_MAX_BITS["text"])
-                why = similarity_why("visible text", f"{d} of 64 SimHash bits apart", k, m, p, bits)
-                best_text = _stronger(best_text, "content", "similarity:text", bits, why)
+                tail = cal.hamming_tail("text_hamming", d)
+                detail = f"{d} of 64 SimHash bits apart"
+                new = _similarity(
+                    "similarity:text", "visible text", detail, tail, _PRIOR_MODELS["text"]
+                )
+                best_text = _stronger(best_text, new)
             j = jaccard(ref.text_minhash, fp.text_minhash)
             if j > 0:
-                p, k, m = cal.jaccard_tail("text_jaccard", j)
-                bits = _bits(p, SIMILARITY_MAX_BITS["text"])
-                why = similarity_why(
-                    "visible text", f"shares {j:.0%} of its word shingles", k, m, p, bits
+                tail = cal.jaccard_tail("text_jaccard", j)
+                detail = f"shares {j:.0%} of its word shingles"
+                new = _similarity(
+                    "similarity:text", "visible text", detail, tail, _PRIOR_MODELS["jaccard"]
                 )
-                best_text = _stronger(best_text, "content", "similarity:text", bits, why)
+                best_text = _stronger(best_text, new)
         if ref.dom_simhash is not None and fp.dom_simhash is not None:
             d = hamming(ref.dom_simhash, fp.dom_simhash)
-            p, k, m = cal.hamming_tail("dom_hamming", d)
-            bits = _bits(p, SIMILARITY_MAX_BITS["dom"])
-            why = similarity_why("page structure", f"{d} of 64 SimHash bits apart", k, m, p, bits)
-            best_dom = _stronger(best_dom, "template", "similarity:dom", bits, why)
-    out.extend(item for item in (best_text, best_dom) if item is not None)
+            tail = cal.hamming_tail("dom_hamming", d)
+            detail = f"{d} of 64 SimHash bits apart"
+            new = _similarity(
+                "similarity:dom", "page structure", detail, tail, _PRIOR_MODELS["dom"]
+            )
+            best_dom = _stronger(best_dom, new)
+    out.extend(item for item in (best_text, best_dom) if item is not None and item.bits > 0)
     name = _name_item(case_fp, fp)
     if name is not None:
         out.append(name)
@@ -185,7 +219,7 @@ def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:
     page links to one of the case's domains (a "we moved" notice, an old footer).
 
     Look-alike names are cheap to register and typosquatters are not the operator, so
-    this is capped low (SIMILARITY_MAX_BITS["name"]); it ranks, it cannot convict.
+    this is capped low (the kinds table); it ranks, it cannot convict.
     """
     if not fp.host or not (case_fp.domains or case_fp.brands):
         return None
@@ -215,8 +249,14 @@ def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:
             best, why = 8.0, f"{fp.host} links to the case's domain {f.value}"
     if best < MIN_BITS:
         return None
-    bits = min(best, SIMILARITY_MAX_BITS["name"])
-    return _Item("name", "similarity:name", bits, f"{why}: +{bits:.1f} bits")
+    row = kind("similarity:name")
+    bits = min(best, row.cap)
+    words = f"{why} — a set weight, not a measured frequency (assumption)"
+    if best > row.cap:
+        words += f"; capped at {row.cap:g} bits: {row.cap_reason}"
+    return _Item(
+        row.group or "name", row.name, bits, words, cap=row.cap if best > row.cap else None
+    )
 
 
 def _combine(items: list[_Item]) -> tuple[list[Contribution], float]:
@@ -243,17 +283,23 @@ def _combine(items: list[_Item]) -> tuple[list[Contribution], float]:
             total += bits
             if bits < MIN_BITS:
                 continue
-            why = item.why
+            reason = ""
             if rank:
                 reason = (
                     "another common observation"
                     if group == "common"
                     else f"same {group} as a stronger observation"
                 )
-                why = (
-                    why.rsplit(": +", 1)[0]
-                    + f": +{bits:.1f} bits (counted at {weight:.0%}: {reason})"
+            contributions.append(
+                Contribution(
+                    feature=item.feature,
+                    bits=bits,
+                    why=item.words + bits_words(bits, weight, reason),
+                    observed=item.observed,
+                    prior=item.prior,
+                    seed=item.seed,
+                    cap=item.cap,
                 )
-            contributions.append(Contribution(feature=item.feature, bits=bits, why=why))
+            )
     contributions.sort(key=lambda c: (-c.bits, c.feature))
     return contributions, total

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from revenant.errors import UsageError
@@ -86,17 +86,23 @@ def insert_order(session: Session, order: Order, names: Sequence[str]) -> int:
     )
     session.add(row)
     session.flush()
-    for name in names:
-        insert_name(
-            session,
-            row.id,
-            name,
-            origin="order",
-            alert_id=None,
-            at=order.created_at,
-            by=order.created_by,
-            approved=True,
-        )
+    # One bulk insert: an order may name a hundred thousand domains.
+    session.execute(
+        insert(OrderNameRow),
+        [
+            {
+                "order_id": row.id,
+                "name": name,
+                "origin": "order",
+                "added_at": order.created_at,
+                "added_by": order.created_by,
+                "approved_at": order.created_at,
+                "approved_by": order.created_by,
+                "withdrawn_reason": "",
+            }
+            for name in names
+        ],
+    )
     return row.id
 
 
@@ -143,14 +149,17 @@ def order_row(session: Session, order_id: int) -> OrderRow:
     return row
 
 
-def load_order(session: Session, order_id: int) -> Order:
-    """One order with its names; UsageError naming the id if there is none."""
+def load_order(session: Session, order_id: int, *, names: bool = True) -> Order:
+    """One order, with its names unless `names=False`; UsageError if there is none."""
     row = order_row(session, order_id)
     case = session.scalar(select(CaseRow.name).where(CaseRow.id == row.case_id)) or ""
-    names = session.scalars(
-        select(OrderNameRow).where(OrderNameRow.order_id == row.id).order_by(OrderNameRow.id)
-    ).all()
-    return _to_order(row, case, tuple(_to_name(n) for n in names))
+    held: tuple[OrderName, ...] = ()
+    if names:
+        rows = session.scalars(
+            select(OrderNameRow).where(OrderNameRow.order_id == row.id).order_by(OrderNameRow.id)
+        ).all()
+        held = tuple(_to_name(n) for n in rows)
+    return _to_order(row, case, held)
 
 
 def get_order(store: Store, order_id: int) -> Order:
@@ -161,11 +170,18 @@ def get_order(store: Store, order_id: int) -> Order:
 def list_orders(store: Store, *, case: str | None = None) -> list[Order]:
     """Orders (with their names), oldest first, optionally of one case."""
     with store.session() as session:
-        query = select(OrderRow.id).join(CaseRow, CaseRow.id == OrderRow.case_id)
+        query = select(OrderRow, CaseRow.name).join(CaseRow, CaseRow.id == OrderRow.case_id)
         if case is not None:
             query = query.where(CaseRow.name == case)
-        ids = session.scalars(query.order_by(OrderRow.id)).all()
-        return [load_order(session, i) for i in ids]
+        orders = session.execute(query.order_by(OrderRow.id)).all()
+        # Names read as plain rows, not ORM objects: a zone can hold 100,000 of them.
+        names: dict[int, list[OrderName]] = {row.id: [] for row, _ in orders}
+        columns = [getattr(OrderNameRow, f) for f in _NAME_FIELDS]
+        for values in session.execute(select(*columns).order_by(OrderNameRow.id)):
+            held = names.get(values[1])
+            if held is not None:
+                held.append(OrderName(*values))
+        return [_to_order(row, case_name, tuple(names[row.id])) for row, case_name in orders]
 
 
 def extensions_of_alert(session: Session, alert_id: int) -> list[OrderNameRow]:
@@ -177,6 +193,24 @@ def extensions_of_alert(session: Session, alert_id: int) -> list[OrderNameRow]:
             )
         )
     )
+
+
+_NAME_FIELDS = (
+    "id",
+    "order_id",
+    "name",
+    "origin",
+    "alert_id",
+    "added_at",
+    "added_by",
+    "decision_id",
+    "approved_at",
+    "approved_by",
+    "withdrawn_at",
+    "withdrawn_reason",
+    "in_zone_at",
+)
+"""OrderName's fields in order, as selected from order_names."""
 
 
 def _to_name(row: OrderNameRow) -> OrderName:
@@ -230,3 +264,27 @@ def withdraw_extensions(
         row.withdrawn_reason = reason
         withdrawn.append((row.order_id, row.name))
     return withdrawn
+
+
+def live_names(
+    store: Store, *, today: date, order_ids: Sequence[int] | None = None
+) -> list[tuple[int, str, str]]:
+    """(order id, name, policy) of every name blocked today: order in force, name not
+    withdrawn and approved. Plain columns only: this runs at every push of a zone that
+    may hold 100,000 names."""
+    query = (
+        select(OrderRow.id, OrderNameRow.name, OrderRow.policy)
+        .join(OrderRow, OrderRow.id == OrderNameRow.order_id)
+        .where(
+            OrderRow.lifted_at.is_(None),
+            OrderRow.issued <= today,
+            or_(OrderRow.expires.is_(None), OrderRow.expires >= today),
+            OrderNameRow.withdrawn_at.is_(None),
+            OrderNameRow.approved_at.is_not(None),
+        )
+        .order_by(OrderRow.id, OrderNameRow.id)
+    )
+    if order_ids:
+        query = query.where(OrderRow.id.in_(list(order_ids)))
+    with store.session() as session:
+        return [(int(o), str(n), str(p)) for o, n, p in session.execute(query)]

@@ -382,6 +382,21 @@ class RpzRecordRow(Base):
     pushed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class RecheckRow(Base):
+    """A re-probe of a confirmed name and the state it was found in (the capture is the
+    evidence; the state is what it showed)."""
+
+    __tablename__ = "rechecks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    bits: Mapped[float | None] = mapped_column(Float)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class RdapLookupRow(Base):
     """An RDAP answer about a confirmed name (its registrar) or its address (the network
     holding it), kept with the case; the exchange itself is in the case's WARC evidence."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, text, update
 
 from revenant.store.db import Store
 from revenant.store.schema import OrderNameRow, RpzRecordRow, RpzSerialRow
@@ -30,9 +30,12 @@ def serial_for(store: Store, zone: str, digest: str, *, now: datetime) -> int:
 def pushed_records(store: Store, target: str) -> dict[str, str]:
     """Owner name -> rdata of every record the primary acknowledged for this target."""
     with store.session() as session:
+        # Plain text SQL: no per-row type processing over the 200,000 records of a zone
+        # of 100,000 names (the ORM select took seconds).
         rows = session.execute(
-            select(RpzRecordRow.owner, RpzRecordRow.rdata).where(RpzRecordRow.target == target)
-        ).all()
+            text("SELECT owner, rdata FROM rpz_records WHERE target = :target"),
+            {"target": target},
+        )
         return {str(owner): str(rdata) for owner, rdata in rows}
 
 
@@ -55,10 +58,14 @@ def acknowledge(
                     RpzRecordRow.target == target, RpzRecordRow.owner.in_([*gone, *put])
                 )
             )
-        session.add_all(
-            RpzRecordRow(target=target, owner=owner, rdata=rdata, pushed_at=now)
-            for owner, rdata in put.items()
-        )
+        if put:
+            session.execute(
+                insert(RpzRecordRow),
+                [
+                    {"target": target, "owner": owner, "rdata": rdata, "pushed_at": now}
+                    for owner, rdata in put.items()
+                ],
+            )
         listed = list(names)
         if listed:
             session.execute(

@@ -100,9 +100,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("target", "owner"),
     )
+    op.create_table(
+        "rechecks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("alert_id", sa.Integer(), nullable=False),
+        sa.Column("capture_id", sa.Integer(), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("bits", sa.Float(), nullable=True),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["capture_id"], ["captures.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("rechecks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rechecks_alert_id"), ["alert_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("rechecks")
     op.drop_table("rpz_records")
     op.drop_table("rpz_serials")
     op.drop_table("order_names")

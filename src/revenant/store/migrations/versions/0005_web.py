@@ -1,7 +1,7 @@
 """web: users, case memberships, dashboard sessions, audit log; alert queue indexes
 
 Revision ID: 0005_web
-Revises: 0004_orders, 0006_sharing
+Revises: 0006_sharing
 Create Date: 2026-11-30 10:34:22.377328
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = "0005_web"
-down_revision = ("0004_orders", "0006_sharing")
+down_revision = "0006_sharing"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sharing: TLP levels of cases and case features, RDAP answers, notices
 
 Revision ID: 0006_sharing
-Revises: 0001
+Revises: 0004_orders
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_sharing"
-down_revision = "0001"
+down_revision = "0004_orders"
 branch_labels = None
 depends_on = None
 
