@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi import FastAPI
 
+from revenant.act.decisions import decide
+from revenant.store.alerts import get_alert
 from revenant.web.app import route_table
 from tests.web.conftest import BASE, TestClient, login, session_csrf
 from tests.web.world import World
@@ -199,6 +201,36 @@ RULES: dict[str, Rule] = {
         ("mine", "other"),
         form=lambda w, s: {},
     ),
+    "case_export": Rule(
+        "GET",
+        lambda w, s: f"/cases/{CASE_OF[s]}/export/stix?tlp=GREEN",
+        EVERYONE,
+        ("mine", "other", "amber"),
+    ),
+    "notices": Rule(
+        "GET", lambda w, s: f"/cases/{CASE_OF[s]}/notices", NOT_PARTNER, ("mine", "other")
+    ),
+    "notice": Rule(
+        "GET", lambda w, s: f"/notices/{w.notices[CASE_OF[s]]}", NOT_PARTNER, ("mine", "other")
+    ),
+    "notice_draft": Rule(
+        "POST",
+        lambda w, s: f"/alerts/{w.alerts[ALERT_OF[s]]}/notices",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {
+            "to": "registrar",
+            "from_name": "Unit",
+            "from_email": "unit@police.example",
+        },
+    ),
+    "notice_approve": Rule(
+        "POST",
+        lambda w, s: f"/notices/{w.notices[CASE_OF[s]]}/approve",
+        DECIDERS,
+        ("mine", "other"),
+        form=lambda w, s: {},
+    ),
     "admin_users": Rule("GET", lambda w, s: "/admin/users", frozenset({"admin"})),
     "admin_audit": Rule("GET", lambda w, s: "/admin/audit", frozenset({"admin"})),
 }
@@ -322,3 +354,23 @@ def test_a_partner_never_sees_data_above_its_tlp(app: FastAPI, world: World, cli
     assert seen >= 8
     # while an analyst of the same case sees the RED value where it belongs
     assert world.red_value in clients("analyst").get("/cases/alpha").text
+
+
+def test_a_partner_gets_exports_at_its_clearance_and_no_case_report(
+    app: FastAPI, world: World, clients
+) -> None:
+    alert_id = world.alerts["alpha-two.net"]
+    with world.store.session() as db:
+        confirmed = get_alert(db, alert_id).state == "confirmed"
+    if not confirmed:  # earlier tests here decide it too
+        decide(world.store, world.settings.data_dir, alert_id, "confirm", actor="clerk")
+    partner = clients("partner")
+    stix = partner.get("/cases/alpha/export/stix?tlp=AMBER")
+    assert stix.status_code == 200
+    assert "GREEN" in stix.headers["content-disposition"]  # asked AMBER, got its clearance
+    assert world.red_value not in stix.text
+    assert partner.get("/cases/alpha/export/report.html").status_code == 403
+    analyst = clients("analyst")
+    report = analyst.get("/cases/alpha/export/report.html")
+    assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+    assert analyst.get("/cases/alpha/export/nothing").status_code == 404

@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from revenant.act.decisions import decide
+from revenant.act.notice_text import Notifier
+from revenant.act.notices import draft
 from revenant.act.orders import add_order
+from revenant.act.rdap import RdapAnswer, RdapOutcome
 from revenant.model import Capture, Exchange, Outcome, Tlp
 from revenant.pipeline import Pipeline, default_probe_config
 from revenant.settings import Settings
@@ -29,6 +33,7 @@ from revenant.store.cases import (
     set_case_tlp,
     set_feature_tlp,
 )
+from revenant.store.rdap import answers_for_alert, save_answer
 
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -140,6 +145,7 @@ class World:
     captures: dict[str, int] = field(default_factory=dict)  # host -> capture id
     red_value: str = ""  # the TLP:RED feature value a GREEN partner must never see
     orders: dict[str, int] = field(default_factory=dict)  # case -> order id
+    notices: dict[str, int] = field(default_factory=dict)  # case -> a drafted notice
 
     def close(self) -> None:
         self.pipe.close()
@@ -227,6 +233,32 @@ def build_world(root: Path) -> World:
             clock=clock,
         )
         world.orders[name] = change.order.id
+    for name, host in (("alpha", "alpha-two.net"), ("beta", "beta-again.org")):
+        # a confirmed alert with its registrar's abuse contact kept, and a drafted notice
+        alert_id = world.alerts[host]
+        decide(store, settings.data_dir, alert_id, "confirm", actor="clerk", clock=clock)
+        case = get_case(store, name)
+        assert case.id is not None
+        answer = RdapAnswer(
+            "domain",
+            host,
+            f"https://rdap.registrar.example/domain/{host}",
+            RdapOutcome.OK,
+            holder="Example Registrar",
+            abuse_emails=("abuse@registrar.example",),
+        )
+        save_answer(store, case.id, alert_id, answer.as_json(), now=clock())
+        drafted = draft(
+            store,
+            settings.data_dir,
+            alert_id,
+            answers_for_alert(store, alert_id),
+            roles=["registrar"],
+            notifier=Notifier("Cellule cyber", "cyber@unit.example"),
+            actor="clerk",
+            clock=clock,
+        )
+        world.notices[name] = drafted.notices[0].id
     for user, (role, cases) in USERS.items():
         add_user(store, user, role, PASSWORD, tlp=Tlp.GREEN, clock=clock)
         for c in cases:

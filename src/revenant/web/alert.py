@@ -4,6 +4,8 @@ decision form (confirm, dismiss, reopen) for those whose role decides."""
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
@@ -91,6 +93,11 @@ def alert_page(
         shared=sum(len(d.shared) for d in diff),
         text=text_diff(left.text if left else [], right.text if right else []),
         decisions=DECISIONS,
+        notifier={
+            "name": os.environ.get("REVENANT_NOTIFIER_NAME", ""),
+            "email": os.environ.get("REVENANT_NOTIFIER_EMAIL", ""),
+            "org": os.environ.get("REVENANT_NOTIFIER_ORG", ""),
+        },
         history=list_decisions(web.store, subject_kind="alert", subject_id=alert_id),
         views=audit.entries(web.store, subject=f"alert:{alert_id}", action=audit.VIEW, limit=20),
     )

@@ -39,20 +39,6 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "-"
 
 
-_SHOWN = {"feature", "bits", "why"}
-
-
-def _extra_keys(explanation: dict[str, object]) -> list[str]:
-    """Fields of a score's contributions beyond feature, bits and why (observed counts,
-    priors, caps), in the order they first appear: shown as columns as they are."""
-    keys: dict[str, None] = {}
-    contributions = explanation.get("contributions")
-    for c in contributions if isinstance(contributions, list) else []:
-        if isinstance(c, dict):
-            keys.update(dict.fromkeys(k for k in c if k not in _SHOWN))
-    return list(keys)
-
-
 def _templates() -> Jinja2Templates:
     env = Environment(
         loader=PackageLoader("revenant.web", "templates"),
@@ -63,7 +49,6 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["when"] = _when
     env.filters["bits"] = lambda v: f"{float(v):.1f}"
-    env.globals["extra_keys"] = _extra_keys
     return Jinja2Templates(env=env)
 
 
@@ -76,7 +61,17 @@ def create_app(
 ) -> FastAPI:
     """The dashboard for one data dir and database. `secure_cookies=False` only for
     plain-HTTP test clients that drop Secure cookies (browsers keep them on 127.0.0.1)."""
-    from revenant.web import admin, alert, cases, evidence, home, login, orders, queue
+    from revenant.web import (
+        admin,
+        alert,
+        cases,
+        evidence,
+        home,
+        login,
+        orders,
+        queue,
+        sharing,
+    )
 
     store = store or open_store(settings.db_url)
     app = FastAPI(title="Revenant", docs_url=None, redoc_url=None, openapi_url=None, debug=False)
@@ -90,7 +85,7 @@ def create_app(
         secure_cookies=secure_cookies,
     )
     app.state.routers = [
-        m.router for m in (login, home, queue, alert, cases, evidence, orders, admin)
+        m.router for m in (login, home, queue, alert, cases, evidence, orders, sharing, admin)
     ]
     for router in app.state.routers:
         app.include_router(router)

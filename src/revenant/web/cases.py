@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from revenant.act.tlp import EXPORTABLE
 from revenant.errors import UsageError
 from revenant.evidence import case_dir
 from revenant.evidence.read import warc_files
@@ -127,6 +128,8 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
         files=[p.name for p in warc_files(directory)] if directory.is_dir() else [],
         members=members,
         raw_evidence=not partner,
+        levels=[str(t) for t in EXPORTABLE],
+        default_level=str(session.user.clearance or "AMBER"),
     )
 
 
