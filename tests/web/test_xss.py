@@ -142,6 +142,10 @@ def test_every_view_shows_the_payloads_as_text_and_runs_nothing(
         "alert": f"/alerts/{hostile}",
         "capture": f"/captures/{capture_id}",
         "case": "/cases/alpha",
+        "orders": "/cases/alpha/orders",
+        "order": f"/orders/{world.orders['alpha']}",
+        "notices": "/cases/alpha/notices",
+        "notice": f"/notices/{world.notices['alpha']}",
         "audit": "/admin/audit",
         "users": "/admin/users",
     }
