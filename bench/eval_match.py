@@ -13,7 +13,9 @@ Two labelled sets, scored in one run:
 The background never contains the case's own operator nor the candidate being scored:
 scenario negatives are split in two folds (one scored while the other, plus the other
 seeds, is background); real pages use leave-two-sites-out. Similarity calibration uses
-other seeds / other sites only. The shipped seed background is added as always.
+other seeds (with a single seed: the other fold, what the store would hold) / other
+sites only. The shipped seed background is added as always. --cold scores the real pages
+against the seed alone, without calibration: a deployment's first day.
 
 dnstwist's method: ssdeep (ppdeep) and TLSH (py-tlsh) of the whole HTML after
 dnstwist's own normalisation (UrlOpener._normalize); dnstwist reports any similarity
@@ -322,6 +324,13 @@ def eval_scenario(seeds: list[int], reemergences: int, decoys: int, background: 
             drop = [fps[s.name] for s in own + scored]
             bg = global_bg.excluding(*_counts(drop))
             bg.calibration = calib.calibration
+            # one seed: calibrate on what this fold's store holds, as the pipeline does
+            if not others:
+                fold_calib = Background((), 0)
+                fold_calib.calibrate(
+                    [fps[s.name] for s in unrelated if folds[s.name] != fold], random.Random(seed)
+                )
+                bg.calibration = fold_calib.calibration
             targets = scored + ([s for s in own if s.label == "re-emergence"] if fold == 0 else [])
             for site in targets:
                 truth = site.label == "re-emergence"

@@ -6,10 +6,11 @@
 Validation pairs, each scored in bits by the current code exactly as bench/eval_match.py
 scores its own (the same captures, backgrounds that never hold the case's operator or
 the scored site, similarity calibration from other seeds or sites):
-- scenario: seeds 101 to 100 + --seeds of `revenant.testnet.scenario.generate` (the
-  bench uses seeds 1-8, the tests others below 100): the seized site is the case, its
-  re-emergences are same-operator pairs, its decoys and background sites
-  different-operator pairs;
+- scenario: seeds 101-124 of `revenant.testnet.scenario.generate` scored together
+  (a store of about 7,000 sites), seeds 125-140 each scored alone (a store of about
+  135 sites, as `eval_match.py --seeds 1`); the bench uses seeds 1-8, the tests others
+  below 100. The seized site is the case, its re-emergences are same-operator pairs,
+  its decoys and background sites different-operator pairs;
 - real pages (../shared/data/pages): every page is a case, the other pages of its site
   same-operator pairs, every page of another site a different-operator pair.
 
@@ -40,27 +41,36 @@ OUT = ROOT / "src" / "revenant" / "data" / lr.VALIDATION_FILE
 FIRST_SEED = 101
 
 
-def build(seeds: int) -> list[eval_match.Pair]:
-    """Score every validation pair with the current code."""
+def build(seeds: int, small: int) -> list[eval_match.Pair]:
+    """Score every validation pair with the current code: `seeds` scenario seeds scored
+    together (each against a store of all the others: a large store), then `small`
+    more, each alone (against the other half of its own sites: a small store), then
+    the real pages (against the 89-odd other pages: a small store)."""
     pairs: list[eval_match.Pair] = []
+    first_small = FIRST_SEED + seeds
     if seeds:
-        scenario = eval_match.eval_scenario(
-            list(range(FIRST_SEED, FIRST_SEED + seeds)), 30, 70, 200
-        )
-        pairs += scenario.pairs
+        together = list(range(FIRST_SEED, first_small))
+        pairs += eval_match.eval_scenario(together, 30, 70, 200).pairs
+    for seed in range(first_small, first_small + small):
+        pairs += eval_match.eval_scenario([seed], 30, 70, 200).pairs
     pairs += eval_match.eval_pages(every_case=True).pairs
     return pairs
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--seeds", type=int, default=40, help="scenario seeds (default 40)")
+    ap.add_argument(
+        "--seeds", type=int, default=24, help="scenario seeds scored together (default 24)"
+    )
+    ap.add_argument(
+        "--small-seeds", type=int, default=16, help="scenario seeds scored alone (default 16)"
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--tippett", type=Path, default=None, help="write the Tippett plot here")
     ap.add_argument("--check", action="store_true", help="compare with --out, write nothing")
     args = ap.parse_args(argv)
     t = time.perf_counter()
-    pairs = build(args.seeds)
+    pairs = build(args.seeds, args.small_seeds)
     rows = [[*astuple(p)[:-1], round(p.bits, 4)] for p in pairs]
     bits = [r[-1] for r in rows]
     same = [bool(p.same) for p in pairs]
@@ -71,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     counts = Counter((p.set, p.same) for p in pairs)
     about = {
         "built_by": "scripts/lr_validation.py",
-        "scenario_seeds": [FIRST_SEED, FIRST_SEED + args.seeds - 1] if args.seeds else [],
+        "scenario_seeds_together": [FIRST_SEED, FIRST_SEED + args.seeds - 1],
+        "scenario_seeds_alone": [
+            FIRST_SEED + args.seeds,
+            FIRST_SEED + args.seeds + args.small_seeds - 1,
+        ],
         "pairs": {
             f"{name} {'same' if truth else 'different'}": n
             for (name, truth), n in sorted(counts.items())

@@ -15,8 +15,11 @@ from revenant.fingerprint.assets import (
     _WS_LITERALS,
     _matches,
     _resolve,
+    asset_features,
     endpoints,
+    form_features,
 )
+from revenant.fingerprint.dom import Form
 
 _BASES = [
     "https://coco.gg/chat/index.html",
@@ -88,3 +91,32 @@ def test_endpoints_fold_numbers_and_same_site_hosts() -> None:
         ("endpoint", "/api/v0/user/0"),
         ("endpoint", "wss:/ws/0"),
     }
+
+
+def test_cms_files_are_keyed_from_their_cms_directory_whatever_the_prefix() -> None:
+    scripts = [
+        "/blog/wp-includes/js/jquery/jquery.min.js?ver=3.7",
+        "/news/wp-content/plugins/some-plugin/js/front.3f9a1c7e.js",
+        "/blog/wp-content/themes/papoti-theme/app.js",
+        "/static/app.3f9a1c7e.js",
+    ]
+    found = set(asset_features("https://papoti.fr/", "papoti.fr", scripts, []))
+    assert ("cms_asset", "/wp-includes/js/jquery/jquery.min.js") in found
+    assert ("cms_asset", "/wp-content/plugins/some-plugin/js/front.3f9a1c7e.js") in found
+    # a plugin's build hash is the plugin's, not the operator's
+    assert ("build_asset", "front.3f9a1c7e.js") not in found
+    # a theme may be the operator's own: kept as an asset path, re-rooted
+    assert ("asset_url", "/wp-content/themes/papoti-theme/app.js") in found
+    assert ("asset_url", "/static/app.3f9a1c7e.js") in found
+    assert ("build_asset", "app.3f9a1c7e.js") in found
+
+
+def test_a_form_posting_to_another_site_has_no_field_set_of_the_operators() -> None:
+    forms = [
+        Form("https://trc.widget.example/log", "post", ["cpb", "cv", "ui"]),
+        Form("/login", "post", ["pseudo", "password"]),
+    ]
+    found = set(form_features("https://papoti.fr/", "papoti.fr", forms))
+    assert ("form", "POST trc.widget.example/log|cpb,cv,ui") in found
+    assert ("form_fields", "cpb,cv,ui") not in found
+    assert ("form_fields", "password,pseudo") in found

@@ -189,3 +189,16 @@ def test_link_hosts_over_the_cap_are_the_first_in_page_order() -> None:
     fp = extract(_capture(f"<html><body>{links}</body></html>".encode()))
     hosts = {f.value for f in fp.features if f.kind == "link_host"}
     assert hosts == {f"site{i}.org" for i in range(100)}
+
+
+def test_words_of_links_to_other_sites_are_not_the_operators_text() -> None:
+    page = (
+        b"<html><body><p>le tchat gratuit et anonyme sans inscription</p>"
+        b"<a href='https://ads.example.net/x?id=1'><span>Crazy cheap flashlight - selling like hotcakes!</span>"
+        b"<span>Sponsored by some brand</span></a>"
+        b"<a href='https://papoti.fr/regles'>lire les regles du tchat avant</a></body></html>"
+    )
+    texts = {f.value for f in extract(_capture(page)).features if f.kind == "text"}
+    assert "le tchat gratuit et anonyme sans inscription" in texts
+    assert "lire les regles du tchat avant" in texts  # a link to the site itself
+    assert not any("flashlight" in t or "sponsored" in t for t in texts)

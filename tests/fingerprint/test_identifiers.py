@@ -50,6 +50,15 @@ def test_yandex_facebook_hotjar_adsense() -> None:
     assert ("adsense", "pub-1234567890123456") in found
 
 
+def test_an_adsense_host_id_is_the_platforms_not_the_publishers() -> None:
+    code = "'adsenseHostId': 'ca-host-pub-1556223355139109', google_ad_client: 'ca-pub-1234567890123456'"
+    found = set(find_trackers(code))
+    assert found == {
+        ("adsense_host", "pub-1556223355139109"),
+        ("adsense", "pub-1234567890123456"),
+    }
+
+
 def test_matomo_tracker_and_site_id() -> None:
     code = "var _paq=[];var u='//stats.papoti.fr/';_paq.push(['setTrackerUrl', u+'matomo.php']);_paq.push(['setSiteId', '7']);"
     assert ("matomo", "stats.papoti.fr#7") in set(find_trackers(code))

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from revenant.fingerprint import extract
-from revenant.fingerprint.kinds import IDENTIFIER_KINDS, KINDS, LOOKUP_KINDS, UNKNOWN, kind
+from revenant.fingerprint.kinds import (
+    DEFAULT_PRIOR_N,
+    IDENTIFIER_KINDS,
+    KINDS,
+    LOOKUP_KINDS,
+    UNKNOWN,
+    kind,
+    unseen_prior,
+)
 
 scenario = pytest.importorskip("revenant.testnet.scenario")
 
@@ -84,3 +92,64 @@ def test_rows_are_consistent() -> None:
 def test_an_unknown_kind_is_capped_low_never_a_crash() -> None:
     assert kind("no-such-kind") is UNKNOWN
     assert UNKNOWN.cap <= 4.0 and not UNKNOWN.identifier
+
+
+@pytest.mark.parametrize(
+    ("line", "one_in"),
+    [
+        ("skip to main content", 32),
+        ("from around the web today", 64),
+        ("we will only send you related information", 256),
+        ("le tchat gratuit et anonyme sans inscription depuis 2010", 256),
+    ],
+)
+def test_a_short_line_of_text_is_taken_as_more_common(line: str, one_in: int) -> None:
+    prior = unseen_prior("text", line)
+    assert prior.n + 2 == one_in and prior.n <= DEFAULT_PRIOR_N
+    assert prior.words.startswith("a line of")
+
+
+def test_server_stacks_and_shared_infrastructure_have_low_priors() -> None:
+    for name in ("hhhash", "server", "powered_by", "asn"):
+        assert unseen_prior(name, "x").n + 2 == 16
+    for name in ("ns", "mx", "net"):
+        assert unseen_prior(name, "x").n + 2 == 64
+    assert unseen_prior("ga", "UA-1-1").n + 2 == 65_536
+
+
+def _kind_literals_compared_in(path: Path) -> set[str]:
+    """String constants that code compares with a feature's kind (`f.kind == "x"`,
+    `kind_name in ("x", "y")`): a typo there would silently change scores."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        if not any(
+            (isinstance(s, ast.Attribute) and s.attr == "kind")
+            or (isinstance(s, ast.Name) and s.id == "kind_name")
+            for s in sides
+        ):
+            continue
+        for side in sides:
+            values = side.elts if isinstance(side, ast.Tuple | ast.Set | ast.List) else [side]
+            found |= {
+                v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            }
+    return found
+
+
+def test_every_kind_the_code_compares_with_is_in_the_table() -> None:
+    src = Path(__file__).resolve().parents[2] / "src" / "revenant"
+    paths = [
+        *sorted((src / "match").glob("*.py")),
+        src / "fingerprint" / "kinds.py",
+        src / "pipeline.py",
+    ]
+    used = set().union(*(_kind_literals_compared_in(p) for p in paths))
+    assert {"asset_url", "generator", "link_host", "text"} <= used  # the scan sees them
+    assert used <= set(KINDS), (
+        f"kinds compared in code but missing from the table: {used - set(KINDS)}"
+    )

@@ -28,8 +28,8 @@ eval_match = importlib.util.module_from_spec(_spec)
 sys.modules["eval_match"] = eval_match
 _spec.loader.exec_module(eval_match)
 
-_SITES = re.compile(r"([\d,]+) unrelated sites")
-_PAIRS = re.compile(r"([\d,]+) unrelated pairs")
+_SITES = re.compile(r"([\d,]+) unrelated sites?\b")
+_PAIRS = re.compile(r"([\d,]+) unrelated pairs?\b")
 _ONE_IN = re.compile(r"1 (?:site|pair) in [\d,.]+")
 
 

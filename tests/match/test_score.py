@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.match import Background, build_case_fingerprint, exclude, pin, score
-from revenant.match.score import DISCOUNT
+from revenant.match.score import CASE_LINK_BITS, DISCOUNT, WEAK_BITS
 from revenant.model import Case, Feature, Fingerprint, Observed, Verdict
 
 CASE = Case("papoti", ("papoti.fr",), ("papoti",))
@@ -157,7 +158,55 @@ def test_score_never_drops_when_shared_evidence_is_added(
     assert after >= before - 1e-9
 
 
-def test_link_to_the_case_domain_counts() -> None:
+def test_link_to_the_case_domain_is_a_hint_not_a_mark() -> None:
     cf = build_case_fingerprint(CASE, [_fp(GA)])
     s = score(cf, _fp(Feature("link_host", "papoti.fr")), _bg())
-    assert s.bits == 8.0 and "links to the case's domain papoti.fr" in s.contributions[0].why
+    assert s.bits == CASE_LINK_BITS < WEAK_BITS  # pooled with the other common observations
+    assert "links to the case's domain papoti.fr" in s.contributions[0].why
+    assert "(assumption)" in s.contributions[0].why
+
+
+def test_one_providers_name_servers_count_once() -> None:
+    ns = [Feature("ns", f"ns{i}.bulletproof.example") for i in (1, 2, 3)]
+    other = Feature("ns", "dns1.elsewhere.example")
+    cf = build_case_fingerprint(CASE, [_fp(*ns, other)])
+    one = score(cf, _fp(ns[0]), Background({}, 200)).bits
+    s = score(cf, _fp(*ns), Background({}, 200))
+    assert s.bits == one
+    assert "and 2 more of bulletproof.example's servers: one provider, counted once" in (
+        s.contributions[0].why
+    )
+    assert score(cf, _fp(*ns, other), Background({}, 200)).bits > one  # another provider
+
+
+def test_short_lines_of_text_are_common_until_the_store_says_otherwise() -> None:
+    short = Feature("text", "skip to main content")
+    long = Feature("text", "le tchat gratuit et anonyme sans inscription depuis 2010")
+    cf = build_case_fingerprint(CASE, [_fp(short, long)])
+    cold = score(cf, _fp(short), Background((), 0))
+    assert cold.bits == 5.0 and "a line of 4 words" in cold.contributions[0].why
+    assert score(cf, _fp(long), Background((), 0)).bits == 8.0
+
+
+def test_tracker_ids_shared_on_one_hosting_platform_count_as_the_platform() -> None:
+    blogger = Feature("generator", "blogger")
+    ad = Feature("adsense", "pub-1234567890123456")
+    wallet = Feature("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+    cf = build_case_fingerprint(CASE, [_fp(blogger, ad, wallet)])
+    s = score(cf, _fp(blogger, ad, wallet), _bg())
+    by = {c.feature: c for c in s.contributions}
+    assert by[str(ad)].bits == pytest.approx(-math.log2(0.01))  # Blogger: 1 site in 100
+    assert "both sites are on Blogger" in by[str(ad)].why and by[str(ad)].seed == 0.01
+    assert by[str(wallet)].bits == 16.0  # platforms do not write wallets into templates
+    alone = score(cf, _fp(ad), _bg())  # not on the platform: the id is the operator's
+    assert alone.bits == 16.0
+
+
+def test_a_customer_subdomain_of_a_platform_shows_the_platform() -> None:
+    ga = Feature("ga", "UA-7654321-1")
+    case_page = _fp(ga, host="alice.blogspot.com")
+    cf = build_case_fingerprint(CASE, [case_page])
+    on_blogger = score(cf, _fp(ga, host="bob.blogspot.com"), _bg())
+    elsewhere = score(cf, _fp(ga, host="bob-blog.example"), _bg())
+    assert on_blogger.bits < elsewhere.bits == 16.0
+    assert "both sites are on Blogger" in on_blogger.contributions[0].why

@@ -87,11 +87,59 @@ def asset_features(
                 continue
             host, path = resolved
             same = not host or registrable(host) == site
-            yield "asset_url", path if same else f"{host}{path}"
-            if same and _BUILD_HASH.search(path):
+            if not same:
+                yield "asset_url", f"{host}{path}"
+                if kind == "script":
+                    yield "script_host", host
+                continue
+            cms = cms_path(path)
+            if cms is not None:
+                rerooted, shipped = cms
+                if shipped:
+                    yield "cms_asset", rerooted
+                    continue
+                path = rerooted
+            yield "asset_url", path
+            if _BUILD_HASH.search(path):
                 yield "build_asset", path.rsplit("/", 1)[-1]
-            if not same and kind == "script":
-                yield "script_host", host
+
+
+_CMS_DIRS = (
+    ("/wp-includes/", True),
+    ("/wp-admin/", True),
+    ("/wp-content/plugins/", True),
+    ("/wp-content/themes/", False),
+    ("/wp-content/uploads/", False),
+    ("/media/system/", True),
+    ("/media/jui/", True),
+    ("/media/vendor/", True),
+    ("/components/com_", True),
+    ("/modules/mod_", True),
+    ("/core/misc/", True),
+    ("/core/assets/", True),
+    ("/core/modules/", True),
+    ("/core/themes/", True),
+    ("/sites/all/modules/", True),
+    ("/sites/all/libraries/", True),
+    ("/sites/all/themes/", False),
+    ("/modules/contrib/", True),
+)
+"""Directories of WordPress, Joomla and Drupal as every installation lays them out.
+Files under them are keyed from the directory on, whatever prefix a site mounts the
+CMS under ("/blog/wp-includes/js/jquery/jquery.js" is "/wp-includes/js/jquery/
+jquery.js"). True: the CMS or a plugin ships them to every site that installs it
+(`cms_asset`); False: themes and uploads may be the operator's own, so they stay
+`asset_url`, only re-rooted."""
+
+
+def cms_path(path: str) -> tuple[str, bool] | None:
+    """(the path from its CMS directory on, whether the CMS ships the file) for a file
+    under a known CMS directory, else None."""
+    for marker, shipped in _CMS_DIRS:
+        at = path.find(marker)
+        if at >= 0:
+            return path[at:], shipped
+    return None
 
 
 def inline_script_features(bodies: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -103,19 +151,26 @@ def inline_script_features(bodies: Iterable[str]) -> Iterator[tuple[str, str]]:
 
 
 def form_features(base: str, site: str, forms: Iterable[Form]) -> Iterator[tuple[str, str]]:
-    """("form", "POST /login|password,username") and ("form_fields", "password,username")."""
+    """("form", "POST /login|password,username") and ("form_fields", "password,username").
+
+    A form that posts to another site (a widget's logging form, a newsletter service)
+    is that site's: it is keyed by host and path, and its field set is not the
+    operator's (no form_fields)."""
     for form in forms:
         if not form.fields:
             continue
         fields = ",".join(sorted(set(form.fields)))
         resolved = _resolve(base, form.action or base)
         path = ""
+        own = True
         if resolved is not None:
             host, path = resolved
             if host and registrable(host) != site:
                 path = f"{host}{path}"
+                own = False
         yield "form", f"{form.method.upper()} {path}|{fields}"
-        yield "form_fields", fields
+        if own:
+            yield "form_fields", fields
 
 
 def endpoints(

@@ -17,6 +17,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 MAX_PATH_NODES = 4_000  # the structure sketch reads the first nodes only
 MAX_ELEMENTS = 20_000  # scripts, links, forms... read from one page at most
+MAX_LINK_TEXTS = 2_000  # words of absolute links read from one page at most
+MAX_LINK_TEXT = 2_000  # characters of one link's words
+_ABSOLUTE = frozenset(["ht", "HT", "Ht", "//"])  # "http(s)://" or "//": maybe another site
 _SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
@@ -44,6 +47,7 @@ class Page:
     icons: list[str] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # a[href]
+    link_texts: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, its words)
     generator: str = ""
     attr_text: list[str] = field(default_factory=list)  # hrefs, meta content, values
     nodes: int = 0
@@ -198,6 +202,10 @@ def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None
         if link:
             page.links.append(link.strip())
             page.attr_text.append(link)
+            if link.lstrip()[:2] in _ABSOLUTE and len(page.link_texts) < MAX_LINK_TEXTS:
+                words = node.text(deep=True, separator="\n")
+                if words and not words.isspace():
+                    page.link_texts.append((link.strip(), words[:MAX_LINK_TEXT]))
     elif tag == "meta":
         content = attrs.get("content")
         if content:

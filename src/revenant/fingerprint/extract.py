@@ -31,7 +31,7 @@ from revenant.fingerprint.identifiers import LITERALS, find_identifiers
 from revenant.fingerprint.literals import LiteralSet
 from revenant.fingerprint.names import brand_tokens, registrable
 from revenant.fingerprint.network import AsnTable, network_features
-from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text
+from revenant.fingerprint.text import normalize_title, path_simhash, sketch_text, text_blocks
 from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome
 
 MAX_HTML = 4 * 1024 * 1024  # characters of markup read; the rest is ignored
@@ -131,7 +131,8 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
         feats.update(_code_features(site, code, visible))
         sketch = sketch_text(page.text)
         text_sh, text_mh, words = sketch.simhash, sketch.minhash, sketch.words
-        feats.update(("text", block) for block in sketch.blocks)
+        others = _other_sites_words(site, page.link_texts, sketch.blocks)
+        feats.update(("text", block) for block in sketch.blocks if block not in others)
         dom_sh = path_simhash(page.paths)
     for text in script_texts:
         feats.update(_code_features(site, text))
@@ -233,6 +234,30 @@ def _parse(html: str, raw: bytes | None) -> Page:
         return walk(LexborHTMLParser(bound_nesting(html, raw)))
     except (ValueError, RuntimeError, MemoryError):
         return Page()
+
+
+def _other_sites_words(
+    site: str, link_texts: Iterable[tuple[str, str]], blocks: Iterable[str]
+) -> set[str]:
+    """Text blocks that are the words of a link to another site: an ad's or a
+    recommendation widget's headline, a syndicated title. They are that site's words,
+    shown alike on every page the widget runs on, not the operator's."""
+    wanted = set(blocks)
+    found: set[str] = set()
+    hosts: dict[str, bool] = {}
+    for href, words in link_texts:
+        lines = [b for b in text_blocks([words]) if b in wanted]
+        if not lines:
+            continue
+        m = _ABS_HOST.match(href)
+        if not m:
+            continue
+        host = m.group(1).lower().rstrip(".")
+        if host not in hosts:
+            hosts[host] = registrable(host) != site
+        if hosts[host]:
+            found.update(lines)
+    return found
 
 
 _ABS_HOST = re.compile(r"(?:https?:)?//([A-Za-z0-9.-]{1,253})(?:[:/?#]|$)")

@@ -106,6 +106,8 @@ _MESSENGERS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("whatsapp", re.compile(r"chat\.whatsapp\.com/(?:invite/)?([A-Za-z0-9]{10,40})"), True),
 )
 
+_HOST = "host-"  # before "pub-…": an AdSense host id (Blogger and other hosting platforms)
+
 _RE_PGP = re.compile(
     r"-----BEGIN PGP PUBLIC KEY BLOCK-----(.{16,20000}?)-----END PGP PUBLIC KEY BLOCK-----",
     re.DOTALL,
@@ -122,7 +124,11 @@ def find_trackers(
     for kind, pattern, group in _SIMPLE:
         for m in matches_at(pattern, text, found.get(_literal(pattern), ())):
             if group or _bounded(text, m):
-                yield kind, m.group(group)
+                if kind == "adsense" and text.endswith(_HOST, 0, m.start(group)):
+                    # "ca-host-pub-…": AdSense for hosts, the hosting platform's own id
+                    yield "adsense_host", m.group(group)
+                else:
+                    yield kind, m.group(group)
     if "_paq" in found:
         url = _RE_MATOMO_URL.search(text)
         site = _RE_MATOMO_SITE.search(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 IDENTIFIER_PRIOR_N = 65_534
 """An identifier no captured site shares counts as shared by at most 1 site in 2^16
@@ -24,6 +25,24 @@ FILE_PRIOR_N = 4_094
 DEFAULT_PRIOR_N = 254
 """Any other value nobody has seen and the seed does not list: at most 1 site in 2^8.
 The seed's silence is weak evidence of rarity, so this is low."""
+
+STACK_PRIOR_N = 14
+"""A server stack (header-name set, Server, X-Powered-By) or network operator nobody
+has seen: at most 1 site in 16 (4 bits). A handful of stacks and providers (nginx,
+Apache, Cloudflare, IIS, LiteSpeed, the big clouds, CDNs and PaaS) serve most of the
+web, so an unseen one is far more often a variant of a common one than an
+operator's own."""
+
+INFRA_PRIOR_N = 62
+"""Shared infrastructure nobody has seen (a name server, a mail exchanger, a /24):
+at most 1 site in 64 (6 bits): a provider serves all its customers alike."""
+
+TEXT_WORDS_FREE = 4
+"""A line of text of this many words nobody has seen is taken as shown by at most 1
+site in 2^4; each further word halves that, up to the default prior (8 words). Short
+lines are a site's furniture (menus, buttons, widget titles, bylines, "skip to main
+content", "from around the web"), written alike by unrelated sites; only longer ones
+are unlikely to recur by chance."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,9 @@ class Kind:
     """Worth an exact lookup in the store ("who else has this?")."""
     extracted: bool = True
     """Emitted by the fingerprint extractor (False: a similarity the scorer computes)."""
+    per_provider: bool = False
+    """Values are host names of a provider's servers (ns1 and ns2.provider.net): the
+    servers of one provider are one choice and count once."""
 
 
 def _identifier(name: str, label: str, *, tracker: bool = False) -> Kind:
@@ -101,6 +123,13 @@ KINDS: dict[str, Kind] = {
         _identifier("onion", "onion address"),
         _identifier("pgp", "PGP key"),
         _identifier("phone", "phone number"),
+        Kind(
+            "adsense_host",
+            "AdSense host id",
+            "template",
+            cap=4.0,
+            cap_reason="an AdSense host id is the hosting platform's, written into every site it hosts",
+        ),
         # one favicon file, two hashes
         Kind(
             "favicon_mmh3",
@@ -133,6 +162,13 @@ KINDS: dict[str, Kind] = {
             "template",
             cap=10.0,
             cap_reason="a file's path is often a convention of the software that serves it",
+        ),
+        Kind(
+            "cms_asset",
+            "file of a CMS or plugin",
+            "template",
+            cap=4.0,
+            cap_reason="a CMS or plugin ships the same files to every site that installs it",
         ),
         Kind("build_asset", "build-hashed asset", "template"),
         Kind(
@@ -190,8 +226,10 @@ KINDS: dict[str, Kind] = {
             "hhhash",
             "HTTP header set (HHHash)",
             "hosting",
-            cap=6.0,
+            cap=4.0,
             cap_reason=_SHARED_STACK,
+            prior_n=STACK_PRIOR_N,
+            prior_words="a server stack",
         ),
         Kind(
             "server",
@@ -199,6 +237,8 @@ KINDS: dict[str, Kind] = {
             "hosting",
             cap=4.0,
             cap_reason=_SHARED_STACK,
+            prior_n=STACK_PRIOR_N,
+            prior_words="a server stack",
         ),
         Kind(
             "powered_by",
@@ -206,6 +246,8 @@ KINDS: dict[str, Kind] = {
             "hosting",
             cap=4.0,
             cap_reason=_SHARED_STACK,
+            prior_n=STACK_PRIOR_N,
+            prior_words="a server stack",
         ),
         Kind(
             "issuer",
@@ -227,6 +269,8 @@ KINDS: dict[str, Kind] = {
             "hosting",
             cap=6.0,
             cap_reason="a hosting provider's customers share its networks",
+            prior_n=INFRA_PRIOR_N,
+            prior_words="a network",
         ),
         Kind(
             "asn",
@@ -234,6 +278,8 @@ KINDS: dict[str, Kind] = {
             "hosting",
             cap=4.0,
             cap_reason="an autonomous system hosts many unrelated sites",
+            prior_n=STACK_PRIOR_N,
+            prior_words="a network operator",
         ),
         Kind(
             "ns",
@@ -241,6 +287,9 @@ KINDS: dict[str, Kind] = {
             "hosting",
             cap=6.0,
             cap_reason="a name server answers for all its provider's customers",
+            per_provider=True,
+            prior_n=INFRA_PRIOR_N,
+            prior_words="a name server",
         ),
         Kind(
             "mx",
@@ -248,6 +297,9 @@ KINDS: dict[str, Kind] = {
             "hosting",
             cap=6.0,
             cap_reason="a mail exchanger serves all its provider's customers",
+            per_provider=True,
+            prior_n=INFRA_PRIOR_N,
+            prior_words="a mail exchanger",
         ),
         # the certificate
         Kind(
@@ -331,6 +383,26 @@ UNKNOWN = Kind(
 def kind(name: str) -> Kind:
     """The row of a kind; UNKNOWN (capped low, one group) for a kind not in the table."""
     return KINDS.get(name, UNKNOWN)
+
+
+class Prior(NamedTuple):
+    """How common an unseen value is taken to be: at most 1 site in n + 2, and what
+    the sentence calls such a value."""
+
+    n: int
+    words: str
+
+
+def unseen_prior(kind_name: str, value: str) -> Prior:
+    """The prior of a value nobody has seen: its kind's, except that a short line of
+    text is taken as more common the fewer words it has (TEXT_WORDS_FREE)."""
+    row = kind(kind_name)
+    if kind_name == "text":
+        words = len(value.split())
+        if words < 8:
+            n = 2 ** (max(TEXT_WORDS_FREE, words) + 1) - 2
+            return Prior(min(n, row.prior_n), f"a line of {words} words")
+    return Prior(row.prior_n, row.prior_words)
 
 
 IDENTIFIER_KINDS = frozenset(k.name for k in KINDS.values() if k.identifier)

@@ -1,7 +1,8 @@
 """Scoring a candidate against a case, in bits of evidence (DESIGN.md, stage 5).
 
 Public surface: `Background`, `build_case_fingerprint`, `pin`, `exclude`, `score`,
-`NearDuplicateIndex`.
+`NearDuplicateIndex`; `match.lr` for the reported likelihood ratio (calibration, ELUB,
+Cllr, the ENFSI verbal scale).
 """
 
 from revenant.match.background import Background, Calibration

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from revenant.errors import BadInput
-from revenant.fingerprint.kinds import IDENTIFIER_KINDS, kind
+from revenant.fingerprint.kinds import IDENTIFIER_KINDS, unseen_prior
 from revenant.fingerprint.text import hamming, jaccard
 from revenant.model import Feature, Fingerprint
 
@@ -214,7 +214,7 @@ class Background:
         - the store's own unrelated captures, when at least one of them showed it;
         - the seed, for features it lists (its counts added to the store's);
         - otherwise a feature nobody has seen counts as unseen among max(N, prior)
-          sites, the prior being its kind's (`fingerprint.kinds`). Without the seed
+          sites, the prior being its kind's (`fingerprint.kinds.unseen_prior`). Without the seed
           (`with_seed=False`) there is no prior: the store's N alone.
         """
         n_obs = self.observed
@@ -228,7 +228,7 @@ class Background:
             if p > best.p:
                 best = Prevalence(p, df_obs, n_obs, "seed", seed_df / self.seed_n)
         if not best.p:
-            prior = kind(feature.kind).prior_n if self.seed_n else 0
+            prior = unseen_prior(feature.kind, feature.value).n if self.seed_n else 0
             if n_obs >= prior:
                 best = Prevalence(1 / (n_obs + 2), 0, n_obs, "store")
             else:

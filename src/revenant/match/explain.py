@@ -11,9 +11,10 @@ that the site "is" the platform, worded with the ENFSI verbal scale (match/lr.py
 
 from __future__ import annotations
 
-from revenant.fingerprint.kinds import kind
+from revenant.fingerprint.kinds import kind, unseen_prior
 from revenant.match.background import Prevalence, Tail
 from revenant.match.lr import round_ratio
+from revenant.match.platforms import Platform
 from revenant.model import Feature, ReportedLr
 
 
@@ -37,9 +38,10 @@ def observed_words(prev: Prevalence) -> str:
     """What the store showed, and only that."""
     if prev.n == 0:
         return "no unrelated site in this store yet"
+    sites = "site" if prev.n == 1 else "sites"
     if prev.df == 0:
-        return f"not seen among the {prev.n:,} unrelated sites in this store"
-    return f"seen on {prev.df:,} of {prev.n:,} unrelated sites in this store"
+        return f"not seen {'on' if prev.n == 1 else 'among'} the {prev.n:,} unrelated {sites} in this store"
+    return f"seen on {prev.df:,} of {prev.n:,} unrelated {sites} in this store"
 
 
 def basis_words(feature: Feature, prev: Prevalence) -> str:
@@ -50,12 +52,22 @@ def basis_words(feature: Feature, prev: Prevalence) -> str:
             "(an estimate shipped with Revenant, not a count of sites seen)"
         )
     if prev.basis == "prior":
-        what = kind(feature.kind).prior_words
+        what = unseen_prior(feature.kind, feature.value).words
         return (
             f"{what} no captured site shows is taken as shown by at most 1 site in "
             f"{one_in(prev.p)} (prior)"
         )
     return ""
+
+
+def platform_words(platform: Platform) -> str:
+    """Why a tracker id shared on one hosted platform counts as little as the platform."""
+    return (
+        f"both sites are on {platform.label}, a hosting platform that writes its own "
+        "analytics and advertising ids into the sites it hosts, so the id is taken as no "
+        f"rarer than {platform.label} itself (general-knowledge seed: on about 1 site in "
+        f"{one_in(platform.share)})"
+    )
 
 
 def cap_words(cap: float, reason: str) -> str:

@@ -22,8 +22,15 @@ from revenant.fingerprint.kinds import kind
 from revenant.fingerprint.names import brand_label, brand_tokens, registrable
 from revenant.fingerprint.text import hamming, jaccard
 from revenant.match.background import MIN_WORDS, PRIOR_Q, Background, Tail
-from revenant.match.explain import bits_words, feature_words, sentence, similarity_words
+from revenant.match.explain import (
+    bits_words,
+    feature_words,
+    platform_words,
+    sentence,
+    similarity_words,
+)
 from revenant.match.lr import LrModel, shipped_model
+from revenant.match.platforms import shared_platform
 from revenant.model import (
     CaseFingerprint,
     Contribution,
@@ -47,8 +54,13 @@ to a false alarm."""
 COMMON_MAX_BITS = 8.0
 
 THIRD_PARTY_MAX_BITS = 4.0
-THIRD_PARTY_REASON = "a file served from someone else's host is shared by design"
-"""A file (or endpoint) on someone else's host (CDN, ad network) is shared by design."""
+THIRD_PARTY_REASON = "what another site serves or receives is shared by design"
+"""A file, endpoint or form on someone else's host (CDN, ad network, widget) is shared
+by design."""
+
+CASE_LINK_BITS = 4.0
+"""A link to one of the case's domains: sites of one sector link to each other all the
+time (news of the seizure, lists, forums), so it is a hint, not an operator's mark."""
 
 SHIPPED = "shipped"
 """`score(..., lr_model=SHIPPED)`: the calibration shipped with Revenant."""
@@ -84,7 +96,8 @@ def score(
     """Bits of evidence that `fp` is the case's platform, with verdict, explanation and
     the likelihood ratio a report quotes (`lr_model`: SHIPPED, a fitted model, or None
     for none)."""
-    items = _discrete(case_fp, fp, background) + _similarities(case_fp, fp, background)
+    items = _one_per_provider(_discrete(case_fp, fp, background))
+    items += _similarities(case_fp, fp, background)
     contributions, total = _combine(items)
     high, low = thresholds
     verdict = (
@@ -110,8 +123,10 @@ def score(
 def _cap(f: Feature) -> tuple[float, str]:
     """The most bits one observation of `f` may earn, and why."""
     row = kind(f.kind)
-    third_party = (f.kind in ("asset_url", "endpoint") and f.value.startswith(("//", "http"))) or (
-        f.kind == "asset_url" and not f.value.startswith("/")
+    third_party = (
+        (f.kind in ("asset_url", "endpoint") and f.value.startswith(("//", "http")))
+        or (f.kind == "asset_url" and not f.value.startswith("/"))
+        or (f.kind == "form" and not f.value.partition(" ")[2].startswith(("/", "|")))
     )
     if third_party and row.cap > THIRD_PARTY_MAX_BITS:
         return THIRD_PARTY_MAX_BITS, THIRD_PARTY_REASON
@@ -120,16 +135,24 @@ def _cap(f: Feature) -> tuple[float, str]:
 
 def _discrete(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list[_Item]:
     out = []
+    platform = shared_platform(case_fp, fp)
     for cf in case_fp.features:
         if cf.excluded or cf.feature not in fp.features:
             continue
         f = cf.feature
         prev = bg.evidence(f)
+        on_platform = platform if platform is not None and kind(f.kind).tracker else None
+        if on_platform is not None and on_platform.share > prev.p:
+            prev = prev._replace(
+                p=on_platform.share, basis="platform", seed_share=on_platform.share
+            )
         raw = -math.log2(prev.p)
         cap, reason = _cap(f)
         bits = min(raw, cap)
         capped = raw > cap
         words = feature_words(f, prev, (cap, reason) if capped else None)
+        if prev.basis == "platform" and on_platform is not None:
+            words += "; " + platform_words(on_platform)
         if cf.pinned:
             words += " (pinned by the analyst)"
         elif cf.stability < 1.0:
@@ -145,10 +168,35 @@ def _discrete(case_fp: CaseFingerprint, fp: Fingerprint, bg: Background) -> list
                 cf.pinned,
                 observed=Observed(prev.df, prev.n),
                 prior=prev.one_in if prev.basis == "prior" and not capped else None,
-                seed=prev.seed_share if prev.basis == "seed" and not capped else None,
+                seed=prev.seed_share if prev.basis in ("seed", "platform") and not capped else None,
                 cap=cap if capped else None,
             )
         )
+    return out
+
+
+def _one_per_provider(items: list[_Item]) -> list[_Item]:
+    """Keep the strongest of the shared servers of one provider (ns1 and
+    ns2.provider.net are one choice of DNS host) and say how many more there were."""
+    best: dict[tuple[str, str], _Item] = {}
+    more: dict[tuple[str, str], int] = defaultdict(int)
+    out = []
+    for item in items:
+        kind_name, _, value = item.feature.partition(":")
+        if item.pinned or not kind(kind_name).per_provider:
+            out.append(item)
+            continue
+        key = (kind_name, registrable(value) or value)
+        held = best.get(key)
+        if held is None or (item.bits, held.feature) > (held.bits, item.feature):
+            best[key] = item
+        more[key] += 1
+    for key, item in sorted(best.items()):
+        if more[key] > 1:
+            item.words += (
+                f" (and {more[key] - 1} more of {key[1]}'s servers: one provider, counted once)"
+            )
+        out.append(item)
     return out
 
 
@@ -245,8 +293,8 @@ def _name_item(case_fp: CaseFingerprint, fp: Fingerprint) -> _Item | None:
                 )
     case_sites = {registrable(d) for d in case_fp.domains if d}
     for f in fp.features:
-        if f.kind == "link_host" and f.value in case_sites and best < 8.0:
-            best, why = 8.0, f"{fp.host} links to the case's domain {f.value}"
+        if f.kind == "link_host" and f.value in case_sites and best < CASE_LINK_BITS:
+            best, why = CASE_LINK_BITS, f"{fp.host} links to the case's domain {f.value}"
     if best < MIN_BITS:
         return None
     row = kind("similarity:name")
