@@ -260,7 +260,12 @@ class Watch:
                     },
                 )
             rechecked = record_rechecks(
-                session, capture, capture_id, [(c.name, s) for c, s in scores], now=now
+                session,
+                capture,
+                capture_id,
+                [(c.name, s) for c, s in scores],
+                data_dir=pipe.settings.data_dir,
+                now=now,
             )
             queue.finish(
                 session,

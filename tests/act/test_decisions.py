@@ -31,6 +31,7 @@ def test_confirm_writes_a_document_and_a_ledger_entry_that_verify_checks(world: 
     assert doc["action"] == "confirm" and doc["actor"] == "alice"
     assert doc["comment"] == "same Telegram" and doc["alert"]["host"] == "coco2.fr"
     assert doc["alert"]["sentence"].startswith("These observations")
+    assert doc["alert"]["score"]["contributions"][0]["feature"] == "telegram:coco_news"
     entries = list(mirrored_entries(world.store, "coco"))
     assert [(e.action, e.actor, e.file) for e in entries] == [
         ("decision", "alice", done.decision.document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from revenant.act.decisions import decide
 from revenant.act.recheck import ConfirmedSource
 from revenant.cli import app
 from revenant.demo import probe_config_for
+from revenant.evidence.verify import verify_case
 from revenant.model import Score, Verdict
 from revenant.pipeline import Pipeline
 from revenant.probe import Prober
@@ -22,6 +24,8 @@ from revenant.settings import Settings
 from revenant.store import open_store, queue
 from revenant.store.alerts import raise_alert
 from revenant.store.cases import create_case
+from revenant.store.decisions import list_decisions
+from revenant.store.ledger import mirrored_entries
 from revenant.store.rechecks import rechecks_of
 from revenant.store.schema import CandidateRow
 from revenant.testnet import Page, SiteSpec, Testnet
@@ -104,6 +108,14 @@ def test_watch_rechecks_confirmed_names_and_timeline_measures_them(
     assert found["moved.test"].detail == "redirects to elsewhere.test"
     assert all(r.capture_id is not None for r in found.values())
     assert queue.sources_of(store, "elsewhere.test")  # the redirect target is a candidate
+    # Each state is in the case's custody ledger, pointing at its capture, and verifies.
+    noted = [d for d in list_decisions(store, case="coco") if d.action == "recheck"]
+    assert {(d.name, d.actor) for d in noted} == {(h, "revenant-watch") for h in hosts}
+    doc = json.loads((settings.data_dir / "evidence" / "coco" / noted[0].document).read_text())
+    assert doc["state"] == found[noted[0].name].state
+    assert doc["capture"]["id"] == found[noted[0].name].capture_id
+    report = verify_case(settings.data_dir, "coco", expected=list(mirrored_entries(store, "coco")))
+    assert report.ok, report.findings
     # Confirmed names come back on the --recheck schedule, not the 6 h alert default.
     with store.session() as session:
         due = session.scalar(

@@ -139,3 +139,39 @@ def test_tsig_file_and_server_are_checked(tmp_path: Path) -> None:
     for wrong in ("ns1.example:53", "127.0.0.1:0", "127.0.0.1:x"):
         with pytest.raises(UsageError, match="--server"):
             parse_server(wrong)
+
+
+def test_delta_follows_policy_changes_lifts_and_what_was_acknowledged(world: World) -> None:
+    from revenant.store.zone import acknowledge, pending_delta
+
+    first = _order(world, ["coco.gg", "coco.to"])
+    _order(world, ["coco.gg"], policy="cname:notice.example")
+    delta = pending_delta(world.store, "t", today=world.clock().date())
+    assert delta.put == {"coco.gg": "nxdomain", "coco.to": "nxdomain"} and delta.removed == []
+    acknowledge(world.store, "t", put=delta.put, removed=[], now=world.clock())
+    assert pending_delta(world.store, "t", today=world.clock().date()).put == {}
+    lift(world.store, world.data, first, reason="appeal", actor="carol", clock=world.clock)
+    after = pending_delta(world.store, "t", today=world.clock().date())
+    # coco.gg stays blocked under the second order, now with its policy; coco.to leaves.
+    assert (after.put, after.removed, after.blocked) == (
+        {"coco.gg": "cname:notice.example"},
+        ["coco.to"],
+        1,
+    )
+    assert pending_delta(world.store, "other", today=world.clock().date()).put == {
+        "coco.gg": "cname:notice.example"
+    }
+
+
+def test_large_deltas_split_into_messages_that_keep_each_name_whole() -> None:
+    from revenant.act.push import _MESSAGE_BUDGET, _chunks
+
+    put = {f"mirror-{i:05d}.blocked.example": "." for i in range(5000)}
+    removed = [f"gone-{i:05d}.blocked.example" for i in range(500)]
+    chunks = list(_chunks(put, removed))
+    assert len(chunks) > 3
+    assert [n for p, _ in chunks for n in p] == list(put)
+    assert [n for _, r in chunks for n in r] == removed
+    for names_put, names_removed in chunks:
+        size = sum(2 * (len(n) + 1) for n in names_put) + sum(2 * len(n) for n in names_removed)
+        assert size <= _MESSAGE_BUDGET

@@ -16,7 +16,7 @@ from revenant.act.orders import add_order, extend, lift
 from revenant.act.push import push, read_tsig
 from revenant.errors import PushFailed, UsageError
 from revenant.store.schema import OrderNameRow
-from revenant.store.zone import pushed_records
+from revenant.store.zone import pushed_names
 from revenant.testnet import Page, SiteSpec, Testnet
 from tests.act.conftest import World
 from tests.act.dnsservers import (
@@ -146,7 +146,7 @@ def test_wrong_key_down_primary_or_bad_name_push_nothing_and_the_next_push_sends
         row.name = "mirror_.test"
     with pytest.raises(UsageError, match=r"blocked name 'mirror_\.test'"):
         push(world.store, server, ZONE, read_tsig(key), now=world.clock())
-    assert pushed_records(world.store, f"{server}/{ZONE}") == {}
+    assert pushed_names(world.store, f"{server}/{ZONE}") == {}
     for owner in ("coco.gg", "mirror.test"):  # the primary holds none of it
         assert ask(primary.port, f"{owner}.{ZONE}", "CNAME").rcode() == dns.rcode.NXDOMAIN
     with world.store.session() as session:

@@ -46,18 +46,16 @@ def test_medians_of_detect_block_and_down_come_from_recorded_times(world: World)
     acknowledge(
         world.store,
         "127.0.0.1:53/rpz",
-        put={"coco2.fr": ".", "coco3.fr": "."},
+        put={"coco2.fr": "nxdomain", "coco3.fr": "nxdomain"},
         removed=[],
-        names=["coco2.fr", "coco3.fr"],
         now=world.clock(),
     )
     world.clock.advance(seconds=4)
     acknowledge(
         world.store,
         "127.0.0.1:53/rpz",
-        put={"coco4.fr": "."},
+        put={"coco4.fr": "nxdomain"},
         removed=[],
-        names=["coco4.fr"],
         now=world.clock(),
     )
     with world.store.session() as session:

@@ -188,6 +188,7 @@ def decide(
     """Confirm, dismiss, ask for more (with a comment saying what) or reopen an alert,
     recorded in the case's custody ledger with its actor."""
     state = alert_state(decision)
+    actor = check_actor(actor)
     comment = comment.strip()
     if state == "needs-more" and not comment:
         raise UsageError("needs-more: say in --comment what more is needed")
@@ -202,7 +203,6 @@ def decide(
             "to_state": state,
             "alert": _alert_facts(alert),
         }
-        withdrawn: list[tuple[int, str]] = []
         if alert.state == "confirmed":
             # A retracted confirmation takes the name out of every order it extended.
             withdrawn = withdraw_extensions(
@@ -226,8 +226,8 @@ def decide(
 
 
 def _alert_facts(alert: Alert) -> dict[str, object]:
-    """What the analyst saw when deciding: the score and its stated reasons."""
-    explanation = alert.explanation
+    """What the analyst saw when deciding: the score as explained (sentence, every
+    contribution, and any calibrated fields the scorer stored)."""
     return {
         "id": alert.id,
         "host": alert.host,
@@ -236,5 +236,6 @@ def _alert_facts(alert: Alert) -> dict[str, object]:
         "verdict": alert.verdict,
         "capture": alert.capture_id,
         "raised": alert.created_at.isoformat(),
-        "sentence": explanation.get("sentence", ""),
+        "sentence": alert.explanation.get("sentence", ""),
+        "score": alert.explanation,
     }

@@ -9,6 +9,7 @@ come from the ledger file beside the WARC.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -96,8 +97,6 @@ def _record_ids(warc: Path, target: str, started: str) -> list[str]:
 
 
 def _same_time(a: object, b: str) -> bool:
-    from datetime import datetime
-
     try:
         return isinstance(a, str) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
     except ValueError:

@@ -25,11 +25,10 @@ import dns.rdatatype
 import dns.tsig
 import dns.update
 
-from revenant.act.domains import check_domain
-from revenant.act.rpz import TTL, policy_records, zone_origin, zone_policies
+from revenant.act.rpz import TTL, policy_records, zone_origin
 from revenant.errors import PushFailed, UsageError
 from revenant.store import Store
-from revenant.store.zone import acknowledge, pushed_records
+from revenant.store.zone import acknowledge, pending_delta
 
 _KEY = re.compile(r'key\s+"?([A-Za-z0-9._-]+)"?\s*\{(.*?)\}\s*;', re.S)
 _ALGORITHM = re.compile(r"algorithm\s+\"?([A-Za-z0-9-]+)\"?\s*;")
@@ -116,20 +115,22 @@ class PushResult:
         }
 
 
-def _chunks(put: dict[str, str], removed: list[str]) -> Iterator[tuple[dict[str, str], list[str]]]:
-    size, chunk_put, chunk_removed = 0, dict[str, str](), list[str]()
-    for owner in removed:
-        if size + len(owner) > _MESSAGE_BUDGET:
+def _chunks(put: dict[str, str], removed: list[str]) -> Iterator[tuple[list[str], list[str]]]:
+    """Names to put and to remove, in groups that fit one update message; a name's two
+    records (the name and `*.name`) always travel together."""
+    size, chunk_put, chunk_removed = 0, list[str](), list[str]()
+    for name in removed:
+        if size + 2 * len(name) > _MESSAGE_BUDGET:
             yield chunk_put, chunk_removed
-            size, chunk_put, chunk_removed = 0, {}, []
-        chunk_removed.append(owner)
-        size += len(owner) + 16
-    for owner, rdata in put.items():
-        if size + len(owner) + len(rdata) > _MESSAGE_BUDGET:
+            size, chunk_put, chunk_removed = 0, [], []
+        chunk_removed.append(name)
+        size += 2 * len(name) + 32
+    for name, rdata in put.items():
+        if size + 2 * (len(name) + len(rdata)) > _MESSAGE_BUDGET:
             yield chunk_put, chunk_removed
-            size, chunk_put, chunk_removed = 0, {}, []
-        chunk_put[owner] = rdata
-        size += len(owner) + len(rdata) + 24
+            size, chunk_put, chunk_removed = 0, [], []
+        chunk_put.append(name)
+        size += 2 * (len(name) + len(rdata)) + 48
     if chunk_put or chunk_removed:
         yield chunk_put, chunk_removed
 
@@ -147,35 +148,33 @@ def push(
     host, port = parse_server(server)
     origin = zone_origin(zone)
     target = f"{host}:{port}/{origin}"
-    policies = zone_policies(store, today=now.date())
-    wanted = policy_records(policies, check=False)
-    held = pushed_records(store, target)
-    put = {o: r for o, r in wanted.items() if held.get(o) != r}
-    for owner in put:  # every name sent is checked before anything is sent
-        check_domain(owner.removeprefix("*."), where="blocked name")
-    removed = [o for o in held if o not in wanted]
-    blocked = set(policies)
+    delta = pending_delta(store, target, today=now.date())
+    # Every name sent is checked before anything is sent (one that is not a domain name
+    # stops the push here, with nothing sent).
+    records = policy_records(delta.put)
     messages = sent = 0
     zone_name = dns.name.from_text(origin)
-    for chunk_put, chunk_removed in _chunks(put, removed):
+    for names_put, names_removed in _chunks(delta.put, delta.removed):
         update = dns.update.UpdateMessage(zone_name)
         update.use_tsig(tsig.key())
-        for owner in chunk_removed:
-            update.delete(dns.name.from_text(owner, zone_name), dns.rdatatype.CNAME)
-        for owner, rdata in chunk_put.items():
-            update.replace(dns.name.from_text(owner, zone_name), TTL, "CNAME", rdata)
-        wire = _send(update, host, port, timeout, target, tsig.name, done=messages)
+        for name in names_removed:
+            for owner in (name, f"*.{name}"):
+                update.delete(dns.name.from_text(owner, zone_name), dns.rdatatype.CNAME)
+        for name in names_put:
+            for owner in (name, f"*.{name}"):
+                update.replace(dns.name.from_text(owner, zone_name), TTL, "CNAME", records[owner])
+        sent += _send(update, host, port, timeout, target, tsig.name, done=messages)
         messages += 1
-        sent += wire
         acknowledge(
             store,
             target,
-            put=chunk_put,
-            removed=chunk_removed,
-            names=[o for o in chunk_put if o in blocked],
+            put={n: delta.put[n] for n in names_put},
+            removed=names_removed,
             now=now,
         )
-    return PushResult(target, len(put), len(removed), messages, sent, len(policies))
+    return PushResult(
+        target, 2 * len(delta.put), 2 * len(delta.removed), messages, sent, delta.blocked
+    )
 
 
 def _send(

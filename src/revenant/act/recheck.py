@@ -13,9 +13,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from revenant.act.decisions import Subject, record
 from revenant.discover.pivots import redirects
 from revenant.fingerprint.names import registrable
 from revenant.model import Candidate, Capture, Outcome, Score, Source, Verdict
@@ -32,6 +34,9 @@ class State(enum.StrEnum):
     CHANGED = "changed"  # answers, but no longer scores as the case
 
 
+WATCH_ACTOR = "revenant-watch"
+"""The actor the watch's re-check documents name (a machine's observation, not a person's)."""
+
 _DOWN = {Outcome.DNS_ERROR, Outcome.CONNECT_ERROR, Outcome.TIMEOUT}
 _SCAN = 200_000
 """Bytes of the page searched for banners: seizure and parking notices say it early."""
@@ -47,6 +52,11 @@ _PARKED = re.compile(
     re.I,
 )
 _PARKING_NS = ("sedoparking.com", "parkingcrew.net", "bodis.com", "above.com", "dan.com")
+
+
+def _parking(server: str) -> bool:
+    name = server.rstrip(".").lower()
+    return any(name == p or name.endswith("." + p) for p in _PARKING_NS)
 
 
 @dataclass(frozen=True)
@@ -79,11 +89,7 @@ def classify(capture: Capture, score: Score | None) -> Finding:
     parked = _PARKED.search(body)
     if parked:
         return Finding(State.PARKED, f"page says {parked.group(0).decode(errors='replace')!r}")
-    parking = [
-        r.value
-        for r in capture.dns
-        if r.rtype == "NS" and r.value.rstrip(".").endswith(_PARKING_NS)
-    ]
+    parking = [r.value for r in capture.dns if r.rtype == "NS" and _parking(r.value)]
     if parking:
         return Finding(State.PARKED, f"name server {parking[0]} is a parking service")
     if score is not None and score.verdict is not Verdict.UNRELATED:
@@ -122,10 +128,13 @@ def record_rechecks(
     capture_id: int,
     scores: Sequence[tuple[str, Score]],
     *,
+    data_dir: Path,
     now: datetime,
 ) -> Rechecked:
     """Inside the watch's transaction (the one storing the capture): the state each
-    confirmed alert on this host is found in."""
+    confirmed alert on this host is found in, stored and written to the case's custody
+    ledger (a `recheck` document by `revenant-watch`, pointing at the capture), so the
+    state is evidence with a time no one can move."""
     confirmed = confirmed_for_host(session, capture.host)
     if not confirmed:
         return Rechecked(False)
@@ -142,6 +151,26 @@ def record_rechecks(
             detail=found.detail,
             bits=score.bits if score is not None else None,
             at=now,
+        )
+        record(
+            session,
+            data_dir,
+            Subject("alert", c.alert_id, c.case, c.case_id, c.host),
+            "recheck",
+            actor=WATCH_ACTOR,
+            facts={
+                "state": str(found.state),
+                "observed": found.detail,
+                "bits": round(score.bits, 2) if score is not None else None,
+                "capture": {
+                    "id": capture_id,
+                    "target": capture.target,
+                    "started": capture.started.isoformat(),
+                    "outcome": str(capture.outcome),
+                    "warc": capture.warc_file,
+                },
+            },
+            clock=lambda: now,
         )
         if found.redirect_to:
             queue[found.redirect_to] = Candidate(

@@ -20,7 +20,7 @@ from revenant.act.domains import check_domain
 from revenant.act.orders import NXDOMAIN, name_state, why
 from revenant.errors import UsageError
 from revenant.store import Store
-from revenant.store.orders import list_orders, live_names
+from revenant.store.orders import list_orders
 from revenant.store.zone import serial_for
 
 DEFAULT_ZONE = "rpz.revenant"
@@ -41,17 +41,6 @@ class Blocked:
     @property
     def rdata(self) -> str:
         return policy_target(self.policy)
-
-
-def zone_policies(
-    store: Store, *, today: date, order_ids: Sequence[int] | None = None
-) -> dict[str, str]:
-    """Name -> policy of every name blocked today (the oldest order's policy wins): what
-    a push needs, read as plain columns."""
-    policies: dict[str, str] = {}
-    for _, name, policy in live_names(store, today=today, order_ids=order_ids):
-        policies.setdefault(name, policy)
-    return policies
 
 
 def blocked_names(
@@ -100,12 +89,12 @@ def policy_target(policy: str) -> str:
     return "." if policy == NXDOMAIN else policy.removeprefix("cname:") + "."
 
 
-def policy_records(policies: dict[str, str], *, check: bool = True) -> dict[str, str]:
-    """Owner name relative to the zone -> CNAME target: the name and `*.name`. With
-    `check=False` the caller checks the names it will use (a push: only those it sends)."""
+def policy_records(policies: dict[str, str]) -> dict[str, str]:
+    """Owner name relative to the zone -> CNAME target: the name and `*.name`, each name
+    checked (UsageError naming it if it is not a domain name)."""
     records: dict[str, str] = {}
     for raw, policy in policies.items():
-        name = check_domain(raw, where="blocked name") if check else raw
+        name = check_domain(raw, where="blocked name")
         records[name] = records[f"*.{name}"] = policy_target(policy)
     return records
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -161,8 +161,6 @@ def case_timeline(store: Store, case: str) -> CaseTimeline:
 
 def _utc(value: datetime | None) -> datetime | None:
     """Aggregates bypass the column type on SQLite: make them aware UTC again."""
-    from datetime import UTC
-
     if value is None:
         return None
     if isinstance(value, str):

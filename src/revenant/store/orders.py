@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from revenant.errors import UsageError
@@ -264,27 +264,3 @@ def withdraw_extensions(
         row.withdrawn_reason = reason
         withdrawn.append((row.order_id, row.name))
     return withdrawn
-
-
-def live_names(
-    store: Store, *, today: date, order_ids: Sequence[int] | None = None
-) -> list[tuple[int, str, str]]:
-    """(order id, name, policy) of every name blocked today: order in force, name not
-    withdrawn and approved. Plain columns only: this runs at every push of a zone that
-    may hold 100,000 names."""
-    query = (
-        select(OrderRow.id, OrderNameRow.name, OrderRow.policy)
-        .join(OrderRow, OrderRow.id == OrderNameRow.order_id)
-        .where(
-            OrderRow.lifted_at.is_(None),
-            OrderRow.issued <= today,
-            or_(OrderRow.expires.is_(None), OrderRow.expires >= today),
-            OrderNameRow.withdrawn_at.is_(None),
-            OrderNameRow.approved_at.is_not(None),
-        )
-        .order_by(OrderRow.id, OrderNameRow.id)
-    )
-    if order_ids:
-        query = query.where(OrderRow.id.in_(list(order_ids)))
-    with store.session() as session:
-        return [(int(o), str(n), str(p)) for o, n, p in session.execute(query)]

@@ -368,17 +368,18 @@ class RpzSerialRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class RpzRecordRow(Base):
-    """A policy record the DNS primary acknowledged (one per owner name and push
-    target, "server:port/zone"): what the next push diffs against."""
+class RpzPushedRow(Base):
+    """A blocked name the DNS primary acknowledged, per push target ("server:port/zone"),
+    with the policy it was pushed with (its records: the name and `*.name`). What the
+    next push diffs against."""
 
-    __tablename__ = "rpz_records"
-    __table_args__ = (UniqueConstraint("target", "owner"),)
+    __tablename__ = "rpz_pushed"
+    __table_args__ = (UniqueConstraint("target", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target: Mapped[str] = mapped_column(String(300))
-    owner: Mapped[str] = mapped_column(String(300))
-    rdata: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(253))
+    policy: Mapped[str] = mapped_column(String(300))
     pushed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

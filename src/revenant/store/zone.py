@@ -1,15 +1,19 @@
 """The blocking zone's stored state: the serial of each exported zone, and per push
-target the policy records the DNS primary acknowledged (what the next push diffs)."""
+target the blocked names the DNS primary acknowledged, with their policy. The delta a
+push sends is computed here, in SQL: a zone may hold 100,000 names, and reading them all
+into Python at every push cost seconds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from revenant.store.db import Store
-from revenant.store.schema import OrderNameRow, RpzRecordRow, RpzSerialRow
+from revenant.store.schema import OrderNameRow, OrderRow, RpzPushedRow, RpzSerialRow
 
 
 def serial_for(store: Store, zone: str, digest: str, *, now: datetime) -> int:
@@ -27,16 +31,61 @@ def serial_for(store: Store, zone: str, digest: str, *, now: datetime) -> int:
         return int(row.serial)
 
 
-def pushed_records(store: Store, target: str) -> dict[str, str]:
-    """Owner name -> rdata of every record the primary acknowledged for this target."""
-    with store.session() as session:
-        # Plain text SQL: no per-row type processing over the 200,000 records of a zone
-        # of 100,000 names (the ORM select took seconds).
-        rows = session.execute(
-            text("SELECT owner, rdata FROM rpz_records WHERE target = :target"),
-            {"target": target},
+@dataclass(frozen=True)
+class Delta:
+    """What a push must send: names to put (with their policy) and names to remove."""
+
+    put: dict[str, str]
+    removed: list[str]
+    blocked: int  # names blocked today, after the push
+
+
+def pending_delta(store: Store, target: str, *, today: date) -> Delta:
+    """Names blocked today (order in force, not withdrawn, approved; the oldest order's
+    policy) against what `target` acknowledged."""
+    live = (
+        select(OrderNameRow.name.label("name"), func.min(OrderRow.id).label("order_id"))
+        .join(OrderRow, OrderRow.id == OrderNameRow.order_id)
+        .where(
+            OrderRow.lifted_at.is_(None),
+            OrderRow.issued <= today,
+            or_(OrderRow.expires.is_(None), OrderRow.expires >= today),
+            OrderNameRow.withdrawn_at.is_(None),
+            OrderNameRow.approved_at.is_not(None),
         )
-        return {str(owner): str(rdata) for owner, rdata in rows}
+        .group_by(OrderNameRow.name)
+        .subquery()
+    )
+    wanted = (
+        select(live.c.name, OrderRow.policy)
+        .join(OrderRow, OrderRow.id == live.c.order_id)
+        .subquery()
+    )
+    held = select(RpzPushedRow).where(RpzPushedRow.target == target).subquery()
+    with store.session() as session:
+        put = session.execute(
+            select(wanted.c.name, wanted.c.policy)
+            .outerjoin(held, held.c.name == wanted.c.name)
+            .where(or_(held.c.policy.is_(None), held.c.policy != wanted.c.policy))
+            .order_by(wanted.c.name)
+        ).all()
+        removed = session.scalars(
+            select(held.c.name)
+            .outerjoin(wanted, wanted.c.name == held.c.name)
+            .where(wanted.c.name.is_(None))
+            .order_by(held.c.name)
+        ).all()
+        blocked = session.scalar(select(func.count()).select_from(wanted)) or 0
+    return Delta({str(n): str(p) for n, p in put}, [str(n) for n in removed], int(blocked))
+
+
+def pushed_names(store: Store, target: str) -> dict[str, str]:
+    """Name -> policy of everything `target` acknowledged."""
+    with store.session() as session:
+        rows = session.execute(
+            select(RpzPushedRow.name, RpzPushedRow.policy).where(RpzPushedRow.target == target)
+        )
+        return {str(n): str(p) for n, p in rows}
 
 
 def acknowledge(
@@ -45,31 +94,31 @@ def acknowledge(
     *,
     put: dict[str, str],
     removed: Iterable[str],
-    names: Iterable[str],
     now: datetime,
 ) -> None:
-    """Record one acknowledged update: records put and removed, and the first time each
-    blocked name was in a pushed zone (the case timeline's "in the zone")."""
+    """Record one acknowledged update: names put (with their policy) and removed, and
+    the first time each put name was in a pushed zone (the timeline's "in the zone")."""
     gone = list(removed)
     with store.session() as session:
-        if gone or put:
+        changed = [*gone, *put]
+        for i in range(0, len(changed), 500):  # bounded IN lists
             session.execute(
-                delete(RpzRecordRow).where(
-                    RpzRecordRow.target == target, RpzRecordRow.owner.in_([*gone, *put])
+                delete(RpzPushedRow).where(
+                    and_(RpzPushedRow.target == target, RpzPushedRow.name.in_(changed[i : i + 500]))
                 )
             )
         if put:
             session.execute(
-                insert(RpzRecordRow),
+                insert(RpzPushedRow),
                 [
-                    {"target": target, "owner": owner, "rdata": rdata, "pushed_at": now}
-                    for owner, rdata in put.items()
+                    {"target": target, "name": name, "policy": policy, "pushed_at": now}
+                    for name, policy in put.items()
                 ],
             )
-        listed = list(names)
-        if listed:
+        names = list(put)
+        for i in range(0, len(names), 500):
             session.execute(
                 update(OrderNameRow)
-                .where(OrderNameRow.name.in_(listed), OrderNameRow.in_zone_at.is_(None))
+                .where(OrderNameRow.name.in_(names[i : i + 500]), OrderNameRow.in_zone_at.is_(None))
                 .values(in_zone_at=now)
             )

@@ -91,14 +91,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("zone"),
     )
     op.create_table(
-        "rpz_records",
+        "rpz_pushed",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("target", sa.String(length=300), nullable=False),
-        sa.Column("owner", sa.String(length=300), nullable=False),
-        sa.Column("rdata", sa.String(length=300), nullable=False),
+        sa.Column("name", sa.String(length=253), nullable=False),
+        sa.Column("policy", sa.String(length=300), nullable=False),
         sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("target", "owner"),
+        sa.UniqueConstraint("target", "name"),
     )
     op.create_table(
         "rechecks",
@@ -119,7 +119,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("rechecks")
-    op.drop_table("rpz_records")
+    op.drop_table("rpz_pushed")
     op.drop_table("rpz_serials")
     op.drop_table("order_names")
     op.drop_table("orders")
