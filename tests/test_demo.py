@@ -47,6 +47,18 @@ def test_demo_ranks_every_reemergence_above_every_decoy_and_background(
     assert hosts <= {n["name"] for n in acted["timeline"]["names"] if n["extended"]}
     verified = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "demo"), "verify", "coco"])
     assert verified.exit_code == 0, verified.output
+    # The sharing step: notices drafted to the registrar and the host of each confirmed
+    # mirror, a STIX bundle, a MISP event and the case report in the data dir.
+    shared = json.loads(result.stdout)["share"]
+    noticed = {Path(f).name.split("-", 3)[3].removesuffix(".eml") for f in shared["notices"]}
+    assert hosts <= noticed and len(shared["notices"]) == 2 * len(acted["extended"])
+    bundle = json.loads(Path(shared["stix"]).read_text())
+    patterns = {o.get("pattern") for o in bundle["objects"]}
+    assert all(f"[domain-name:value = '{h}']" in patterns for h in hosts)
+    assert json.loads(Path(shared["misp"]).read_text())["Event"]["info"].startswith("Revenant")
+    html, pdf = (Path(f) for f in shared["report"])
+    assert all(h in html.read_text() for h in hosts)
+    assert pdf.read_bytes().startswith(b"%PDF-")
 
 
 def test_demo_refuses_to_wipe_a_directory_it_did_not_make(tmp_path: Path) -> None:

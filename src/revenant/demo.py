@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from revenant.act.handoff import Shared, share_case
 from revenant.act.showcase import Acted, act_on_case
 from revenant.errors import UsageError
 from revenant.model import Score, Verdict
@@ -68,11 +69,13 @@ class DemoResult:
     references: int
     discovery: Discovery | None = None
     acted: Acted | None = None
+    shared: Shared | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
             "discovery": self.discovery.as_json() if self.discovery else None,
             "act": self.acted.as_json() if self.acted else None,
+            "share": self.shared.as_json() if self.shared else None,
             "ranking": [
                 {
                     "target": r.target,
@@ -212,6 +215,7 @@ def run_demo(
             stored = asyncio.run(_sweep(pipe, scenario, net, progress))
             ranking, alerts = _rank(pipe, scenario, stored)
             acted = act_on_case(store, settings.data_dir, CASE, clock=pipe.clock)
+            shared = share_case(store, settings.data_dir, CASE, net, clock=pipe.clock)
         finally:
             pipe.close()
         result = DemoResult(
@@ -220,6 +224,7 @@ def run_demo(
             references=n_refs,
             discovery=discovery,
             acted=acted,
+            shared=shared,
         )
         if after is not None:
             after(result, net)

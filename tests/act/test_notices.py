@@ -358,7 +358,20 @@ def test_under_an_order_the_notice_carries_its_authority_reference_and_basis(
     decide(store, w.data_dir, w.alert.id, "dismiss", actor="analyst-a", clock=clock)
     decide(store, w.data_dir, w.alert.id, "confirm", actor="analyst-a", clock=clock)
     extend(store, w.data_dir, order.id, w.alert.id, actor="analyst-a", clock=clock)
+    # Once the case has been packaged, a notice cites the package's digest too.
+    from functools import partial
+
+    from revenant.evidence.wacz import export_wacz
+    from revenant.store.ledger import mirror_entry
+
+    package = export_wacz(
+        w.data_dir, "coco", tmp_path / "coco.wacz", clock=clock,
+        on_append=partial(mirror_entry, store, "coco"),
+    )  # fmt: skip
+    digest = "sha256:" + hashlib.sha256(package.read_bytes()).hexdigest()
     (n,) = _draft(w, ["host"]).notices
+    assert f"WACZ package: coco.wacz {digest}" in n.body
+    assert n.evidence["wacz"]["digest"] == digest
     assert n.order_id == order.id
     for element in (
         "Tribunal judiciaire de Paris",
@@ -379,3 +392,68 @@ def test_an_unconfirmed_alert_gets_no_notice(net: Testnet, tmp_path: Path) -> No
     decide(w.pipe.store, w.data_dir, w.alert.id, "dismiss", actor="analyst-a", clock=w.pipe.clock)
     with pytest.raises(DecisionRefused, match="only a confirmed re-emergence is noticed"):
         _draft(w)
+
+
+def test_notice_cli_drafts_approves_sends_lists_and_reviews(
+    net: Testnet, tmp_path: Path, smtp: tuple[SmtpServer, Inbox]
+) -> None:
+    from typer.testing import CliRunner
+
+    from revenant.cli import app
+
+    server, inbox = smtp
+    w = _world(net, tmp_path)
+    runner = CliRunner()
+    data = ["--data-dir", str(w.data_dir)]
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, [*data, *args])
+
+    no_notifier = run("notice", "draft", str(w.alert.id), "--to", "registrar")
+    assert (
+        no_notifier.exit_code == 2
+        and "a name and an e-mail address are needed" in no_notifier.stderr
+    )
+    drafted = run(
+        "notice", "draft", str(w.alert.id), "--to", "registrar",
+        "--from-name", "Sophie Martin", "--from-email", "pharos@interieur-gouv.test",
+        "--actor", "analyst-a", "--json",
+    )  # fmt: skip
+    assert drafted.exit_code == 0, drafted.output
+    (made,) = json.loads(drafted.stdout)["drafted"]
+    assert made["to"] == REGISTRAR_ABUSE and made["state"] == "drafted"
+    shown = run("notice", "show", str(made["id"]))
+    assert "Article 16" in shown.stdout and "[FR]" in shown.stdout
+    assert run("notice", "approve", str(made["id"]), "--actor", "analyst-b").exit_code == 0
+    sent = run(
+        "notice", "send", str(made["id"]), "--smtp", f"{server.host}:{server.port}",
+        "--smtp-ca-file", str(server.ca_file), "--actor", "analyst-b",
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert f"sent notice #{made['id']} to {REGISTRAR_ABUSE}" in sent.stdout
+    assert inbox.messages[-1]["to"] == [REGISTRAR_ABUSE]
+    again = run("notice", "send", str(made["id"]), "--smtp", f"{server.host}:{server.port}")
+    assert again.exit_code == 1 and "only an approved notice is sent, and once" in again.stderr
+    listed = json.loads(run("notice", "list", "--json").stdout)
+    assert [(n["id"], n["state"]) for n in listed] == [(made["id"], "sent")]
+    reviewed = run("notice", "review", "--days", "14")
+    assert reviewed.exit_code == 0 and "no sent notice changed state" in reviewed.stdout
+    bad = run("notice", "list", "--state", "lost")
+    assert bad.exit_code == 2 and "notice state 'lost'" in bad.stderr
+
+
+def test_a_notice_quotes_nothing_above_amber_and_a_restricted_case_gets_none(
+    net: Testnet, tmp_path: Path
+) -> None:
+    from revenant.model import Feature, Tlp
+    from revenant.store.cases import set_case_tlp, set_feature_tlp
+
+    w = _world(net, tmp_path)
+    set_feature_tlp(w.pipe.store, "coco", Feature("ga", "G-BAVARD042"), Tlp.RED)
+    (n,) = _draft(w, ["registrar"]).notices
+    assert "G-BAVARD042" not in n.body and "G-BAVARD042" not in json.dumps(n.xarf)
+    assert "1 further observation(s) not quoted here: their TLP level is above AMBER" in n.body
+    assert "bc1qjeg92p5fpvyancqjlw6e9xtvt6w35y2ahmwnqa" in n.body  # AMBER: quoted
+    set_case_tlp(w.pipe.store, "coco", Tlp.AMBER_STRICT)
+    with pytest.raises(DecisionRefused, match=r"TLP:AMBER\+STRICT: a notice goes outside"):
+        _draft(w, ["host"])

@@ -39,7 +39,7 @@ def plot(hops: Sequence[Hop], *, until: datetime) -> bytes:
     rows = list(reversed(hops))  # first hop at the top
     first = min(mdates.date2num(h.start) for h in rows)
     last = max(mdates.date2num(until), *(mdates.date2num(h.down or until) for h in rows))
-    pad = max((last - first) * 0.03, 0.5)  # days; a span of minutes still reads
+    pad = max((last - first) * 0.03, 1 / 24)  # days: at least an hour each side
     thin = (last - first + 2 * pad) * 0.004  # a bar is never narrower than this
     fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(rows) + 1.4), dpi=150)
     try:

@@ -12,6 +12,7 @@ and every object left empty, and each kept attribute is tagged with its level
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import Any
 from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from revenant.act.casefile import CaseFile, Mirror, require_mirrors
+from revenant.act.notice_text import ratio_text
 from revenant.act.tlp import LEVELS, effective, shareable
 from revenant.errors import UsageError
 from revenant.match.background import IDENTIFIER_KINDS
@@ -52,7 +54,8 @@ class MispExport:
     left_out: int
 
     def to_json(self) -> str:
-        return str(self.event.to_json(indent=2, sort_keys=True))
+        """The event as MISP exports and imports it: `{"Event": {...}}`."""
+        return json.dumps({"Event": json.loads(self.event.to_json())}, indent=2, sort_keys=True)
 
 
 class _Builder:
@@ -136,7 +139,9 @@ def _mirror(b: _Builder, event: MISPEvent, mirror: Mirror) -> None:
     seen = sight.captured_at if sight else mirror.alert.created_at
     lr = mirror.reported_lr
     why = f"confirmed re-emergence of case {case.name}: {mirror.bits:.1f} bits; " + (
-        f"reported LR {lr.get('shown')} ({lr.get('verbal')})" if lr else "no reported LR"
+        f"reported LR {ratio_text(lr.get('shown'))} ({lr.get('verbal')})"
+        if lr
+        else "no reported LR"
     )
     dom = MISPObject("domain-ip", standalone=False)
     dom.uuid = _uuid("domain-ip", mirror.host)

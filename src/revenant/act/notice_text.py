@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -83,12 +83,22 @@ class Notifier:
             )
 
 
+def ratio_text(value: object) -> str:
+    """A likelihood ratio as a person reads it: 17,000 or 3.5 or 1/250."""
+    if not isinstance(value, int | float) or value <= 0:
+        return str(value)
+    if value < 1:
+        return f"1/{1 / value:,.0f}"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2g}"
+
+
 _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("revenant.act", "templates"),
     autoescape=False,  # plain text mail; nothing captured is ever rendered
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
 )
+_templates.filters["ratio"] = ratio_text
 
 
 def evidence_of(session_capture: CaptureRow | None, data_dir: Path, case: str) -> dict[str, Any]:
@@ -105,7 +115,7 @@ def evidence_of(session_capture: CaptureRow | None, data_dir: Path, case: str) -
         "ledger_head": entries[-1].hash if entries else None,
         "ledger_entries": len(entries),
         "wacz": (
-            {"file": export.file, "digest": export.digest, "time": export.time}
+            {"file": Path(export.file).name, "digest": export.digest, "time": export.time}
             if export is not None
             else None
         ),
@@ -133,12 +143,17 @@ def compose(
     notifier: Notifier,
     case_domains: Sequence[str],
     asn: int | None,
+    quotable: Callable[[str], bool] = lambda feature: True,
 ) -> tuple[str, str]:
+    """Subject and body of a notice. Observations whose feature `quotable` refuses (its
+    TLP level is above what a notice may carry) are counted, not quoted."""
     explanation = alert.explanation
     lr = explanation.get("reported_lr")
     found = explanation.get("contributions")
+    listed = [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+    kept = [c for c in listed if quotable(str(c.get("feature", "")))]
     contributions = sorted(
-        (c for c in found if isinstance(c, dict)) if isinstance(found, list) else [],
+        kept,
         key=lambda c: -float(c.get("bits", 0)),
     )[:_QUOTED_CONTRIBUTIONS]
     order, name = covered if covered else (None, None)
@@ -169,6 +184,7 @@ def compose(
         verdict=alert.verdict,
         lr=lr if isinstance(lr, dict) else None,
         contributions=contributions,
+        withheld=len(listed) - len(kept),
         notifier=notifier,
         alert_id=alert.id,
         capture_id=alert.capture_id,

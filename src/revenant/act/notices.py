@@ -28,20 +28,33 @@ from pathlib import Path
 from sqlalchemy import update
 
 from revenant.act.decisions import Subject, check_actor, record
-from revenant.act.notice_text import ROLES, Notifier, compose, evidence_of, message, order_of
+from revenant.act.notice_text import (
+    ROLES,
+    Notifier,
+    compose,
+    evidence_of,
+    message,
+    order_of,
+    ratio_text,
+)
 from revenant.act.smtp import Sent, SmtpServer, send
 from revenant.act.stix import confidence
+from revenant.act.tlp import effective, shareable
 from revenant.act.xarf import build as build_xarf
 from revenant.errors import DecisionRefused, UsageError
-from revenant.model import Clock, utcnow
+from revenant.model import Clock, Tlp, utcnow
 from revenant.store import Store
 from revenant.store.alerts import Alert, get_alert
+from revenant.store.cases import case_features, get_case
 from revenant.store.decisions import lock
 from revenant.store.notices import Notice, existing, list_notices, notice_row, to_notice
 from revenant.store.orders import Order, OrderName
 from revenant.store.rechecks import rechecks_of
 from revenant.store.schema import CaptureRow, NoticeRow
 
+NOTICE_TLP = Tlp.AMBER
+"""What a notice may carry: it goes to the recipient's organisation (an abuse desk) on a
+need-to-know basis. Observations above it are counted in the notice, not quoted."""
 GONE_STATES = ("down", "seized", "parked")
 """Re-check states (act/recheck.py) in which a site no longer serves the platform."""
 NO_RESPONSE_DAYS = 14
@@ -81,6 +94,17 @@ def draft(
             f"alert #{alert.id} {alert.host} is {alert.state}: only a confirmed re-emergence "
             "is noticed (revenant decide ID confirmed)"
         )
+    case = get_case(store, alert.case)
+    if not shareable(case.tlp, NOTICE_TLP):
+        raise DecisionRefused(
+            f"case {case.name!r} is TLP:{case.tlp}: a notice goes outside (TLP:{NOTICE_TLP} at "
+            "most); lower the case's level with `revenant case tlp` if it may"
+        )
+    levels = {str(cf.feature): cf.tlp for cf in case_features(store, alert.case)}
+
+    def quotable(feature: str) -> bool:
+        return shareable(effective(case.tlp, levels.get(feature, case.tlp)), NOTICE_TLP)
+
     covered = order_of(store, alert, clock().date())
     evidence = evidence_of(capture, data_dir, alert.case)
     made: list[Notice] = []
@@ -95,7 +119,7 @@ def draft(
             continue
         email = str(emails[0])
         subject, body = compose(
-            alert, role, evidence, capture, covered, notifier, case_domains, asn
+            alert, role, evidence, capture, covered, notifier, case_domains, asn, quotable
         )
         lr = alert.explanation.get("reported_lr")
         conf = confidence(lr if isinstance(lr, dict) else None)
@@ -303,7 +327,7 @@ def _summary(alert: Alert, covered: tuple[Order, OrderName] | None) -> str:
     """One paragraph for the X-ARF description: what was observed, and the order if any."""
     lr = alert.explanation.get("reported_lr")
     words = (
-        f"reported likelihood ratio {lr.get('shown')} ({lr.get('verbal')})"
+        f"reported likelihood ratio {ratio_text(lr.get('shown'))} ({lr.get('verbal')})"
         if isinstance(lr, dict)
         else "no calibrated likelihood ratio"
     )

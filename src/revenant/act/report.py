@@ -23,6 +23,7 @@ from revenant import __version__
 from revenant.act.casefile import CaseFile, read_case_file, require_mirrors
 from revenant.act.hops import Hop, plot
 from revenant.act.justify import capture_evidence
+from revenant.act.notice_text import ratio_text
 from revenant.act.orders import name_state, why
 from revenant.act.stix import CONFIDENCE_BY_LR
 from revenant.act.timeline import MEASURES, CaseTimeline, case_timeline
@@ -41,6 +42,7 @@ _env = jinja2.Environment(
     autoescape=True,  # every value is text; captured strings can never become markup
     undefined=jinja2.StrictUndefined,
 )
+_env.filters["ratio"] = ratio_text
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import stix2
 
 from revenant import __version__
 from revenant.act.casefile import CaseFile, Mirror, require_mirrors
+from revenant.act.notice_text import ratio_text
 from revenant.act.tlp import LEVELS, effective, shareable, stix_marking
 from revenant.errors import UsageError
 from revenant.model import Feature, Tlp
@@ -190,7 +191,7 @@ def _mirror(draft: _Draft, casefile: CaseFile, mirror: Mirror, seized_id: str | 
     conf = confidence(mirror.reported_lr)
     lr = mirror.reported_lr
     words = (
-        f"reported likelihood ratio {lr.get('shown')} ({lr.get('verbal')})"
+        f"reported likelihood ratio {ratio_text(lr.get('shown'))} ({lr.get('verbal')})"
         if lr
         else "no reported likelihood ratio (uncalibrated score)"
     )

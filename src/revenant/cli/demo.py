@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -93,6 +94,8 @@ def _print(console: Console, result: DemoResult, top: int) -> None:
         )
     if result.acted is not None:
         _print_act(console, result)
+    if result.shared is not None:
+        _print_shared(console, result)
     for r in result.ranking[:top]:
         if str(r.score.verdict) == "unrelated":
             break
@@ -129,3 +132,19 @@ def _print_act(console: Console, result: DemoResult) -> None:
             markup=False,
             highlight=False,
         )
+
+
+def _print_shared(console: Console, result: DemoResult) -> None:
+    shared = result.shared
+    assert shared is not None
+    lines = [
+        f"Notices drafted to the registrar and the host of each confirmed mirror (RDAP on "
+        f"loopback): {len(shared.notices)}, as e-mails in {Path(shared.notices[0]).parent}"
+        if shared.notices
+        else "No notice drafted.",
+        *(f"  no notice: {why}" for why in shared.skipped),
+        f"For partner agencies (TLP:AMBER): STIX 2.1 bundle {shared.stix}, MISP event {shared.misp}.",
+        f"Case report: {shared.report_html} and {shared.report_pdf}.\n",
+    ]
+    for line in lines:
+        console.print(line, markup=False, highlight=False)
