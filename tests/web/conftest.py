@@ -7,6 +7,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -78,12 +79,19 @@ def session_csrf(client: TestClient) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Debian's Chromium under Playwright, fresh profile, loopback only. The report
-    folder (screenshots, downloads) starts empty each session."""
-    path = chromium()
+def report() -> Path:
+    """The report folder (screenshots, downloads), emptied once per test session."""
     shutil.rmtree(REPORT, ignore_errors=True)
     REPORT.mkdir(parents=True)
+    return REPORT
+
+
+@pytest.fixture(scope="module")
+def browser(report: Path) -> Iterator[object]:
+    """Debian's Chromium under Playwright, fresh profile, loopback only. One per module:
+    Playwright's sync API runs an event loop in this thread while it is up, and tests
+    elsewhere call asyncio.run()."""
+    path = chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
