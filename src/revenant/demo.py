@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from revenant.act.handoff import Shared, share_case
 from revenant.act.showcase import Acted, act_on_case
@@ -248,23 +245,39 @@ def _no_page(stored: Processed) -> Score:
     return Score(stored.capture.target, CASE, 0.0, Verdict.UNRELATED)
 
 
-def wait_for_interrupt(
-    net: Testnet, announce: Callable[[str], None], *, data_dir: Path, example: str
+DEMO_USER = "demo"
+
+
+def demo_login(settings: Settings) -> str:
+    """A demo analyst, member of the case; returns its password (made now, printed once)."""
+    from revenant.store.accounts import Role, add_user, grant, new_password
+
+    store = open_store(settings.db_url)
+    password = new_password()
+    add_user(store, DEMO_USER, Role.ANALYST, password)
+    grant(store, DEMO_USER, CASE)
+    return password
+
+
+def serve_dashboard(
+    net: Testnet,
+    announce: Callable[[str], None],
+    *,
+    settings: Settings,
+    example: str,
+    port: int = 8000,
 ) -> None:
-    """Keep the simulated internet up until Ctrl-C, saying how to reach it."""
+    """Serve the dashboard on loopback until Ctrl-C, the simulated internet up beside
+    it, saying how to log in and how to reach the testnet."""
+    from revenant.web.serve import serve
+
+    password = demo_login(settings)
+    data_dir = settings.data_dir
     options = f"--resolver {net.resolver} --allow {net.allow} --ca-file {net.ca_pem}"
     announce(
+        f"Dashboard: http://127.0.0.1:{port}/  log in as {DEMO_USER} / {password}\n"
         "The simulated internet stays up; try, in another shell:\n"
         f"  revenant --data-dir {data_dir} score {CASE} {net.url(example)} {options}\n"
-        f"  revenant --data-dir {data_dir} case show {CASE}\n"
-        "Ctrl-C stops it. (The dashboard arrives with the web/ issue.)"
+        f"  revenant --data-dir {data_dir} case show {CASE}"
     )
-    stop = threading.Event()
-    handlers = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        stop.wait()
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    serve(settings, host="127.0.0.1", port=port, announce=announce)

@@ -120,7 +120,7 @@ def emit_json(value: object) -> None:
 
 def _register() -> None:
     # Imported here so each command module can import `app` helpers from this one.
-    from revenant.cli import case, demo, pipeline, watch  # noqa: F401
+    from revenant.cli import case, demo, pipeline, watch, web  # noqa: F401
     from revenant.cli.discover import register
     from revenant.cli.evidence import export_wacz_command, timestamp_command, verify_command
 

@@ -9,6 +9,7 @@ from revenant.model import Case, Feature
 from revenant.store import open_store
 from revenant.store.alerts import list_alerts
 from revenant.store.cases import (
+    add_terms,
     case_features,
     create_case,
     edit_case_feature,
@@ -151,3 +152,17 @@ def exclude(
 ) -> None:
     """Exclude a feature from the case fingerprint (e.g. a shared hosting artefact)."""
     _edit(ctx, name, feature, pinned=None, excluded=not undo)
+
+
+@case_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    domain: list[str] = typer.Option([], "--domain", help="A known domain (repeatable)."),
+    brand: list[str] = typer.Option([], "--brand", help="A brand word (repeatable)."),
+) -> None:
+    """Add known domains or brand words to a case (the dashboard's "add" does the same)."""
+    if not domain and not brand:
+        raise typer.BadParameter("give --domain or --brand")
+    case = add_terms(open_store(settings_of(ctx).db_url), name, domain, brand)
+    typer.echo(f"case {case.name}: {len(case.domains)} domain(s), {len(case.brands)} brand word(s)")

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from revenant.cli import app, emit_json, settings_of
-from revenant.demo import DemoResult, run_demo, wait_for_interrupt
+from revenant.demo import DemoResult, run_demo, serve_dashboard
 from revenant.testnet import Testnet
 
 
@@ -20,6 +20,7 @@ def demo(
     ctx: typer.Context,
     seed: int = typer.Option(2026, "--seed", help="Scenario seed: same seed, same internet."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Print the results and exit."),
+    port: int = typer.Option(8000, "--port", help="Port of the dashboard it then serves."),
     as_json: bool = typer.Option(False, "--json", help="Print the ranking as JSON."),
     top: int = typer.Option(10, "--top", help="How many alerts to explain."),
     ct_entries: int = typer.Option(
@@ -51,7 +52,7 @@ def demo(
             _print(console, result, top)
         if not no_serve:
             top_mirror = next((r.host for r in result.ranking), net.sites[0].name)
-            wait_for_interrupt(net, console.print, data_dir=settings.data_dir, example=top_mirror)
+            serve_dashboard(net, console.print, settings=settings, example=top_mirror, port=port)
 
     with bar:
         run_demo(

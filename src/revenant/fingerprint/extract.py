@@ -349,3 +349,13 @@ def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, st
             if len(out) >= MAX_LINK_HOSTS:
                 break
     return out
+
+
+def visible_text(capture: Capture) -> list[str]:
+    """The page's visible text, one line per text node, as the text sketches read it
+    (scripts, styles and hidden elements left out); empty without a page."""
+    page_ex = capture.page
+    if page_ex is None or not _ok(page_ex):
+        return []
+    page = _parse_page(page_ex.content[:MAX_HTML], page_ex.header("content-type"))
+    return [line.strip() for chunk in page.text for line in chunk.split("\n") if line.strip()]

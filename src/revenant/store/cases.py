@@ -265,3 +265,23 @@ def set_feature_tlp(store: Store, name: str, feature: Feature, level: Tlp) -> Ca
         row.tlp = str(level)
         session.flush()
         return CaseFeature(feature, row.stability, row.pinned, row.excluded, Tlp(row.tlp))
+
+
+def add_terms(
+    store: Store, name: str, domains: Sequence[str] = (), brands: Sequence[str] = ()
+) -> Case:
+    """Add known domains and brand words to a case (ones it already has are kept once)."""
+    clean_domains = [normalise_domain(d) for d in domains if d.strip()]
+    clean_brands = [b.strip().lower() for b in brands if b.strip()]
+    with store.session() as session:
+        case = _case_row(session, name)
+        known = {
+            (t.kind, t.value)
+            for t in session.scalars(select(CaseTermRow).where(CaseTermRow.case_id == case.id))
+        }
+        for kind, values in (("domain", clean_domains), ("brand", clean_brands)):
+            for value in dict.fromkeys(values):
+                if (kind, value) not in known:
+                    session.add(CaseTermRow(case_id=case.id, kind=kind, value=value))
+        session.flush()
+        return _to_case(session, case)

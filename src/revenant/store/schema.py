@@ -229,6 +229,72 @@ class StateRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class UserRow(Base):
+    """An account: the same identity as the CLI's `--actor` (users.md in docs/web.md)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | analyst | viewer | partner
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, PHC string
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A partner's clearance: the highest TLP level it may see (ignored for other roles).
+    tlp: Mapped[str] = mapped_column(String(16), default="GREEN")
+
+
+class MembershipRow(Base):
+    """A user's access to one case (admins need none)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebSessionRow(Base):
+    """A dashboard login. Only the token's SHA-256 is stored: a stolen database holds
+    no usable cookie."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AuditRow(Base):
+    """Who did what, from where: logins, evidence views, downloads (decisions are in the
+    custody ledger too)."""
+
+    __tablename__ = "audit"
+    __table_args__ = (
+        Index("ix_audit_action_subject_time", "action", "subject", "time"),
+        Index("ix_audit_address_time", "address", "time"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    time: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300), default="")  # "alert:12", "case:coco"
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+Index("ix_alerts_state_bits", AlertRow.state, AlertRow.bits)
+Index("ix_alerts_case_state_bits", AlertRow.case_id, AlertRow.state, AlertRow.bits)
+Index("ix_alerts_bits", AlertRow.bits)
+
+
 class DecisionRow(Base):
     """An analyst's decision (confirm, dismiss, needs-more, extend, lift, approve...), as
     written to the case's custody ledger: its document and the ledger entry that holds it."""

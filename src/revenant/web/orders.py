@@ -1,0 +1,246 @@
+"""Acting from the page: a case's orders (record one, extend it to a confirmed mirror,
+approve an extension under the two-person rule, lift it) and the RPZ zone download —
+the same act/ functions `revenant order ...` and `revenant export rpz` call, with the
+logged-in user as the actor, so the same rules hold (act/orders.py keeps them all).
+
+Orders carry legal details and no TLP: partners do not see them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.background import BackgroundTask
+from starlette.datastructures import FormData
+from starlette.responses import FileResponse
+
+from revenant.act.orders import add_order, approve, extend, lift, name_state, parse_day, why
+from revenant.act.rpz import DEFAULT_ZONE, export_zone
+from revenant.errors import UsageError
+from revenant.model import Case
+from revenant.store import audit
+from revenant.store.accounts import Role, WebSession
+from revenant.store.alert_queue import QueueFilter, queue_page
+from revenant.store.orders import Order, get_order, list_orders
+from revenant.web.context import (
+    Forbidden,
+    NotFound,
+    Web,
+    address_of,
+    checked_form,
+    decider,
+    render,
+    viewer,
+    web_of,
+)
+from revenant.web.scope import case_for
+
+router = APIRouter()
+
+
+def _no_partner(session: WebSession) -> None:
+    if session.user.role is Role.PARTNER:
+        raise Forbidden("orders are not shared with partners")
+
+
+def _order_for(web: Web, session: WebSession, order_id: int) -> tuple[Order, Case]:
+    _no_partner(session)
+    try:
+        order = get_order(web.store, order_id)
+    except UsageError:
+        raise NotFound(f"no order #{order_id}") from None
+    return order, case_for(web, session, order.case)
+
+
+def _audit(request: Request, session: WebSession, subject: str, detail: str) -> None:
+    web = web_of(request)
+    audit.record(
+        web.store,
+        time=web.clock(),
+        actor=session.user.name,
+        action=audit.DECISION,
+        subject=subject,
+        address=address_of(request),
+        detail=detail,
+    )
+
+
+def _text(form: FormData, key: str, limit: int = 2000) -> str:
+    return str(form.get(key, "") or "")[:limit]
+
+
+@router.get("/cases/{name}/orders", name="orders")
+def orders(request: Request, name: str, session: WebSession = Depends(viewer)) -> Response:
+    web = web_of(request)
+    _no_partner(session)
+    case = case_for(web, session, name)
+    today = web.clock().date()
+    return render(
+        request,
+        "orders.html",
+        case=case,
+        orders=[(o, o.status(today)) for o in list_orders(web.store, case=case.name)],
+        today=today,
+        zone=DEFAULT_ZONE,
+    )
+
+
+@router.post("/cases/{name}/orders", name="order_add")
+def order_add(
+    request: Request,
+    name: str,
+    session: WebSession = Depends(decider),
+    form: FormData = Depends(checked_form),
+) -> Response:
+    web = web_of(request)
+    case = case_for(web, session, name)
+    expires = _text(form, "expires", 20)
+    change = add_order(
+        web.store,
+        web.settings.data_dir,
+        case.name,
+        authority=_text(form, "authority"),
+        reference=_text(form, "reference"),
+        basis=_text(form, "basis"),
+        issued=parse_day(_text(form, "issued", 20), where="issued"),
+        expires=parse_day(expires, where="expires") if expires.strip() else None,
+        domains=[d for d in _text(form, "domains", 20_000).replace(",", "\n").split() if d],
+        covers_mirrors=form.get("covers_mirrors") == "on",
+        policy=_text(form, "policy", 300) or "nxdomain",
+        two_person=form.get("two_person") == "on",
+        actor=session.user.name,
+        clock=web.clock,
+    )
+    _audit(request, session, f"order:{change.order.id}", f"recorded order {change.order.reference}")
+    return RedirectResponse(f"/orders/{change.order.id}", status_code=303)
+
+
+@router.get("/orders/{order_id}", name="order")
+def order_page(request: Request, order_id: int, session: WebSession = Depends(viewer)) -> Response:
+    web = web_of(request)
+    order, case = _order_for(web, session, order_id)
+    today = web.clock().date()
+    confirmed = queue_page(
+        web.store, QueueFilter(case=case.name, state="confirmed"), cases=None, limit=200
+    )
+    extended = {
+        n.alert_id for n in order.names if n.alert_id is not None and n.withdrawn_at is None
+    }
+    return render(
+        request,
+        "order.html",
+        order=order,
+        case=case,
+        status=order.status(today),
+        names=[(n, name_state(order, n, today), why(order, n)) for n in order.names],
+        candidates=[r for r in confirmed.rows if r.id not in extended],
+    )
+
+
+@router.post("/orders/{order_id}/extend", name="order_extend")
+def order_extend(
+    request: Request,
+    order_id: int,
+    session: WebSession = Depends(decider),
+    form: FormData = Depends(checked_form),
+) -> Response:
+    web = web_of(request)
+    _order_for(web, session, order_id)
+    try:
+        alert_id = int(_text(form, "alert", 20))
+    except ValueError:
+        raise UsageError("choose a confirmed alert") from None
+    change = extend(
+        web.store,
+        web.settings.data_dir,
+        order_id,
+        alert_id,
+        actor=session.user.name,
+        comment=_text(form, "comment", 4000),
+        clock=web.clock,
+    )
+    _audit(request, session, f"order:{order_id}", f"extended to {change.name} (alert #{alert_id})")
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/approve", name="order_approve")
+def order_approve(
+    request: Request,
+    order_id: int,
+    session: WebSession = Depends(decider),
+    form: FormData = Depends(checked_form),
+) -> Response:
+    web = web_of(request)
+    _order_for(web, session, order_id)
+    name = _text(form, "name", 253)
+    approve(
+        web.store,
+        web.settings.data_dir,
+        order_id,
+        name,
+        actor=session.user.name,
+        comment=_text(form, "comment", 4000),
+        clock=web.clock,
+    )
+    _audit(request, session, f"order:{order_id}", f"approved {name}")
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/lift", name="order_lift")
+def order_lift(
+    request: Request,
+    order_id: int,
+    session: WebSession = Depends(decider),
+    form: FormData = Depends(checked_form),
+) -> Response:
+    web = web_of(request)
+    _order_for(web, session, order_id)
+    reason = _text(form, "reason", 4000)
+    lift(
+        web.store,
+        web.settings.data_dir,
+        order_id,
+        reason=reason,
+        actor=session.user.name,
+        clock=web.clock,
+    )
+    _audit(request, session, f"order:{order_id}", f"lifted: {reason}")
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+@router.post("/cases/{name}/rpz", name="rpz_export")
+def rpz_export(
+    request: Request,
+    name: str,
+    session: WebSession = Depends(decider),
+    _form: FormData = Depends(checked_form),
+) -> Response:
+    """The RPZ zone of this case's orders (as `revenant export rpz --order ...`)."""
+    web = web_of(request)
+    _no_partner(session)
+    case = case_for(web, session, name)
+    order_ids = [o.id for o in list_orders(web.store, case=case.name)]
+    if not order_ids:
+        raise UsageError(f"case {case.name} has no order: nothing to block")
+    folder = Path(tempfile.mkdtemp(prefix="revenant-rpz-"))
+    out = folder / f"{case.name}.rpz.zone"
+    written = export_zone(web.store, out, zone=DEFAULT_ZONE, order_ids=order_ids, now=web.clock())
+    audit.record(
+        web.store,
+        time=web.clock(),
+        actor=session.user.name,
+        action=audit.DOWNLOAD,
+        subject=f"case:{case.name}",
+        address=address_of(request),
+        detail=f"rpz serial {written.serial}, {written.names} name(s)",
+    )
+    return FileResponse(
+        out,
+        media_type="text/dns",
+        filename=out.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
