@@ -157,3 +157,12 @@ def test_export_report_cli(world: World, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "1 confirmed re-emergence(s), marked TLP:AMBER" in result.stdout
     assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_importing_weasyprint_leaves_pillow_strict() -> None:
+    from PIL import ImageFile
+
+    from revenant.act.report import _weasyprint
+
+    _weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

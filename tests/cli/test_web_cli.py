@@ -114,12 +114,15 @@ def test_case_add_adds_known_names_once(tmp_path: Path) -> None:
         "add",
         "coco",
         "--domain",
-        "https://Coco2.GG/x",
+        "Coco2.GG",
         "--domain",
         "coco.gg",
         "--brand",
         "Coco",
     )
     assert done.stdout == "case coco: 2 domain(s), 1 brand word(s)\n"
+    # the rules of `case create` (issue 11): a URL is not a domain
+    refused = _run(tmp_path, "case", "add", "coco", "--domain", "https://coco3.gg/x")
+    assert refused.exit_code == 2 and "coco3.gg" in refused.stderr
     assert _run(tmp_path, "case", "add", "coco").exit_code == 2
     assert _run(tmp_path, "case", "add", "nope", "--domain", "x.gg").exit_code == 1

@@ -158,3 +158,15 @@ def test_extract_reads_the_rendered_dom_the_browser_requests_and_the_screenshot(
     assert after.shot_phash == screenshot_phash(shot) and before.shot_phash is None
     assert after.title == "app"  # the raw title stands; the rendered one is a feature too
     assert ("title", "chat drawn by script") in kinds
+
+
+def test_a_cut_png_gives_none_even_when_pillow_is_told_to_be_lenient() -> None:
+    """WeasyPrint (the case report) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        assert screenshot_phash(_theme("#000000", "cut")[:200]) is None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before

@@ -155,10 +155,25 @@ def render(store: Store, data_dir: Path, name: str, *, now: datetime) -> Report:
     return Report(html, len(ctx["mirrors"]), str(ctx["tlp"]))
 
 
+def _weasyprint() -> Any:
+    """WeasyPrint, imported with Pillow left strict. Importing it sets Pillow's global
+    `ImageFile.LOAD_TRUNCATED_IMAGES = True` (weasyprint/images.py), which would let a cut
+    screenshot or favicon decode as an image anywhere else in the process; the report
+    only embeds its own plot, so it needs no such leniency."""
+    from PIL import ImageFile
+
+    strict = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+    import weasyprint.urls
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = strict
+    return weasyprint
+
+
 def fetcher() -> Any:
     """WeasyPrint's own URL fetcher allowed only `data:` URLs (the embedded plot), and
     stopping the rendering on any other: the report never fetches anything."""
-    from weasyprint.urls import URLFetcher
+    URLFetcher = _weasyprint().urls.URLFetcher
 
     return URLFetcher(allowed_protocols=("data",), fail_on_errors=True, allow_redirects=False)
 
@@ -172,8 +187,7 @@ def write(report: Report, output: Path) -> Path:
         raise UsageError(f"{output.parent}: no such directory")
     tmp = output.with_name(f".{output.name}.part")
     if suffix == ".pdf":
-        from weasyprint import HTML
-
+        HTML = _weasyprint().HTML
         HTML(string=report.html, url_fetcher=fetcher()).write_pdf(str(tmp))
     else:
         tmp.write_text(report.html, encoding="utf-8")

@@ -23,10 +23,15 @@ MAX_PIXELS = 1280 * 20_000
 """Largest image decoded (a screenshot is at most 1280 x 8000 pixels)."""
 
 
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+"""The PNG trailer: the last chunk of every whole PNG file."""
+
+
 def screenshot_phash(png: bytes) -> int | None:
     """The pHash of the first screen of a PNG screenshot, or None if it is not one."""
-    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        return None
+    if not png.startswith(b"\x89PNG\r\n\x1a\n") or not png.endswith(_IEND):
+        return None  # not a PNG, or a cut one (never decoded leniently, whatever Pillow's
+        # process-wide LOAD_TRUNCATED_IMAGES says)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
