@@ -49,7 +49,7 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint import extract
-from revenant.fingerprint.dom import _INVISIBLE, MAX_PATH_NODES
+from revenant.html.walk import _INVISIBLE, MAX_PATH_NODES
 from revenant.fingerprint.text import minhash, shingle_hashes, simhash
 from revenant.match import SimHashIndex
 from revenant.model import Capture, Exchange, Outcome

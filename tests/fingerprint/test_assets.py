@@ -23,7 +23,7 @@ from revenant.fingerprint.assets import (
     endpoints,
     form_features,
 )
-from revenant.fingerprint.dom import Form
+from revenant.model import Form
 from revenant.fingerprint.literals import MAX_CHECKED
 
 _BASES = [

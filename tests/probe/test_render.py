@@ -315,7 +315,7 @@ def test_auto_mode_renders_an_app_shell_and_not_an_article(corpus: Corpus) -> No
 
     spa, article = asyncio.run(both())
     assert spa.rendering is not None and article.rendering is None
-    assert needs_render(spa.page) and not needs_render(article.page)
+    assert needs_render(spa.parsed) and not needs_render(article.parsed)
 
 
 def test_chromium_alone_cannot_reach_the_network(corpus: Corpus) -> None:
