@@ -49,8 +49,8 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint import extract
-from revenant.html.walk import _INVISIBLE, MAX_PATH_NODES
 from revenant.fingerprint.text import minhash, shingle_hashes, simhash
+from revenant.html.walk import _INVISIBLE, MAX_PATH_NODES
 from revenant.match import SimHashIndex
 from revenant.model import Capture, Exchange, Outcome
 
