@@ -232,7 +232,7 @@ class PageSummary:
 
     title: str = ""
     text: list[str] = field(default_factory=list)  # visible text, text nodes separated by newlines
-    words: int = 0  # visible words (white-space separated)
+    words: int = 0  # visible words (white-space separated), counted up to 1,000
     paths: list[str] = field(default_factory=list)  # tag paths and ".class" tokens
     scripts: list[str] = field(default_factory=list)  # src attributes (and script preloads)
     script_srcs: list[str] = field(default_factory=list)  # src of <script> elements only

@@ -39,6 +39,7 @@ from revenant.html.tags import Tags, Vocabulary
 
 MAX_DEPTH = 2000
 _AHEAD = 8  # start tags per level of the bound read first, before the whole page
+_M0, _M1, _M2 = (np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9))
 _ROUNDS = 4  # of the end tags' validity, until it is stable
 
 _SCOPE = ("applet", "caption", "html", "table", "td", "th", "marquee", "object", "template",
@@ -81,6 +82,9 @@ _ALWAYS = ("template",)  # closes the template element whatever is open inside i
 _OPTIONS = ("option", "optgroup")
 
 _KNOWN = Vocabulary((*_SPECIAL, *_RULE, *_NEVER, *_ALWAYS, *_OPTIONS, "dialog", "search"))
+_KINDS = np.full(len(_KNOWN.names) + 1, list(_BARRIERS).index("special"))  # by name index
+for _name, _kind in _RULE.items():
+    _KINDS[_KNOWN.names.index(_name)] = list(_BARRIERS).index(_kind)
 
 
 def nesting_cut(data: bytes, found: Scan | None = None, max_depth: int = MAX_DEPTH) -> int | None:
@@ -121,17 +125,15 @@ def _closes(tags: Tags) -> np.ndarray:
     opened, closed = _pairs(tags.is_end, tags.k0, tags.k1, tags.region)
     keep = ~tags.named(_NEVER)[closed]
     opened, closed = opened[keep], closed[keep]
-    rule = np.full(closed.size, "special", dtype=object)
-    for name, kind in _RULE.items():
-        rule[tags.named((name,))[closed]] = kind
+    rule = _KINDS[tags.name[closed]]
     always = tags.named(_ALWAYS)[closed]
     # Whether a barrier is open depends on which end tags closed the barriers: start
     # from every matched end tag closing, and drop those that cannot until none is left.
     valid = np.ones(closed.size, dtype=bool)
     for _ in range(_ROUNDS):
         now = always.copy()
-        for kind in _BARRIERS:
-            which = rule == kind
+        for index, kind in enumerate(_BARRIERS):
+            which = rule == index
             if which.any():
                 barrier = _barrier(tags, kind)
                 now[which] = _clear(tags, barrier, closed[valid], opened[which], closed[which])
@@ -191,10 +193,21 @@ def _pairs(
     """(open, close) tag indices: each end tag that finds an open element of its name
     in its region closes the last one opened; the others close nothing."""
     n = is_end.size
-    order = np.lexsort((np.arange(n), k1, k0, region))
+    # group the tags by (name, region) in document order: a stable sort on one 64-bit
+    # mix of the three, checked (tags of a group must agree on all three, else a slower
+    # exact sort)
+    mixed = (k0 * _M0) ^ (k1 * _M1) ^ (region.astype(np.uint64) * _M2)
+    mixed ^= mixed >> np.uint64(29)
+    order = np.argsort(mixed, kind="stable")
+    same = mixed[order][1:] == mixed[order][:-1]
     k0, k1, region, ends = k0[order], k1[order], region[order], is_end[order]
+    differ = (k0[1:] != k0[:-1]) | (k1[1:] != k1[:-1]) | (region[1:] != region[:-1])
+    if (same & differ).any():  # two names (or regions) mixed to one value
+        order = np.lexsort((np.arange(n), k1, k0, region))
+        k0, k1, region, ends = k0[order], k1[order], region[order], is_end[order]
+        differ = (k0[1:] != k0[:-1]) | (k1[1:] != k1[:-1]) | (region[1:] != region[:-1])
     new = np.ones(n, dtype=bool)
-    new[1:] = (k0[1:] != k0[:-1]) | (k1[1:] != k1[:-1]) | (region[1:] != region[:-1])
+    new[1:] = differ
     group = np.cumsum(new) - 1
     step = np.where(ends, -1, 1)
     total = np.cumsum(step)

@@ -252,7 +252,7 @@ class ParsePool:
             if status == "ok":
                 try:
                     summary = unpack(payload)
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, EOFError):
                     reply = None  # as if the worker had crashed
         else:
             reply = None

@@ -25,6 +25,7 @@ _ABSOLUTE = frozenset(["ht", "HT", "Ht", "//"])  # "http(s)://" or "//": maybe a
 MAX_FIELDS = 200  # field names read from one form
 _SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+WORDS_COUNTED = 1000  # visible words counted (a count stops there)
 MOUNT_IDS = ("root", "app", "__next", "__nuxt", "svelte", "main-app", "application")
 """Ids of the elements single-page apps fill in with JavaScript."""
 _MOUNTS = ",".join(f"#{i}" for i in MOUNT_IDS)
@@ -78,7 +79,7 @@ def walk(tree: LexborHTMLParser) -> PageSummary:
         # whitespace-only text nodes would only add blank lines
         text = body.text(separator="\n", skip_empty=True)
         page.text.append(text)
-        page.words = len(text.split())
+        page.words = len(text.split(maxsplit=WORDS_COUNTED)) if text else 0
     seen: set[str] = set()
     for mount in root.css(_MOUNTS):
         name = mount.attributes.get("id") or ""

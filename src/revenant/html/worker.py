@@ -30,14 +30,18 @@ _RECYCLE = 64 * 1024 * 1024  # resident bytes past its start after which a worke
 FIELDS = tuple(f for f in PageSummary.__dataclass_fields__ if f != "forms")
 
 
-def pack(summary: PageSummary) -> tuple[object, ...]:
+def pack(summary: PageSummary) -> tuple[Any, ...]:
     """A summary as plain values (marshal writes only those)."""
     forms = tuple((f.action, f.method, f.fields) for f in summary.forms)
     return (*(getattr(summary, f) for f in FIELDS), forms)
 
 
-def unpack(values: tuple[object, ...]) -> PageSummary:
-    """The summary `pack` made, checked field by field (a reply is never trusted)."""
+def unpack(payload: object) -> PageSummary:
+    """The summary `pack` made, from its marshalled bytes, checked in shape (a reply is
+    never trusted)."""
+    if not isinstance(payload, bytes):
+        raise ValueError("malformed summary")
+    values = marshal.loads(payload)
     if not isinstance(values, tuple) or len(values) != len(FIELDS) + 1:
         raise ValueError("malformed summary")
     summary = PageSummary(**dict(zip(FIELDS, values[:-1], strict=True)))  # type: ignore[arg-type]
@@ -116,6 +120,7 @@ def main() -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     write_message(stdout, ("ready", os.getpid(), base, rss, time.process_time()))
     while True:
+        started = time.process_time()  # (waiting for a request takes no CPU)
         request = read_message(stdin)
         if request is None:
             return 0
@@ -123,13 +128,12 @@ def main() -> int:
         cap = base + bounds.memory
         if hard != resource.RLIM_INFINITY:
             cap = min(cap, hard)
-        started = time.process_time()
-        status, payload, note = "ok", None, ""
+        status, payload, note = "ok", b"", ""
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
         signal.setitimer(signal.ITIMER_PROF, bounds.cpu)
         try:
             summary, note = read_html(data, encoding, bounds)
-            payload = pack(summary)
+            payload = marshal.dumps(pack(summary))
         except MemoryError:
             status = "memory"
         except Exception as exc:  # the parser refused the markup (Lexbor: "Can't parse HTML")
