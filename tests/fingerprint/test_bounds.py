@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from revenant.fingerprint import assets, identifiers, literals, text, wallets
-from revenant.fingerprint.extract import extract
+from revenant.fingerprint.extract import extract, visible_text
 from revenant.html import DEFAULT_LIMITS, ParsePool
 from revenant.model import Capture, Exchange, Outcome, ParseOutcome
 from tests.pages import real_pages
@@ -91,3 +91,14 @@ def test_a_parse_cut_or_ended_says_so() -> None:
         deep = pool.parse(b"<title>t</title>" + b"<div>" * 3000, "utf-8")
         assert deep.outcome is ParseOutcome.CUT and "nested deeper than 2,000" in deep.reason
         assert deep.summary.title == "t"
+
+
+def test_the_visible_text_is_read_from_the_same_parse() -> None:
+    body = b"<title>t</title><p>one line</p><script>var x</script><p hidden>no</p><p> two </p>"
+    with ParsePool(1) as pool:
+        capture = _capture("https://a.example/", body)
+        attached = replace(capture, parsed=pool.parse(body, "utf-8"))
+        assert visible_text(attached, parser=pool) == ["one line", "two"]
+        assert pool.stats.parsed == 1
+        assert visible_text(capture, parser=pool) == ["one line", "two"]
+        assert pool.stats.parsed == 2

@@ -21,7 +21,9 @@ from revenant.testnet import Testnet
 from tests.probe.conftest import TREE_BUILDER
 
 
-def _probe(config: ProbeConfig, targets: list[str], parser: ParsePool | None = None) -> list[Capture]:
+def _probe(
+    config: ProbeConfig, targets: list[str], parser: ParsePool | None = None
+) -> list[Capture]:
     async def run() -> list[Capture]:
         async with Prober(config, parser=parser) as prober:
             return list(await asyncio.gather(*(prober.capture(t) for t in targets)))

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from revenant.evidence import EvidenceLog, read_captures
+from revenant.fingerprint import extract
+from revenant.html import ParsePool
 from revenant.model import Capture, Outcome
 from revenant.probe import ProbeConfig, Prober
 from revenant.probe.browser import Browser
@@ -282,6 +284,20 @@ def test_a_single_page_app_is_drawn_from_requests_the_prober_made(corpus: Corpus
     # the page itself and its script were the prober's own exchanges, not fetched twice
     assert corpus.hits[("spa.test", "/")] == 1 and corpus.hits[("spa.test", "/app.js")] == 1
     assert all(("User-Agent", corpus.config.user_agent) in e.request_headers for e in api)
+
+
+def test_the_page_and_its_rendered_dom_are_each_parsed_once(corpus: Corpus) -> None:
+    capture = corpus.results["spa"].capture
+    page, rendering = capture.page, capture.rendering
+    assert page is not None and rendering is not None
+    assert capture.parsed is not None and capture.parsed.of(page.content)
+    assert rendering.parsed is not None and rendering.parsed.of(rendering.dom)
+    assert rendering.parsed.summary.title == "Drawn by script"
+    with ParsePool(1) as pool:
+        fingerprint = extract(capture, parser=pool)
+        assert pool.stats.parsed == 0  # both parses were the prober's
+    assert fingerprint.title == "app"  # the raw page's title first
+    assert any(f.kind == "telegram" for f in fingerprint.features)
 
 
 def test_a_rendering_is_written_and_read_back_exactly(corpus: Corpus, tmp_path: Path) -> None:

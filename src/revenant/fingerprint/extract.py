@@ -306,3 +306,19 @@ def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, st
             if len(out) >= MAX_LINK_HOSTS:
                 break
     return out
+
+
+def visible_text(capture: Capture, *, parser: ParsePool | None = None) -> list[str]:
+    """The page's visible text, one line per text node, as the text sketches read it
+    (scripts, styles and hidden elements left out), from the page's one bounded parse;
+    empty without a page or when the page could not be read within the parse's bounds."""
+    page_ex = capture.page
+    if page_ex is None or not _ok(page_ex):
+        return []
+    ctype = page_ex.header("content-type")
+    parsed = _parsed(capture.parsed, page_ex.content, ctype, parser, DEFAULT_LIMITS)
+    if not parsed.read:
+        return []
+    return [
+        line.strip() for chunk in parsed.summary.text for line in chunk.split("\n") if line.strip()
+    ]
