@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from revenant.html.read import DEFAULT_LIMITS, ParseLimits
 from revenant.html.worker import read_message, unpack, write_message
@@ -52,7 +52,6 @@ class PoolStats:
     started: int = 0
     peak_rss: int = 0
     worker_cpu: float = 0.0  # seconds of workers' CPU spent on pages
-    peaks: dict[int, int] = field(default_factory=dict)  # per worker slot
 
 
 @dataclass
@@ -82,7 +81,6 @@ class _Worker:
         if not (isinstance(ready, tuple) and ready and ready[0] == "ready"):
             self.end()
             raise RuntimeError(f"parsing worker did not start ({self.reason()})")
-        self.rss = int(ready[3])
         self.cpu = float(ready[4])  # its CPU seconds as of its last message
 
     def receive(self, deadline: float) -> object | None:
@@ -142,9 +140,7 @@ class ParsePool:
         self._lock = threading.Lock()
         self._closed = False
         self._threads = [
-            threading.Thread(
-                target=self._serve, args=(slot,), name=f"revenant-parse-{slot}", daemon=True
-            )
+            threading.Thread(target=self._serve, name=f"revenant-parse-{slot}", daemon=True)
             for slot in range(workers)
         ]
         for thread in self._threads:
@@ -191,7 +187,7 @@ class ParsePool:
 
     # ------------------------------------------------------------------ per worker
 
-    def _serve(self, slot: int) -> None:
+    def _serve(self) -> None:
         worker: _Worker | None = None
         try:
             while True:
@@ -204,7 +200,7 @@ class ParsePool:
                     parsed: Parsed | None = None
                     for last in (False, True):  # a crash not of the page's bounds: once more
                         worker = self._live(worker)
-                        parsed, worker = self._run(slot, worker, job, last=last)
+                        parsed, worker = self._run(worker, job, last=last)
                         if parsed is not None:
                             break
                 except BaseException as exc:  # a worker that cannot start: the caller hears it
@@ -231,7 +227,7 @@ class ParsePool:
         return worker
 
     def _run(
-        self, slot: int, worker: _Worker, job: _Job, *, last: bool
+        self, worker: _Worker, job: _Job, *, last: bool
     ) -> tuple[Parsed | None, _Worker | None]:
         """(the page's `Parsed`, the worker if it goes on). The `Parsed` is None when the
         worker ended for a reason other than the page's bounds and this was not the
@@ -257,7 +253,7 @@ class ParsePool:
         else:
             reply = None
         if reply is not None:
-            self._note(slot, int(peak), float(cpu), ended=status != "ok")
+            self._note(int(peak), float(cpu), ended=status != "ok")
             if retire:
                 worker.end()
             going = None if retire else worker
@@ -271,7 +267,7 @@ class ParsePool:
         before = worker.cpu
         status, total_cpu = worker.end()
         cpu = max(total_cpu - before, 0.0)
-        self._note(slot, 0, cpu, ended=True)  # (a killed process's peak is not known)
+        self._note(0, cpu, ended=True)  # (a killed process's peak is not known)
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGPROF:
             return self._ended(job, "cpu", cpu, ""), None
         if late:
@@ -293,13 +289,12 @@ class ParsePool:
         outcome = ParseOutcome.FAILED if what == "failed" else ParseOutcome.TOO_COMPLEX
         return Parsed(PageSummary(), outcome, reason, job.data, cpu)
 
-    def _note(self, slot: int, peak: int, cpu: float, *, ended: bool) -> None:
+    def _note(self, peak: int, cpu: float, *, ended: bool) -> None:
         with self._lock:
             s = self.stats
             s.parsed += 1
             s.ended += ended
             s.worker_cpu += cpu
-            s.peaks[slot] = max(s.peaks.get(slot, 0), peak)
             s.peak_rss = max(s.peak_rss, peak)
 
 
