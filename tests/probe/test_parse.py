@@ -52,7 +52,8 @@ def test_a_tree_builder_page_ends_within_its_bound_as_an_outcome(
         assert parsed.summary.title == "t" and "script" in roles
     else:  # the parse went past its bound: the page's links were not read
         assert parsed.outcome is ParseOutcome.TOO_COMPLEX
-        assert hostile.reason.startswith("page: page too complex to parse within 0.8 s")
+        assert hostile.reason.startswith("page too complex to parse within 0.8 s of CPU")
+        assert hostile.reason.endswith("; its links, text and structure not read")
         assert roles == ["page", "favicon"]  # /favicon.ico only, not the page's script
         fingerprint = extract(hostile, parser=pool)
         assert {"favicon_mmh3", "hhhash"} <= {f.kind for f in fingerprint.features}

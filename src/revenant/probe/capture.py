@@ -349,7 +349,9 @@ def _parse_note(parsed: Parsed | None, what: str = "page") -> str:
         return ""
     if parsed.outcome is ParseOutcome.CUT:
         return f"{what} {parsed.reason}"
-    return f"{what}: {parsed.reason}; its links, text and structure not read"
+    if what == "page":  # (the pool's reasons name the page)
+        return f"{parsed.reason}; its links, text and structure not read"
+    return f"{what}: {parsed.reason}"
 
 
 def _joined(*reasons: str) -> str:
