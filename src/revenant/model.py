@@ -261,6 +261,79 @@ class Rendering:
     refused_more: int = 0  # refusals past the bound, counted but not listed
     requests: int = 0  # requests the page made, fulfilled or not
     browser: str = ""  # product and version
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)  # of `dom`, in memory
+
+
+# --------------------------------------------------------------------- parsed HTML
+
+
+@dataclass
+class Form:
+    """A form's action (as written) and its field names."""
+
+    action: str
+    method: str
+    fields: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PageSummary:
+    """What one HTML document holds for the stages downstream, read by one bounded
+    parse (revenant.html): what the prober fetches next, what the fingerprint and the
+    pivots read. Built once per document, in memory only, never stored."""
+
+    title: str = ""
+    text: list[str] = field(default_factory=list)  # visible text, text nodes separated by newlines
+    words: int = 0  # visible words (white-space separated), counted up to 1,000
+    paths: list[str] = field(default_factory=list)  # tag paths and ".class" tokens
+    scripts: list[str] = field(default_factory=list)  # src attributes (and script preloads)
+    script_srcs: list[str] = field(default_factory=list)  # src of <script> elements only
+    inline_scripts: list[str] = field(default_factory=list)  # executable inline code
+    data_scripts: list[str] = field(default_factory=list)  # JSON and other inline data
+    styles: list[str] = field(default_factory=list)  # stylesheet hrefs (and style preloads)
+    stylesheets: list[str] = field(default_factory=list)  # href of rel~=stylesheet links only
+    icons: list[str] = field(default_factory=list)
+    icon_links: list[str] = field(default_factory=list)  # href of rel~=icon links
+    base: str | None = None  # href of the first <base href>
+    forms: list[Form] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # a[href]
+    link_texts: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, its words)
+    frames: list[str] = field(default_factory=list)  # iframe[src]
+    refreshes: list[str] = field(default_factory=list)  # meta refresh targets
+    generator: str = ""
+    attr_text: list[str] = field(default_factory=list)  # hrefs, meta content, values
+    empty_mounts: list[str] = field(default_factory=list)  # ids of empty app mount points
+    nodes: int = 0
+
+
+class ParseOutcome(enum.StrEnum):
+    """How the bounded parse of one document ended."""
+
+    OK = "ok"  # read whole
+    CUT = "cut"  # read up to a bound (the reason says which and where)
+    TOO_COMPLEX = "too_complex"  # the parser went past its time or memory bound: nothing read
+    FAILED = "failed"  # the parser refused the markup: nothing read
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One document as the bounded parser read it (revenant.html). `source` is the
+    exact bytes object it read, so a summary is only used beside those bytes."""
+
+    summary: PageSummary
+    outcome: ParseOutcome
+    reason: str = ""
+    source: bytes = field(default=b"", repr=False)
+    cpu: float = 0.0  # seconds of the parsing process's CPU
+
+    @property
+    def read(self) -> bool:
+        """Whether the summary holds what the document shows (whole or cut)."""
+        return self.outcome in (ParseOutcome.OK, ParseOutcome.CUT)
+
+    def of(self, content: bytes) -> bool:
+        """Whether this is the parse of exactly `content` (the same bytes object)."""
+        return self.source is content
 
 
 @dataclass(frozen=True)
@@ -279,6 +352,7 @@ class Capture:
     id: int | None = None
     warc_file: str | None = None
     rendering: Rendering | None = None
+    parsed: Parsed | None = field(default=None, compare=False, repr=False)  # of the page, in memory
 
     @property
     def page(self) -> Exchange | None:

@@ -23,8 +23,8 @@ from revenant.fingerprint.assets import (
     endpoints,
     form_features,
 )
-from revenant.fingerprint.dom import Form
 from revenant.fingerprint.literals import MAX_CHECKED
+from revenant.model import Form
 
 _BASES = [
     "https://coco.gg/chat/index.html",

@@ -1,141 +1,104 @@
-"""fingerprint/bounds.py: markup is cut before a tag with too many attributes, however
-the tag is written, and real pages are left exactly as they are."""
+"""The fingerprint's one parse per page: the bounds leave real pages' features as they
+are, the prober's attached parse gives the same fingerprint as a parse of its own, and
+a page the parser cannot read within its bounds still gives its other features."""
 
 from __future__ import annotations
 
-import gzip
-import itertools
-import json
-import string
-import sys
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint import assets, identifiers, literals, text, wallets
-from revenant.fingerprint.bounds import (
-    MAX_ATTRIBUTES,
-    MAX_MERGED,
-    attribute_cut,
-    bound_attributes,
-    bound_attributes_text,
-)
-from revenant.fingerprint.extract import extract
-from revenant.model import Capture, Exchange, Outcome
+from revenant.fingerprint.extract import extract, visible_text
+from revenant.html import DEFAULT_LIMITS, ParsePool
+from revenant.model import Capture, Exchange, Outcome, ParseOutcome
+from tests.pages import real_pages
 
-PAGES = Path(__file__).resolve().parents[3] / "shared" / "data" / "pages"
-NAMES = ["".join(p) for p in itertools.product(string.ascii_lowercase, repeat=4)][:30_000]
+T0 = datetime(2026, 11, 23, tzinfo=UTC)
+ICON = b"\x00\x00\x01\x00" + bytes(range(60))
 
 
-def _most_attributes(markup: bytes) -> int:
-    root = LexborHTMLParser(markup).root
-    assert root is not None
-    return max((len(n.attributes) for n in root.traverse() if n.tag and n.tag[0] != "-"), default=0)
-
-
-def test_a_tag_with_20000_attributes_is_cut_before_the_parse() -> None:
-    page = b"<title>kept</title><div " + " ".join(NAMES[:20_000]).encode() + b">lost</div>"
-    assert bound_attributes(page) == b"<title>kept</title>"
-
-
-@pytest.mark.parametrize("n", [MAX_ATTRIBUTES, MAX_ATTRIBUTES + 1])
-def test_the_limit_is_the_most_attributes_a_tag_keeps(n: int) -> None:
-    page = b"<p>a</p><div " + " ".join(NAMES[:n]).encode() + b">b</div>"
-    assert (bound_attributes(page) == page) is (n <= MAX_ATTRIBUTES)
-
-
-@pytest.mark.parametrize(
-    "attribute",
-    [
-        '{}=">"',  # ">" inside quoted values: the tag goes on past them
-        "{}='>'",
-        "{}",  # no value
-        "{}=x",  # unquoted
-        '{}=""',  # quoted values need no space between them
-        "{}/",  # "/" separates attributes too
-    ],
-)
-def test_every_way_of_writing_attributes_is_counted(attribute: str) -> None:
-    joiner = "" if attribute.endswith(('"', "'", "/")) else " "
-    attrs = joiner.join(attribute.format(n) for n in NAMES[: MAX_ATTRIBUTES + 1])
-    page = f"<p>before</p><div {attrs}>after</div>".encode()
-    assert bound_attributes(page) == b"<p>before</p>"
-    assert _most_attributes(bound_attributes(page)) <= MAX_ATTRIBUTES
-
-
-def test_repeated_body_tags_are_cut_when_their_attributes_add_up() -> None:
-    tags = [f"<body {' '.join(NAMES[i * 10 : i * 10 + 10])}>" for i in range(40)]
-    page = ("<html><title>t</title>" + "".join(tags)).encode()
-    cut = attribute_cut(page)
-    assert cut is not None and page[cut:].startswith(tags[MAX_MERGED // 10].encode())
-    assert _most_attributes(bound_attributes(page)) <= MAX_MERGED
-
-
-def test_text_of_a_page_not_in_an_ascii_based_encoding_is_bounded_too() -> None:
-    html = "<p>é</p><div " + " ".join(NAMES[:300]) + ">"
-    assert bound_attributes_text(html) == "<p>é</p>"
-
-
-_ATTR = st.sampled_from(
-    ["a", "b=1", 'c=">"', "d='<x>'", "e=", "=f", '"g"', "h/", "i=j>k", "<l", "m='", 'n="']
-)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(_ATTR, st.integers(0, MAX_ATTRIBUTES + 40)), max_size=4), st.data())
-def test_after_the_bound_no_element_has_more_attributes_than_the_limit(
-    runs: list[tuple[str, int]], data: st.DataObject
-) -> None:
-    parts = []
-    for shape, count in runs:
-        sep = data.draw(st.sampled_from([" ", "/", "\n", ""]))
-        attrs = sep.join(f"{shape}{NAMES[i]}" if shape[-1] in "=/'\"" else f"{NAMES[i]}{shape}"
-                         for i in range(count))  # fmt: skip
-        parts.append(f"<{data.draw(st.sampled_from(['div', 'body', 'b', 'svg']))} {attrs}>x")
-    page = "".join(parts).encode()
-    assert _most_attributes(bound_attributes(page)) <= MAX_ATTRIBUTES
-
-
-def _real_pages() -> list[bytes]:
-    manifest = json.loads((PAGES / "manifest.json").read_text())
-    return [gzip.decompress((PAGES / e["file"]).read_bytes()) for e in manifest]
-
-
-def test_real_pages_are_left_as_they_are() -> None:
-    pages = _real_pages()
-    assert len(pages) == 91
-    assert [attribute_cut(p) for p in pages] == [None] * 91
-
-
-def _capture(body: bytes) -> Capture:
-    t0 = datetime(2026, 11, 23, tzinfo=UTC)
+def _capture(url: str, body: bytes, *more: Exchange) -> Capture:
     page = Exchange(
         role="page",
-        url="https://page.example/",
-        started=t0,
+        url=url,
+        started=T0,
         outcome=Outcome.OK,
         status=200,
-        headers=(("Content-Type", "text/html; charset=utf-8"),),
+        headers=(("Content-Type", "text/html; charset=utf-8"), ("Server", "nginx")),
         content=body,
         payload=body,
     )
-    return Capture("https://page.example/", "page.example", t0, t0, Outcome.OK, exchanges=(page,))
+    host = url.split("/")[2]
+    return Capture(url, host, T0, T0, Outcome.OK, exchanges=(page, *more))
+
+
+@pytest.fixture(scope="module")
+def captures() -> list[Capture]:
+    return [_capture(url, body) for url, body in real_pages()]
 
 
 def test_real_pages_give_the_fingerprint_they_give_with_every_cap_lifted(
-    monkeypatch: pytest.MonkeyPatch,
+    captures: list[Capture], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    captures = [_capture(p) for p in _real_pages()]
     bounded = [extract(c) for c in captures]
     for module in (literals, identifiers, wallets, assets, text):
         for name in ("MAX_TRIED", "MAX_CHECKED", "MAX_FILE_NAME", "MAX_TEXT"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, 1 << 60)
-    # (the package exports the function `extract`, which hides the module of that name)
-    module = sys.modules["revenant.fingerprint.extract"]
-    monkeypatch.setattr(module, "bound_attributes", lambda data: data)
-    assert [extract(c) for c in captures] == bounded
+    lifted = DEFAULT_LIMITS.cuts_lifted()  # no markup cut before the parse either
+    assert [extract(c, limits=lifted) for c in captures] == bounded
+
+
+def test_the_parse_the_prober_attached_gives_the_same_fingerprint(captures: list[Capture]) -> None:
+    with ParsePool(2) as pool:
+        attached = []
+        for c in captures:
+            assert c.page is not None
+            attached.append(replace(c, parsed=pool.parse(c.page.content, "utf-8")))
+        parses = pool.stats.parsed
+        fingerprints = [extract(c, parser=pool) for c in attached]
+        assert pool.stats.parsed == parses  # none parsed again
+    assert fingerprints == [extract(c) for c in captures]
+    assert [f.revealed for f in fingerprints] == [extract(c).revealed for c in captures]
+
+
+def test_a_parse_of_other_bytes_is_not_used() -> None:
+    with ParsePool(1) as pool:
+        other = pool.parse(b"<title>other</title>", "utf-8")
+        capture = replace(_capture("https://a.example/", b"<title>mine</title>"), parsed=other)
+        assert extract(capture, parser=pool).title == "mine"
+        assert pool.stats.parsed == 2
+
+
+def test_a_page_too_complex_to_parse_still_gives_its_headers_and_favicon() -> None:
+    body = b'<p><a href="' + b"A" * 50_000 + b'">' + b"<p>a" * 200_000
+    icon = Exchange("favicon", "https://a.example/favicon.ico", T0, Outcome.OK, status=200,
+                    content=ICON, payload=ICON)  # fmt: skip
+    capture = _capture("https://a.example/", body, icon)
+    with ParsePool(1) as pool:
+        fingerprint = extract(capture, parser=pool)
+        assert pool.stats.ended == 1
+    kinds = {f.kind for f in fingerprint.features}
+    assert {"server", "favicon_mmh3", "hhhash"} <= kinds
+    assert not kinds & {"title", "text", "asset_url"}
+    assert fingerprint.text_simhash is None and fingerprint.dom_simhash is None
+
+
+def test_a_parse_cut_or_ended_says_so() -> None:
+    with ParsePool(1) as pool:
+        deep = pool.parse(b"<title>t</title>" + b"<div>" * 3000, "utf-8")
+        assert deep.outcome is ParseOutcome.CUT and "nested deeper than 2,000" in deep.reason
+        assert deep.summary.title == "t"
+
+
+def test_the_visible_text_is_read_from_the_same_parse() -> None:
+    body = b"<title>t</title><p>one line</p><script>var x</script><p hidden>no</p><p> two </p>"
+    with ParsePool(1) as pool:
+        capture = _capture("https://a.example/", body)
+        attached = replace(capture, parsed=pool.parse(body, "utf-8"))
+        assert visible_text(attached, parser=pool) == ["one line", "two"]
+        assert pool.stats.parsed == 1
+        assert visible_text(capture, parser=pool) == ["one line", "two"]
+        assert pool.stats.parsed == 2

@@ -40,10 +40,35 @@ ORDINARY = (
     SiteSpec(names=("rebind.test",), dns=(Record("A", "127.0.0.1"),)),
 )
 
+_FORMATTING = b"b big code em font i s small strike strong tt u".split()
+TREE_BUILDER = {
+    # pages that drive Lexbor's tree construction without limit (under the 2 MB body bound)
+    "stray-end-tags.test": b"<div></i>" * 200_000,
+    "ignored-end-tags.test": b"<div><table></div></table>" * 69_000,
+    "copied-attribute.test": b'<p><a href="' + b"A" * 50_000 + b'">' + b"<p>a" * 200_000,
+    "reconstructed.test": (
+        b"<div>" + b"".join(b"<%s>" % n * 3 for n in _FORMATTING) + b"</div>"
+        + b"<p>x</p>" * 200_000
+    ),
+}  # fmt: skip
+"""Each served at / of its name, with a favicon and a script the page names (unread)."""
+
+TREE_SITES = tuple(
+    SiteSpec(
+        names=(name,),
+        pages=(
+            Page("/", b'<title>t</title><script src="/app.js"></script>' + body),
+            Page("/favicon.ico", PNG, content_type="image/x-icon"),
+            Page("/app.js", b"var x=1;", content_type="application/javascript"),
+        ),
+    )
+    for name, body in TREE_BUILDER.items()
+)
+
 
 @pytest.fixture(scope="session")
 def net() -> Iterator[Testnet]:
-    with Testnet((*hostile_sites(), *ORDINARY), seed=4) as running:
+    with Testnet((*hostile_sites(), *ORDINARY, *TREE_SITES), seed=4) as running:
         yield running
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from revenant.evidence import EvidenceLog, read_captures
+from revenant.fingerprint import extract
+from revenant.html import ParsePool
 from revenant.model import Capture, Outcome
 from revenant.probe import ProbeConfig, Prober
 from revenant.probe.browser import Browser
@@ -284,6 +286,20 @@ def test_a_single_page_app_is_drawn_from_requests_the_prober_made(corpus: Corpus
     assert all(("User-Agent", corpus.config.user_agent) in e.request_headers for e in api)
 
 
+def test_the_page_and_its_rendered_dom_are_each_parsed_once(corpus: Corpus) -> None:
+    capture = corpus.results["spa"].capture
+    page, rendering = capture.page, capture.rendering
+    assert page is not None and rendering is not None
+    assert capture.parsed is not None and capture.parsed.of(page.content)
+    assert rendering.parsed is not None and rendering.parsed.of(rendering.dom)
+    assert rendering.parsed.summary.title == "Drawn by script"
+    with ParsePool(1) as pool:
+        fingerprint = extract(capture, parser=pool)
+        assert pool.stats.parsed == 0  # both parses were the prober's
+    assert fingerprint.title == "app"  # the raw page's title first
+    assert any(f.kind == "telegram" for f in fingerprint.features)
+
+
 def test_a_rendering_is_written_and_read_back_exactly(corpus: Corpus, tmp_path: Path) -> None:
     capture = corpus.results["spa"].capture
     with EvidenceLog(tmp_path / "ev", case="ev") as log:
@@ -315,7 +331,7 @@ def test_auto_mode_renders_an_app_shell_and_not_an_article(corpus: Corpus) -> No
 
     spa, article = asyncio.run(both())
     assert spa.rendering is not None and article.rendering is None
-    assert needs_render(spa.page) and not needs_render(article.page)
+    assert needs_render(spa.parsed) and not needs_render(article.parsed)
 
 
 def test_chromium_alone_cannot_reach_the_network(corpus: Corpus) -> None:

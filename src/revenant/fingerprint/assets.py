@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import SplitResult, urljoin, urlsplit
 
-from revenant.fingerprint.dom import Form
 from revenant.fingerprint.literals import MAX_CHECKED, LiteralSet, matches_at
 from revenant.fingerprint.names import registrable
+from revenant.model import Form
 
 # a file name carrying a build hash: app.3f9a1c7e.js (hex, webpack), index-BfT2x3xA.js
 # (base64url, Vite); "pubads_impl_107.js" is a version, not a build hash

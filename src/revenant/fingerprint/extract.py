@@ -1,21 +1,21 @@
 """Capture -> Fingerprint: the one feature extractor used by the monitor, the sweep
 and the tests.
 
-One Lexbor parse per page. Hostile input is expected: any byte string, an empty or
-failed capture, absurd sizes. `extract` never raises on content; it returns whatever
-features could be read (possibly none).
+One HTML parse per page: the summary the prober attached to the capture (it parsed
+the page to find what to fetch next), or, for a capture without one (read from a WARC),
+a parse through the same bounded pool (revenant.html). Hostile input is expected: any
+byte string, an empty or failed capture, absurd sizes, markup made to be slow.
+`extract` never raises on content; it returns whatever features could be read
+(possibly none: a page the parser could not read within its bounds gives the features
+of its headers, TLS, network and favicon only).
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import urlsplit
-
-import numpy as np
-from selectolax.lexbor import LexborHTMLParser
 
 from revenant.fingerprint.assets import (
     ENDPOINT_LITERALS,
@@ -25,8 +25,6 @@ from revenant.fingerprint.assets import (
     form_features,
     inline_script_features,
 )
-from revenant.fingerprint.bounds import bound_attributes, bound_attributes_text
-from revenant.fingerprint.dom import Page, walk
 from revenant.fingerprint.favicon import favicon_features
 from revenant.fingerprint.headers import header_features
 from revenant.fingerprint.identifiers import LITERALS, find_identifiers
@@ -41,11 +39,20 @@ from revenant.fingerprint.text import (
     sketch_text,
     text_blocks,
 )
-from revenant.model import Capture, Exchange, Feature, Fingerprint, Outcome, Revealed
-from revenant.probe.decode import NOT_ASCII, charset
+from revenant.html import DEFAULT_LIMITS, ParseLimits, ParsePool, default_pool
+from revenant.model import (
+    Capture,
+    Exchange,
+    Feature,
+    Fingerprint,
+    Outcome,
+    PageSummary,
+    Parsed,
+    Revealed,
+)
+from revenant.probe.decode import charset
 from revenant.probe.decode import text as decode
 
-MAX_HTML = 4 * 1024 * 1024  # characters of markup read; the rest is ignored
 MAX_SCRIPT = 1024 * 1024  # characters of each same-site script scanned
 MAX_VALUE = 300
 MAX_LINK_HOSTS = 100
@@ -58,8 +65,18 @@ def _ok(e: Exchange | None) -> bool:
     return e is not None and e.outcome is Outcome.OK and bool(e.content)
 
 
-def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerprint:
-    """Every feature and sketch of one capture (see docs/scoring.md for the list)."""
+def extract(
+    capture: Capture,
+    *,
+    asn_table: AsnTable | None = None,
+    parser: ParsePool | None = None,
+    limits: ParseLimits = DEFAULT_LIMITS,
+) -> Fingerprint:
+    """Every feature and sketch of one capture (see docs/scoring.md for the list).
+
+    The page (and the rendered DOM) are read from the summaries attached to the capture
+    when they are those of its bytes, else parsed by `parser` (default: the process's
+    pool) within `limits`."""
     host = (capture.host or urlsplit(capture.target).hostname or "").lower().rstrip(".")
     site = registrable(host) if host else ""
     feats: set[tuple[str, str]] = set(network_features(capture, asn_table))
@@ -85,10 +102,12 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     ]
     if page_ex is not None and _ok(page_ex):
         base = page_ex.url or capture.target
-        page = _parse_page(page_ex.content[:MAX_HTML], page_ex.header("content-type"))
-        raw = _page_features(page, base, site, feats)
-        title, dom_sh, revealed = raw.title, raw.dom, raw.revealed
-        text_sh, text_mh, words = raw.sketch.simhash, raw.sketch.minhash, raw.sketch.words
+        ctype = page_ex.header("content-type")
+        parsed = _parsed(capture.parsed, page_ex.content, ctype, parser, limits)
+        if parsed.read:
+            raw = _page_features(parsed.summary, base, site, feats)
+            title, dom_sh, revealed = raw.title, raw.dom, raw.revealed
+            text_sh, text_mh, words = raw.sketch.simhash, raw.sketch.minhash, raw.sketch.words
     for text in script_texts:
         feats.update(_code_features(site, text))
     rendering = capture.rendering
@@ -96,9 +115,12 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     if rendering is not None:
         shot = screenshot_phash(rendering.screenshot) if rendering.screenshot else None
         feats.update(_browser_features(capture, site))
+        seen = None
         if rendering.dom:
-            seen = _parse_page(rendering.dom[:MAX_HTML], "text/html; charset=utf-8")
-            shown = _page_features(seen, rendering.url, site, feats)
+            utf8 = "text/html; charset=utf-8"
+            seen = _parsed(rendering.parsed, rendering.dom, utf8, parser, limits)
+        if seen is not None and seen.read:
+            shown = _page_features(seen.summary, rendering.url, site, feats)
             title = title or shown.title
             r_sketch = shown.sketch
             if r_sketch.words >= words:  # the sketches of what a visitor saw, when richer
@@ -125,6 +147,21 @@ def extract(capture: Capture, *, asn_table: AsnTable | None = None) -> Fingerpri
     )
 
 
+def _parsed(
+    attached: Parsed | None,
+    content: bytes,
+    content_type: str | None,
+    parser: ParsePool | None,
+    limits: ParseLimits,
+) -> Parsed:
+    """The parse of `content`: the one attached to the capture when it is of these very
+    bytes, else a new one through the pool."""
+    if attached is not None and attached.of(content):
+        return attached
+    pool = parser if parser is not None else default_pool()
+    return pool.parse(content, charset(content, content_type), limits)
+
+
 class _PageRead(NamedTuple):
     """What one parsed page (raw or rendered) gives besides its discrete features."""
 
@@ -134,7 +171,9 @@ class _PageRead(NamedTuple):
     revealed: Revealed  # for the pivots
 
 
-def _page_features(page: Page, base: str, site: str, feats: set[tuple[str, str]]) -> _PageRead:
+def _page_features(
+    page: PageSummary, base: str, site: str, feats: set[tuple[str, str]]
+) -> _PageRead:
     """Add the discrete features of one parsed page (raw or rendered) to `feats`."""
     title = normalize_title(page.title)
     if title:
@@ -206,88 +245,6 @@ def _code_features(site: str, code: str, visible: str = "") -> set[tuple[str, st
     return {*find_identifiers(code, visible, found=found), *endpoints(site, code, found)}
 
 
-MAX_DEPTH = 2000
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-
-
-def bound_nesting(html: str, raw: bytes | None = None, max_depth: int = MAX_DEPTH) -> str:
-    """Cut the markup where elements would nest deeper than `max_depth`.
-
-    Lexbor's parse time grows with the square of the nesting depth (200,000 nested
-    <div> take minutes), so a hostile page is cut before it is parsed. A vectorized
-    upper bound over the raw bytes (every "<x" opens, every "</" closes) clears
-    ordinary pages in a fraction of a millisecond; only pages over it get the exact
-    scan, which knows void tags. `raw` is the page as received when its encoding is
-    ASCII-compatible (saves re-encoding `html`).
-    """
-    if _shallow(raw if raw is not None else html.encode("utf-8", "ignore"), max_depth):
-        return html
-    depth = 0
-    for m in _TAG.finditer(html):
-        if m.group(1):
-            depth = max(0, depth - 1)
-        elif m.group(2).lower() not in _VOID:
-            depth += 1
-            if depth > max_depth:
-                return html[: m.start()]
-    return html
-
-
-def _shallow(raw: bytes, max_depth: int) -> bool:
-    """True when elements in `raw` cannot nest deeper than `max_depth` (an upper bound
-    that knows no void tags: every "<x" opens, every "</" closes)."""
-    data = np.frombuffer(raw, dtype=np.uint8)
-    lt = np.flatnonzero(data[:-1] == 60)  # "<" (a last byte opens nothing)
-    if lt.size <= max_depth:
-        return True
-    nxt = data[lt + 1] | 32
-    steps = ((nxt >= 97) & (nxt <= 122)).astype(np.int32) - (data[lt + 1] == 47).astype(np.int32)
-    return int(np.cumsum(steps).max()) <= max_depth
-
-
-def _parse_page(raw: bytes, content_type: str | None) -> Page:
-    """Parse at most MAX_HTML bytes of a page. UTF-8 (and undeclared) pages go to
-    Lexbor as bytes, its own encoding, saving a decode and a re-encode; others are
-    decoded first."""
-    name = charset(raw, content_type)
-    if not name.startswith(NOT_ASCII):  # "<" is byte 60 whatever the encoding
-        raw = bound_attributes(raw)
-    if codecs.lookup(name).name == "utf-8" and _shallow(raw, MAX_DEPTH):
-        try:
-            return walk(LexborHTMLParser(raw))
-        except (ValueError, RuntimeError, MemoryError):
-            return Page()
-    html = raw.decode(name, "replace")
-    return _parse(html, None if name.startswith(NOT_ASCII) else raw)
-
-
-def _parse(html: str, raw: bytes | None) -> Page:
-    if raw is None:  # UTF-16 or UTF-32: not bounded as bytes in _parse_page
-        html = bound_attributes_text(html)
-    try:
-        return walk(LexborHTMLParser(bound_nesting(html, raw)))
-    except (ValueError, RuntimeError, MemoryError):
-        return Page()
-
-
 def _other_sites_words(
     site: str, link_texts: Iterable[tuple[str, str]], blocks: Iterable[str]
 ) -> set[str]:
@@ -351,11 +308,17 @@ def _link_hosts(base: str, site: str, links: Iterable[str]) -> set[tuple[str, st
     return out
 
 
-def visible_text(capture: Capture) -> list[str]:
+def visible_text(capture: Capture, *, parser: ParsePool | None = None) -> list[str]:
     """The page's visible text, one line per text node, as the text sketches read it
-    (scripts, styles and hidden elements left out); empty without a page."""
+    (scripts, styles and hidden elements left out), from the page's one bounded parse;
+    empty without a page or when the page could not be read within the parse's bounds."""
     page_ex = capture.page
     if page_ex is None or not _ok(page_ex):
         return []
-    page = _parse_page(page_ex.content[:MAX_HTML], page_ex.header("content-type"))
-    return [line.strip() for chunk in page.text for line in chunk.split("\n") if line.strip()]
+    ctype = page_ex.header("content-type")
+    parsed = _parsed(capture.parsed, page_ex.content, ctype, parser, DEFAULT_LIMITS)
+    if not parsed.read:
+        return []
+    return [
+        line.strip() for chunk in parsed.summary.text for line in chunk.split("\n") if line.strip()
+    ]

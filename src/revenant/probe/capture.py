@@ -4,7 +4,9 @@ with each redirect hop re-checked, the favicon and same-site scripts and styles.
 It must never raise for anything a server or the network does; every failure or
 refusal is an outcome in the capture. It must never exceed the total time bound of a
 capture, the redirect bound, or the global, per-host and per-IP concurrency limits.
-It writes nothing: evidence/ records what it returns.
+It never parses a page itself: each page (and a rendered DOM) is parsed once, in a
+bounded worker process (revenant.html), and that parse is attached to the capture for
+the fingerprint. It writes nothing: evidence/ records what it returns.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
+from dataclasses import replace
 from types import TracebackType
 
 import aiohttp
@@ -19,8 +22,20 @@ from yarl import URL
 
 from revenant.errors import UsageError
 from revenant.hostnames import ascii_host, is_ip
-from revenant.model import Capture, Clock, DnsRecord, Exchange, Outcome, TlsInfo, utcnow
+from revenant.html import ParseLimits, ParsePool, default_pool
+from revenant.model import (
+    Capture,
+    Clock,
+    DnsRecord,
+    Exchange,
+    Outcome,
+    Parsed,
+    ParseOutcome,
+    TlsInfo,
+    utcnow,
+)
 from revenant.probe.config import ProbeConfig
+from revenant.probe.decode import charset
 from revenant.probe.dns import RECORD_TYPES, PolicyResolver, make_client
 from revenant.probe.fetch import (
     CertificateInvalid,
@@ -74,17 +89,25 @@ class _Run:
         self.dns: tuple[DnsRecord, ...] = ()
         self.tls: TlsInfo | None = None
         self.bad_cert: dict[str, str] = {}  # host -> verify error, for this capture
+        self.parsed: Parsed | None = None  # the page's one parse
 
 
 class Prober:
     """Holds the HTTP session, the resolver and the limits; probes many targets at once.
 
     `async with Prober(config) as p: capture = await p.capture("example.org")`.
+    Pages are parsed by `parser` (default: the process's pool).
     """
 
-    def __init__(self, config: ProbeConfig, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, config: ProbeConfig, *, clock: Clock = utcnow, parser: ParsePool | None = None
+    ) -> None:
         self.config = config
         self._clock = clock
+        self._parser = parser
+        self._parse_limits = ParseLimits(
+            cpu=config.bounds.parse_cpu, memory=config.bounds.parse_memory
+        )
         self._dns = make_client(config.resolver, config.bounds.dns, config.concurrency.dns)
         self._resolver = PolicyResolver(self._dns, config.allow)
         self._limits = Limits(config.concurrency.per_host, config.concurrency.per_ip)
@@ -181,14 +204,31 @@ class Prober:
                 started=started,
                 finished=self._clock(),
                 outcome=outcome,
-                reason=reason,
+                reason=_joined(reason, _parse_note(run.parsed)),
                 dns=run.dns,
                 tls=run.tls,
                 exchanges=tuple(run.exchanges),
+                parsed=run.parsed,
             )
             if self._renderer is not None and wants_render(capture, self.config.render):
                 capture = await self._renderer.render(capture)
+                capture = await self._parse_rendered(capture)
             return capture
+
+    async def parse(self, content: bytes, content_type: str | None) -> Parsed:
+        """One document's bounded parse (in the parser's worker processes)."""
+        parser = self._parser if self._parser is not None else default_pool()
+        encoding = charset(content, content_type)
+        return await parser.parse_async(content, encoding, self._parse_limits)
+
+    async def _parse_rendered(self, capture: Capture) -> Capture:
+        """The rendered DOM's one parse, attached to the rendering."""
+        rendering = capture.rendering
+        if rendering is None or not rendering.dom:
+            return capture
+        parsed = await self.parse(rendering.dom, "text/html; charset=utf-8")
+        reason = _joined(rendering.reason, _parse_note(parsed, "DOM"))
+        return replace(capture, rendering=replace(rendering, parsed=parsed, reason=reason))
 
     async def fetch(
         self, url: str, role: str, *, bad_cert: dict[str, str] | None = None
@@ -233,8 +273,12 @@ class Prober:
             if page.status is not None or outcome not in _FALLBACK or i == len(urls) - 1:
                 break
         assert page is not None
-        if outcome is Outcome.OK and page.content and _is_html(page):
-            await self._subresources(run, page)
+        if page.content and (
+            outcome is Outcome.OK or (outcome is Outcome.TOO_LARGE and self.config.render == "auto")
+        ):  # what the fingerprint reads (and what `--render auto` looks at)
+            run.parsed = await self.parse(page.content, page.header("content-type"))
+        if outcome is Outcome.OK and page.content and _is_html(page) and run.parsed is not None:
+            await self._subresources(run, page, run.parsed)
         return outcome, reason
 
     async def _follow(self, run: _Run, url: str) -> tuple[Exchange, Outcome, str]:
@@ -258,11 +302,9 @@ class Prober:
                 )
             url = location
 
-    async def _subresources(self, run: _Run, page: Exchange) -> None:
+    async def _subresources(self, run: _Run, page: Exchange, parsed: Parsed) -> None:
         c = self.config
-        declared, assets = page_links(
-            page.content, page.url, c.bounds.assets, page.header("content-type")
-        )
+        declared, assets = page_links(parsed.summary, page.url, c.bounds.assets)
         jobs: list[tuple[str, str]] = []
         if c.fetch_favicon:
             jobs.append(("favicon", declared or str(URL(page.url).join(URL("/favicon.ico")))))
@@ -297,9 +339,23 @@ class Prober:
 
 
 def _as_redirect(exchange: Exchange) -> Exchange:
-    from dataclasses import replace
-
     return replace(exchange, role="redirect")
+
+
+def _parse_note(parsed: Parsed | None, what: str = "page") -> str:
+    """What a capture says about its page's parse: where markup was cut, or that it
+    could not be read within the parser's bounds."""
+    if parsed is None or parsed.outcome is ParseOutcome.OK:
+        return ""
+    if parsed.outcome is ParseOutcome.CUT:
+        return f"{what} {parsed.reason}"
+    if what == "page":  # (the pool's reasons name the page)
+        return f"{parsed.reason}; its links, text and structure not read"
+    return f"{what}: {parsed.reason}"
+
+
+def _joined(*reasons: str) -> str:
+    return "; ".join(r for r in reasons if r)
 
 
 def _is_html(page: Exchange) -> bool:

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from revenant import __version__
+from revenant.html.read import PARSE_CPU, PARSE_MEMORY
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -43,6 +44,9 @@ class Bounds:
     render_refusals: int = 200  # refused requests listed one by one (the rest counted)
     screenshot_height: int = 8000  # pixels of a full-page screenshot (1280 wide)
     screenshot: int = 10 * 1024 * 1024  # PNG bytes; a bigger one is retaken, first screen only
+    # One page's parse (and a rendered DOM's), in a worker process (revenant.html).
+    parse_cpu: float = PARSE_CPU  # seconds of CPU
+    parse_memory: int = PARSE_MEMORY  # bytes of address space added to the worker
 
 
 RENDER_MODES = ("never", "auto", "always")

@@ -100,8 +100,6 @@ def decode(payload: bytes, content_encoding: str | None, limit: int) -> Decoded:
 # --------------------------------------------------------------------- charsets
 
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-NOT_ASCII = ("utf-16", "utf16", "utf-32", "utf32", "ucs")
-"""Encodings that do not keep ASCII bytes as they are."""
 
 
 def charset(body: bytes, content_type: str | None) -> str:

@@ -1,5 +1,6 @@
 """What a page points at that the prober may fetch next: its declared favicon and its
-same-site scripts and stylesheets.
+same-site scripts and stylesheets, read from the page's one bounded parse
+(revenant.html: `PageSummary`).
 
 It must never return a URL on another site (assets), a non-HTTP(S) URL, or more than
 the asked number of URLs; hostile markup gives fewer links, never an exception.
@@ -7,13 +8,10 @@ the asked number of URLs; hostile markup gives fewer links, never an exception.
 
 from __future__ import annotations
 
-from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from yarl import URL
 
 from revenant.hostnames import registrable
-from revenant.probe.decode import text as decode_text
-
-_MAX_HTML = 2 * 1024 * 1024
+from revenant.model import PageSummary
 
 
 def _absolute(base: URL, ref: str | None) -> URL | None:
@@ -32,38 +30,31 @@ def _absolute(base: URL, ref: str | None) -> URL | None:
 
 
 def page_links(
-    html: bytes, base_url: str, max_assets: int, content_type: str | None = None
+    page: PageSummary, base_url: str, max_assets: int
 ) -> tuple[str | None, list[tuple[str, str]]]:
-    """(declared favicon URL or None, [(role, url)] of same-site scripts and styles),
-    the page read in its declared charset."""
+    """(declared favicon URL or None, [(role, url)] of same-site scripts, then
+    stylesheets, in page order) of a page fetched from `base_url`."""
     try:
         base = URL(base_url)
-        tree = HTMLParser(decode_text(html[:_MAX_HTML], content_type))
     except (ValueError, TypeError):
         return None, []
-    base_tag = tree.css_first("base[href]")
-    if base_tag is not None:
-        joined = _absolute(base, base_tag.attributes.get("href"))
-        if joined is not None:
-            base = joined
+    joined = _absolute(base, page.base)
+    if joined is not None:
+        base = joined
     favicon: str | None = None
-    for node in tree.css("link[rel][href]"):
-        rels = (node.attributes.get("rel") or "").lower().split()
-        if "icon" in rels:
-            url = _absolute(base, node.attributes.get("href"))
-            if url is not None:
-                favicon = str(url)
-                break
+    for ref in page.icon_links:
+        url = _absolute(base, ref)
+        if url is not None:
+            favicon = str(url)
+            break
     home = registrable(base.raw_host or "")
     seen: set[str] = set()
     assets: list[tuple[str, str]] = []
-    candidates: list[tuple[str, str | None]] = [
-        ("script", n.attributes.get("src")) for n in tree.css("script[src]")
-    ]
-    for node in tree.css("link[rel][href]"):
-        if "stylesheet" in (node.attributes.get("rel") or "").lower().split():
-            candidates.append(("style", node.attributes.get("href")))
+    candidates = [("script", ref) for ref in page.script_srcs]
+    candidates += [("style", ref) for ref in page.stylesheets]
     for role, ref in candidates:
+        if len(assets) >= max_assets:
+            break
         url = _absolute(base, ref)
         if url is None or registrable(url.raw_host or "") != home:
             continue
@@ -72,6 +63,4 @@ def page_links(
             continue
         seen.add(text)
         assets.append((role, text))
-        if len(assets) >= max_assets:
-            break
     return favicon, assets

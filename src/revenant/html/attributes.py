@@ -5,7 +5,7 @@ Lexbor checks each attribute of a start tag against every attribute the element 
 has (a linked list), so a tag with 200,000 distinct attributes takes minutes; a repeated
 <html> or <body> tag adds its attributes to the first one the same way. `bound_attributes`
 cuts the markup before the first start tag with more than MAX_ATTRIBUTES attributes, or
-before the <html>/<body> tag that takes their total past MAX_MERGED (the way extract.py
+before the <html>/<body> tag that takes their total past MAX_MERGED (the way nesting.py
 cuts markup nested deeper than 2,000 elements).
 
 It must stay cheap on ordinary pages and never be fooled on hostile ones. A vectorised
@@ -28,9 +28,10 @@ import re
 
 import numpy as np
 
+from revenant.html.scan import DELIMITER, Scan, scan
+
 MAX_ATTRIBUTES = 256  # of one start tag (the most on 91 real pages: 70)
 MAX_MERGED = 256  # of all <html> and <body> start tags together
-_SPAN = 2 * MAX_ATTRIBUTES + 2  # bytes a tag with more attributes spans at least
 _WORK = 8  # exact counting reads at most this many times the page (then cuts)
 
 _WS = rb"\t\n\f\r "
@@ -47,35 +48,29 @@ _HEAD_ONLY = re.compile(_HEAD)
 _MERGING = (b"html", b"body")
 
 
-def bound_attributes(data: bytes) -> bytes:
-    """`data` cut before the first start tag with too many attributes (see the module
-    docstring); `data` itself when there is none, which is the rule."""
-    cut = attribute_cut(data)
-    return data if cut is None else data[:cut]
-
-
-def bound_attributes_text(html: str) -> str:
-    """`bound_attributes` for decoded markup (pages whose encoding is not ASCII-based)."""
-    data = html.encode("utf-8", "surrogatepass")
-    cut = attribute_cut(data)
-    return html if cut is None else data[:cut].decode("utf-8", "surrogatepass")
-
-
-def attribute_cut(data: bytes) -> int | None:
-    """Offset of the "<" to cut at, or None."""
-    long, merging = _suspects(data)
+def attribute_cut(
+    data: bytes,
+    found: Scan | None = None,
+    max_attributes: int = MAX_ATTRIBUTES,
+    max_merged: int = MAX_MERGED,
+) -> int | None:
+    """Offset of the "<" to cut `data` at (see the module docstring), or None, which is
+    the rule. `found` is `scan(data)` when the caller has it."""
+    found = scan(data) if found is None else found
+    long, merging = _suspects(found, max_attributes, max_merged)
     if not long and not merging:
         return None
     budget = _WORK * len(data)
     merged = 0
+    most = _up_to(max_attributes)
     for start in sorted({*long, *merging}):
         if start in merging:
-            n, read = _count(data, start, MAX_MERGED - merged)
+            n, read = _count(data, start, max_merged - merged)
             merged += n
-            if merged > MAX_MERGED:
+            if merged > max_merged:
                 return start
         else:
-            m = _UP_TO_MAX.match(data, start)
+            m = most.match(data, start)
             read = (m.end() if m else start) - start
             if m and _ATTRIBUTE.match(data, m.end()):
                 return start
@@ -83,6 +78,13 @@ def attribute_cut(data: bytes) -> int | None:
         if budget < 0:  # only a page made to be slow gets here
             return start
     return None
+
+
+def _up_to(most: int) -> re.Pattern[bytes]:
+    """A start tag's name and up to `most` attributes."""
+    if most == MAX_ATTRIBUTES:
+        return _UP_TO_MAX
+    return re.compile(_HEAD + rb"(?:" + _ONE + rb"){0,%d}+" % most)
 
 
 def _count(data: bytes, start: int, most: int) -> tuple[int, int]:
@@ -99,50 +101,21 @@ def _count(data: bytes, start: int, most: int) -> tuple[int, int]:
     return n, at - start
 
 
-def _suspects(data: bytes) -> tuple[list[int], list[int]]:
-    """Start tags that may hold more than MAX_ATTRIBUTES attributes (their upper bound
+def _suspects(found: Scan, max_attributes: int, max_merged: int) -> tuple[list[int], list[int]]:
+    """Start tags that may hold more than `max_attributes` attributes (their upper bound
     says so), and the <html>/<body> start tags when together they may hold more than
-    MAX_MERGED."""
-    octets = np.frombuffer(data, dtype=np.uint8)
-    angle = np.flatnonzero((octets | 2) == 62)  # "<" (60) and ">" (62): nothing else
-    is_lt = octets[angle] == 60
-    lt = angle[is_lt]
-    lt = lt[lt + 1 < len(data)]
-    after = octets[lt + 1] | 32
-    starts = lt[(after >= 97) & (after <= 122)]
+    `max_merged`."""
+    starts = found.starts
     if starts.size == 0:
         return [], []
-    gt = angle[~is_lt]
-    ends = np.append(gt[~_quoted(octets, gt)], len(data))
+    octets = found.octets
+    ends = np.append(found.closing, len(octets))
     spans = ends[np.searchsorted(ends, starts)] - starts
-    long = starts[spans >= _SPAN].tolist()
+    long = starts[spans >= 2 * max_attributes + 2].tolist()  # a tag of n attributes spans 2n
     merging = [int(s) for s in starts[_merging(octets, starts)]]
-    if sum(int(spans[np.searchsorted(starts, s)]) for s in merging) // 2 <= MAX_MERGED:
+    if sum(int(spans[np.searchsorted(starts, s)]) for s in merging) // 2 <= max_merged:
         merging = []
     return long, merging
-
-
-def _quoted(octets: np.ndarray, gt: np.ndarray) -> np.ndarray:
-    """Which of the ">" at `gt` may be inside a quoted attribute value: those whose last
-    quote of a kind before them opens a value (follows "=", or white space after "=";
-    three or more bytes of white space are taken to, whatever precedes them)."""
-    out = np.zeros(gt.size, dtype=bool)
-    for quote in (34, 39):
-        where = np.flatnonzero(octets == quote)
-        if not where.size:
-            continue
-        last = np.searchsorted(where, gt) - 1
-        seen = last >= 0
-        q = where[last[seen]]  # the quote each ">" may be inside (only those are read)
-        b1, b2, b3 = (octets[np.maximum(q - k, 0)] for k in (1, 2, 3))
-        s1, s2 = _SPACE[b1], _SPACE[b2]
-        opens = (b1 == 61) | s1 & ((b2 == 61) | s2 & ((b3 == 61) | _SPACE[b3]))
-        out[seen] |= opens
-    return out
-
-
-_SPACE = np.zeros(256, dtype=bool)
-_SPACE[list(b"\t\n\f\r ")] = True
 
 
 def _merging(octets: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -156,9 +129,5 @@ def _merging(octets: np.ndarray, starts: np.ndarray) -> np.ndarray:
         known = np.zeros(maybe.size, dtype=bool)
         for word in _MERGING:
             known |= (lower == np.frombuffer(word, dtype=np.uint8)).all(axis=1)
-        hit[maybe] = known & _DELIMITER[name[:, 4]]
+        hit[maybe] = known & DELIMITER[name[:, 4]]
     return hit
-
-
-_DELIMITER = np.zeros(256, dtype=bool)
-_DELIMITER[list(b"\t\n\f\r />")] = True

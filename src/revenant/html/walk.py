@@ -1,19 +1,21 @@
-"""One pass over a parsed page: visible text, DOM tag paths, and the elements other
-features need (scripts, styles, icons, forms, links, generator, title).
+"""One pass over a parsed page: visible text, DOM tag paths, and the elements the
+prober and the features need (scripts, styles, icons, base, forms, links, generator,
+title, app mount points), as a `model.PageSummary`.
 
 Traversal happens in Lexbor's C code and every Python loop over nodes is bounded
 (`MAX_PATH_NODES`, `MAX_ELEMENTS`), so hostile markup (a million links) costs a bounded
 time and never overflows a Python stack. (Deep nesting is cut before parsing, in
-extract.py.) Hidden
-content (script, style, template, `hidden`, `display:none`) is not visible text.
+nesting.py.) Hidden content (script, style, template, `hidden`, `display:none`) is not
+visible text.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from revenant.model import Form, PageSummary
 
 MAX_PATH_NODES = 4_000  # the structure sketch reads the first nodes only
 MAX_ELEMENTS = 20_000  # scripts, links, forms... read from one page at most
@@ -23,43 +25,16 @@ _ABSOLUTE = frozenset(["ht", "HT", "Ht", "//"])  # "http(s)://" or "//": maybe a
 MAX_FIELDS = 200  # field names read from one form
 _SKIP_TEXT = {"script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object"}
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+WORDS_COUNTED = 1000  # visible words counted (a count stops there)
+MOUNT_IDS = ("root", "app", "__next", "__nuxt", "svelte", "main-app", "application")
+"""Ids of the elements single-page apps fill in with JavaScript."""
+_MOUNTS = ",".join(f"#{i}" for i in MOUNT_IDS)
 
 
-@dataclass
-class Form:
-    """A form's action (as written) and its field names."""
-
-    action: str
-    method: str
-    fields: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Page:
-    """What the walk collected from one page."""
-
-    title: str = ""
-    text: list[str] = field(default_factory=list)  # visible text, text nodes separated by newlines
-    paths: list[str] = field(default_factory=list)  # tag paths and ".class" tokens
-    scripts: list[str] = field(default_factory=list)  # src attributes
-    inline_scripts: list[str] = field(default_factory=list)  # executable inline code
-    data_scripts: list[str] = field(default_factory=list)  # JSON and other inline data
-    styles: list[str] = field(default_factory=list)  # stylesheet hrefs
-    icons: list[str] = field(default_factory=list)
-    forms: list[Form] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)  # a[href]
-    link_texts: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, its words)
-    frames: list[str] = field(default_factory=list)  # iframe[src]
-    refreshes: list[str] = field(default_factory=list)  # meta refresh targets
-    generator: str = ""
-    attr_text: list[str] = field(default_factory=list)  # hrefs, meta content, values
-    nodes: int = 0
-
-
-def walk(tree: LexborHTMLParser) -> Page:
-    """Collect a `Page` from a parsed document. Mutates the tree: hidden and
+def walk(tree: LexborHTMLParser) -> PageSummary:
+    """Collect a `PageSummary` from a parsed document. Mutates the tree: hidden and
     non-visible elements are removed before the visible text is read."""
-    page = Page()
+    page = PageSummary()
     root = tree.root
     if root is None:
         return page
@@ -102,11 +77,21 @@ def walk(tree: LexborHTMLParser) -> Page:
     body = tree.body
     if body is not None:
         # whitespace-only text nodes would only add blank lines
-        page.text.append(body.text(separator="\n", skip_empty=True))
+        text = body.text(separator="\n", skip_empty=True)
+        page.text.append(text)
+        page.words = len(text.split(maxsplit=WORDS_COUNTED)) if text else 0
+    seen: set[str] = set()
+    for mount in root.css(_MOUNTS):
+        name = mount.attributes.get("id") or ""
+        if name in seen:  # the first element of an id is the one a script finds
+            continue
+        seen.add(name)
+        if not (mount.text(strip=True) or "").strip():
+            page.empty_mounts.append(name)
     return page
 
 
-def _tag_paths(root: LexborNode, page: Page) -> list[LexborNode] | None:
+def _tag_paths(root: LexborNode, page: PageSummary) -> list[LexborNode] | None:
     """Add the DOM shingles (tag paths "parent>tag") of the first MAX_PATH_NODES
     nodes to `page.paths`; return the elements `_collect` reads, in document order,
     when the walk saw every node (else None).
@@ -171,12 +156,12 @@ def _classes(root: LexborNode) -> set[str]:
     return classes
 
 
-_ELEMENTS = "script,link,a,meta,form,title,input,iframe"
+_ELEMENTS = "script,link,a,meta,form,title,input,iframe,base"
 # Lexbor's tag ids of those elements (fixed for standard tags), read from a parse
 _ELEMENT_IDS = {
     node.tag_id: node.tag or ""
     for node in LexborHTMLParser(
-        "<script></script><link><a></a><meta><form></form><title></title><input><iframe>"
+        "<base><script></script><link><a></a><meta><form></form><title></title><input><iframe>"
     ).css(_ELEMENTS)
 }
 if len(_ELEMENT_IDS) != _ELEMENTS.count(",") + 1:
@@ -193,11 +178,12 @@ _STRIP = sorted(_SKIP_TEXT - {"head"})
 _INVISIBLE = ",".join([*_STRIP, "[hidden]", "[style*=display]", "[style*=visibility]"])
 
 
-def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
+def _collect(page: PageSummary, node: LexborNode, tag: str, attrs: dict[str, str | None]) -> None:
     if tag == "script":
         src = attrs.get("src")
         if src:
             page.scripts.append(src.strip())
+            page.script_srcs.append(src)
         else:
             kind = (attrs.get("type") or "").lower()
             body = node.text(deep=True)
@@ -208,7 +194,14 @@ def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None
                     page.data_scripts.append(body)
     elif tag == "link":
         rel = (attrs.get("rel") or "").lower()
-        href = (attrs.get("href") or "").strip()
+        raw = attrs.get("href")
+        if raw:
+            tokens = rel.split()
+            if "icon" in tokens:
+                page.icon_links.append(raw)
+            if "stylesheet" in tokens:
+                page.stylesheets.append(raw)
+        href = (raw or "").strip()
         if href:
             if "stylesheet" in rel:
                 page.styles.append(href)
@@ -254,3 +247,7 @@ def _collect(page: Page, node: LexborNode, tag: str, attrs: dict[str, str | None
         value = attrs.get("value")
         if value:
             page.attr_text.append(value)
+    elif tag == "base":
+        target = attrs.get("href")
+        if target is not None and page.base is None:
+            page.base = target

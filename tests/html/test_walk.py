@@ -1,10 +1,11 @@
-"""The page walk: visible text, elements, bounded on hostile markup."""
+"""html/walk.py: visible text, elements, what the prober fetches next, bounded on
+hostile markup."""
 
 from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from revenant.fingerprint.dom import MAX_CLASSES, MAX_ELEMENTS, MAX_FIELDS, MAX_PATH_NODES, walk
+from revenant.html.walk import MAX_CLASSES, MAX_ELEMENTS, MAX_FIELDS, MAX_PATH_NODES, walk
 
 HTML = """<html><head><title>Papoti</title><meta name="generator" content="WordPress 6.4.2">
 <link rel="stylesheet" href="/css/style.css"><link rel="icon" href="/favicon.ico">
@@ -77,3 +78,26 @@ def test_a_form_of_100000_inputs_keeps_its_first_field_names() -> None:
     page = walk(LexborHTMLParser(f'<form action="/x"><select name="s"></select>{inputs}</form>'))
     (form,) = page.forms
     assert form.fields == ["s", *(f"f{i}" for i in range(MAX_FIELDS - 1))]
+
+
+def test_what_the_prober_fetches_next_is_read_apart() -> None:
+    html = (
+        '<base href="/sub/"><base href="/other/">'
+        '<link rel="apple-touch-icon" href="/touch.png"><link rel="shortcut icon" href=" /f.ico ">'
+        '<link rel="modulepreload" href="/m.js"><script src="/a.js"></script>'
+        '<link rel="alternate stylesheet" href="/s.css"><link rel="stylesheet/less" href="/l.css">'
+    )
+    page = walk(LexborHTMLParser(html))
+    assert page.base == "/sub/"
+    assert page.icon_links == [" /f.ico "]  # "icon" as a word of rel, as written
+    assert page.script_srcs == ["/a.js"] and page.scripts == ["/m.js", "/a.js"]
+    assert page.stylesheets == ["/s.css"] and page.styles == ["/s.css", "/l.css"]
+
+
+def test_visible_words_and_empty_mount_points() -> None:
+    page = walk(
+        LexborHTMLParser('<div id="root"> <!-- --> </div><div id="app">x</div><p>a b c</p>')
+    )
+    assert page.empty_mounts == ["root"] and page.words == 4
+    hidden = walk(LexborHTMLParser('<div id="__next"><p hidden>loading</p></div>'))
+    assert hidden.empty_mounts == ["__next"]  # hidden content is not what a visitor sees
