@@ -20,10 +20,12 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from revenant.act.recheck import Rechecked, record_rechecks
+from revenant.match.policy import settle_due, strongest
 from revenant.model import Candidate, Capture, Fingerprint, Outcome
 from revenant.pipeline import CaseModel, Pipeline, Processed
 from revenant.probe import Prober
 from revenant.store import queue
+from revenant.store.captures import background_size
 
 log = logging.getLogger("revenant.watch")
 
@@ -71,6 +73,9 @@ class WatchStats:
     new_alerts: int = 0
     pivots: int = 0
     by_source: dict[str, int] = field(default_factory=dict)
+    rescored: dict[str, int] = field(default_factory=dict)
+    """Undecided alerts' captures scored again (`Watch._settle`), by the strongest verdict
+    each got against any case."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -81,6 +86,7 @@ class WatchStats:
             "new_alerts": self.new_alerts,
             "pivots": self.pivots,
             "by_source": dict(self.by_source),
+            "rescored": dict(self.rescored),
         }
 
 
@@ -95,6 +101,7 @@ class Watch:
     config: WatchConfig = field(default_factory=WatchConfig)
     stats: WatchStats = field(default_factory=WatchStats)
     stop: threading.Event = field(default_factory=threading.Event)
+    _settled_on: int | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ pull
 
@@ -156,6 +163,7 @@ class Watch:
                 break
             probed_low += sum(1 for c in claims if c.priority < self.config.urgent)
             asyncio.run(self._probe(claims, cases))
+        self._settle(always=True)
         return self.stats
 
     def run_forever(
@@ -173,6 +181,7 @@ class Watch:
             )
             if claims:
                 asyncio.run(self._probe(claims, self.pipe.case_models()))
+                self._settle()
             else:
                 self.stop.wait(idle)
         return self.stats
@@ -254,6 +263,23 @@ class Watch:
         if self.pivot is not None and capture.responded:
             revealed = list(self.pivot(done.capture, done.fingerprint))
             self.stats.pivots += queue.enqueue(self.pipe.store, self._prioritised(revealed))
+
+    def _settle(self, *, always: bool = False) -> None:
+        """Score the undecided alerts again against the background as it now stands
+        (`Pipeline.rescore_undecided`): at the end of a --once pass, and in a continuous
+        watch whenever the background has doubled (`match.policy.settle_due`) since it was
+        last done, so that an alert raised while the store was near-empty is not left
+        saying more than the evidence now does. Skipped on a stop."""
+        if self.stop.is_set():
+            return
+        size = background_size(self.pipe.store)
+        if not always and not settle_due(self._settled_on, size):
+            return
+        self._settled_on = size
+        for scores in self.pipe.rescore_undecided().values():
+            verdict = str(strongest(scores))
+            self.stats.rescored[verdict] = self.stats.rescored.get(verdict, 0) + 1
+        log.info("alerts scored again", extra={"verdicts": dict(self.stats.rescored)})
 
     def _recheck(self, capture: Capture, alerted: bool) -> timedelta:
         if alerted:
