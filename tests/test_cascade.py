@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from revenant.demo import probe_config_for
 from revenant.discover.sources import build_sources
@@ -25,7 +26,7 @@ from revenant.probe import Prober
 from revenant.settings import Settings
 from revenant.store import Store, open_store
 from revenant.store.alerts import Alert, list_alerts
-from revenant.store.captures import capture_row
+from revenant.store.captures import capture_row, load_fingerprint
 from revenant.store.cases import create_case
 from revenant.store.schema import CaptureRow
 from revenant.testnet import Testnet
@@ -90,37 +91,33 @@ def one_pass(scenario: Scenario, tmp_path_factory: pytest.TempPathFactory) -> It
     yield Pass(scenario, store, stats, alerts)
 
 
-def _decoys_on_the_software(run: Pass) -> set[str]:
-    """Decoys whose pages load the case's chat software (its vendor script)."""
+def _decoy_captures(run: Pass) -> dict[int, str]:
+    """Capture id -> host of every capture of a decoy."""
     with run.store.session() as session:
-        rows = session.query(CaptureRow.id, CaptureRow.host).filter(
-            CaptureRow.host.in_(run.hosts("decoy"))
+        rows = session.execute(
+            select(CaptureRow.id, CaptureRow.host).where(CaptureRow.host.in_(run.hosts("decoy")))
         )
-        ids = dict(rows.all())
-    from revenant.store.captures import load_fingerprint
-
-    return {
-        host
-        for capture_id, host in ids.items()
-        if any(
-            f.kind == "asset_url" and "opentchat" in f.value
-            for f in load_fingerprint(run.store, capture_id).features
-        )
-    }
+        return {int(i): str(h) for i, h in rows}
 
 
 def test_the_scenario_has_decoys_on_the_case_software(one_pass: Pass) -> None:
-    assert len(_decoys_on_the_software(one_pass)) >= 4
+    on_software = {
+        host
+        for capture_id, host in _decoy_captures(one_pass).items()
+        if any(
+            f.kind == "asset_url" and "opentchat" in f.value
+            for f in load_fingerprint(one_pass.store, capture_id).features
+        )
+    }
+    assert len(on_software) >= 4
 
 
 def test_decoys_scored_on_software_alone_stay_in_the_background(one_pass: Pass) -> None:
-    with one_pass.store.session() as session:
-        rows = session.query(CaptureRow.id, CaptureRow.host).filter(
-            CaptureRow.host.in_(one_pass.hosts("decoy"))
-        )
-        out = sorted(
-            host for i, host in rows.all() if not capture_row(one_pass.store, i).background
-        )
+    out = sorted(
+        host
+        for capture_id, host in _decoy_captures(one_pass).items()
+        if not capture_row(one_pass.store, capture_id).background
+    )
     assert out == []
 
 
