@@ -22,7 +22,7 @@ from revenant.demo import probe_config_for
 from revenant.discover.sources import build_sources
 from revenant.model import Verdict
 from revenant.pipeline import Pipeline
-from revenant.probe import Prober
+from revenant.probe import ProbeConfig, Prober
 from revenant.settings import Settings
 from revenant.store import Store, open_store
 from revenant.store.alerts import Alert, list_alerts
@@ -43,6 +43,7 @@ class Pass:
     """One watch pass over the scenario's names, and what it left in the store."""
 
     scenario: Scenario
+    settings: Settings
     store: Store
     stats: WatchStats
     alerts: dict[str, Alert]
@@ -88,7 +89,7 @@ def one_pass(scenario: Scenario, tmp_path_factory: pytest.TempPathFactory) -> It
         finally:
             pipe.close()
     alerts = {a.host: a for a in list_alerts(store, case="coco")}
-    yield Pass(scenario, store, stats, alerts)
+    yield Pass(scenario, settings, store, stats, alerts)
 
 
 def _decoy_captures(run: Pass) -> dict[int, str]:
@@ -137,3 +138,12 @@ def test_every_reemergence_is_alerted_above_every_decoy(one_pass: Pass) -> None:
     lowest_mirror = min(a.bits for a in mirrors.values() if a is not None)
     decoys = [a.bits for h, a in one_pass.alerts.items() if h in one_pass.hosts("decoy")]
     assert max(decoys, default=0.0) < lowest_mirror
+
+
+def test_a_pass_that_adds_nothing_does_not_score_them_again(one_pass: Pass) -> None:
+    pipe = Pipeline(one_pass.settings, one_pass.store, ProbeConfig())
+    idle = Watch(pipe=pipe, sources=[], prioritise=lambda batch: [0.0] * len(batch))
+    try:
+        assert idle.run_once().rescored == {}
+    finally:
+        pipe.close()

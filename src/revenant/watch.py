@@ -31,6 +31,10 @@ log = logging.getLogger("revenant.watch")
 
 _TRIAGE_CHUNK = 10_000
 
+SETTLED_KEY = "watch.settled_on"
+"""State key: how many sites the background held when undecided alerts were last scored
+again (`Watch._settle`)."""
+
 
 class WatchSource(Protocol):
     """Something that yields new candidate names each time it is pulled."""
@@ -101,7 +105,6 @@ class Watch:
     config: WatchConfig = field(default_factory=WatchConfig)
     stats: WatchStats = field(default_factory=WatchStats)
     stop: threading.Event = field(default_factory=threading.Event)
-    _settled_on: int | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ pull
 
@@ -163,7 +166,7 @@ class Watch:
                 break
             probed_low += sum(1 for c in claims if c.priority < self.config.urgent)
             asyncio.run(self._probe(claims, cases))
-        self._settle(always=True)
+        self._settle()
         return self.stats
 
     def run_forever(
@@ -264,18 +267,20 @@ class Watch:
             revealed = list(self.pivot(done.capture, done.fingerprint))
             self.stats.pivots += queue.enqueue(self.pipe.store, self._prioritised(revealed))
 
-    def _settle(self, *, always: bool = False) -> None:
+    def _settle(self) -> None:
         """Score the undecided alerts again against the background as it now stands
-        (`Pipeline.rescore_undecided`): at the end of a --once pass, and in a continuous
-        watch whenever the background has doubled (`match.policy.settle_due`) since it was
-        last done, so that an alert raised while the store was near-empty is not left
-        saying more than the evidence now does. Skipped on a stop."""
+        (`Pipeline.rescore_undecided`), at the end of a --once pass or of a batch, when
+        the background has doubled since this was last done (`match.policy.settle_due`;
+        remembered in the store for every worker and run): an alert raised while the
+        store was near-empty is not left saying more than the evidence now does. Skipped
+        on a stop."""
         if self.stop.is_set():
             return
         size = background_size(self.pipe.store)
-        if not always and not settle_due(self._settled_on, size):
+        last = self.pipe.store.get_state(SETTLED_KEY)
+        if not settle_due(last if isinstance(last, int) else None, size):
             return
-        self._settled_on = size
+        self.pipe.store.set_state(SETTLED_KEY, size)
         for scores in self.pipe.rescore_undecided().values():
             verdict = str(strongest(scores))
             self.stats.rescored[verdict] = self.stats.rescored.get(verdict, 0) + 1
