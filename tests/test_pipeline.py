@@ -14,16 +14,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from revenant.model import Capture, Outcome, Verdict
+from revenant.act.decisions import decide
+from revenant.match.score import operator_evidence
+from revenant.model import Capture, Outcome, Score, Verdict
 from revenant.pipeline import Pipeline, Processed
 from revenant.probe import ProbeConfig
 from revenant.settings import Settings
 from revenant.store import Store
-from revenant.store.alerts import list_alerts
-from revenant.store.captures import capture_row
-from revenant.store.cases import case_features, create_case, edit_case_feature
+from revenant.store.alerts import list_alerts, raise_alert
+from revenant.store.captures import background_size, capture_row
+from revenant.store.cases import case_features, create_case, edit_case_feature, get_case
 from revenant.store.schema import AlertRow, CaptureRow
 from revenant.testnet.scenario import Scenario, generate
+from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +84,11 @@ def test_a_mirror_is_stored_alerted_and_kept_out_of_the_background(
     assert done.capture.warc_file and Path(done.capture.warc_file).exists()
 
 
-def test_only_confident_matches_leave_and_every_other_verdict_alerts_as_scored(
+def _claimed(result: Score) -> bool:
+    return result.verdict is Verdict.REEMERGENCE and bool(operator_evidence(result.contributions))
+
+
+def test_only_reemergences_on_operator_identifiers_leave_and_every_verdict_alerts_as_scored(
     pipe: Pipeline, scenario: Scenario
 ) -> None:
     caps = _captures(scenario)
@@ -90,7 +97,7 @@ def test_only_confident_matches_leave_and_every_other_verdict_alerts_as_scored(
         if site.label in ("decoy", "background"):
             done = pipe.process(caps[site.name])
             (result,) = done.scores
-            assert done.background is (result.verdict is not Verdict.REEMERGENCE)
+            assert done.background is not _claimed(result)
             assert capture_row(pipe.store, done.capture_id).background is done.background
             assert bool(done.alerts) is (result.verdict is not Verdict.UNRELATED)
 
@@ -142,13 +149,13 @@ def test_rescore_takes_mirrors_out_once_the_case_has_a_fingerprint(
 
     results = pipe.rescore(stored)
     assert all(len(r) == 1 for r in results.values())
-    verdicts = {s.capture.host: results[s.capture_id][0].verdict for s in stored}
+    scored = {s.capture.host: results[s.capture_id][0] for s in stored}
     out = {s.capture.host for s in stored if not capture_row(pipe.store, s.capture_id).background}
-    assert out == {h for h, v in verdicts.items() if v is Verdict.REEMERGENCE}
+    assert out == {h for h, r in scored.items() if _claimed(r)}
     mirrors = set(scenario.hosts("re-emergence"))
     assert mirrors <= out
     alerted = {a.host for a in list_alerts(pipe.store)}
-    assert alerted == {h for h, v in verdicts.items() if v is not Verdict.UNRELATED}
+    assert alerted == {h for h, r in scored.items() if r.verdict is not Verdict.UNRELATED}
     assert capture_row(pipe.store, seized.capture_id).background is False
 
 
@@ -166,3 +173,58 @@ def test_rescore_never_leaves_an_alert_saying_more_than_the_evidence(
     (alert,) = list_alerts(pipe.store)
     assert alert.verdict == "unrelated" and alert.bits < 15
     assert capture_row(pipe.store, mirror.capture_id).background is True
+
+
+def test_a_confirmed_host_stops_counting_as_unrelated_at_once(
+    pipe: Pipeline, scenario: Scenario, clock: FakeClock
+) -> None:
+    caps = _captures(scenario)
+    _with_case(pipe, scenario, caps)
+    site = next(pipe.process(caps[s.name]) for s in scenario.sites if s.label == "background")
+    before = background_size(pipe.store)
+    case_id = get_case(pipe.store, "coco").id
+    assert case_id is not None
+    with pipe.store.session() as session:
+        claim = Score(site.capture.target, "coco", 20.0, Verdict.PROBABLE)
+        alert_id, _ = raise_alert(session, case_id, claim, capture_id=site.capture_id, now=clock())
+    decide(pipe.store, pipe.settings.data_dir, alert_id, "confirm", actor="alice", clock=clock)
+    # The flag is the policy's, from scores; the confirmation counts before any re-score.
+    assert capture_row(pipe.store, site.capture_id).background is True
+    assert background_size(pipe.store) == before - 1
+    pipe.rescore([site])
+    assert capture_row(pipe.store, site.capture_id).background is False
+
+
+def test_a_dismissed_mirror_counts_as_unrelated_once_scored_again(
+    pipe: Pipeline, scenario: Scenario, clock: FakeClock
+) -> None:
+    caps = _captures(scenario)
+    _with_case(pipe, scenario, caps)
+    mirror = pipe.process(caps[scenario.hosts("re-emergence")[0]])
+    assert not mirror.background
+    (alert,) = mirror.alerts
+    decide(
+        pipe.store, pipe.settings.data_dir, alert.alert_id, "dismiss", actor="alice", clock=clock
+    )
+    (again,) = pipe.rescore([mirror]).values()
+    assert again[0].verdict is Verdict.REEMERGENCE  # the score stands; the analyst decided
+    assert capture_row(pipe.store, mirror.capture_id).background is True
+
+
+def test_alerts_raised_on_an_empty_store_are_scored_again_against_what_came_after(
+    pipe: Pipeline, scenario: Scenario
+) -> None:
+    caps = _captures(scenario)
+    _with_case(pipe, scenario, caps)
+    first = {}
+    for site in scenario.sites:  # decoys first, on an empty store
+        if site.label == "decoy":
+            done = pipe.process(caps[site.name])
+            first.update({a.alert_id: a.score.bits for a in done.alerts})
+    assert first, "no decoy alerted on an empty store"
+    for site in scenario.sites:
+        if site.label == "background":
+            pipe.process(caps[site.name])
+    pipe.rescore_undecided()
+    now = {a.id: a.bits for a in list_alerts(pipe.store)}
+    assert all(now[i] < bits for i, bits in first.items()), (first, now)

@@ -51,8 +51,14 @@ from revenant.probe import ProbeConfig, Prober
 from revenant.probe.options import default_probe_config
 from revenant.settings import Settings
 from revenant.store import Store
-from revenant.store.alerts import raise_alert, update_alert
+from revenant.store.alerts import (
+    decisions_on,
+    raise_alert,
+    undecided_alert_captures,
+    update_alert,
+)
 from revenant.store.captures import (
+    Scorable,
     add_capture,
     background_size,
     capture_row,
@@ -62,6 +68,7 @@ from revenant.store.captures import (
     iter_fingerprints,
     load_fingerprint,
     save_capture,
+    scorable,
     set_background,
 )
 from revenant.store.cases import (
@@ -100,6 +107,11 @@ class Stored:
     capture_id: int
     capture: Capture
     fingerprint: Fingerprint
+
+    def scorable(self) -> Scorable:
+        """What scoring it again needs."""
+        c = self.capture
+        return Scorable(self.capture_id, c.host, c.responded, self.fingerprint)
 
 
 class CaseModel(NamedTuple):
@@ -208,7 +220,8 @@ class Pipeline:
         under `case`), fingerprint it, score it against `case` (default: every case with
         a fingerprint; `cases` when the caller holds them already), then store capture,
         features, alerts and `on_commit`'s work in one transaction, the capture in or
-        out of the background as `match.policy.in_background` decides.
+        out of the background as `match.policy.in_background` decides from its scores and
+        the analysts' decisions on its host.
 
         `preserve=False` is for captures read from a WARC file, which already is their
         evidence."""
@@ -217,9 +230,9 @@ class Pipeline:
         else:
             fingerprint = extract(capture)
         models = list(cases) if cases is not None else self.case_models(case)
-        results = self._scores(models, capture, fingerprint)
+        results = self._scores(models, capture.responded, fingerprint)
         scores = list(zip((m.case for m in models), results, strict=False))
-        member = in_background(results)
+        member = in_background(results, decisions_on(self.store, capture.host))
         case_id = get_case(self.store, case).id if case else None
         now = self.clock()
         with self.store.session() as session:
@@ -259,15 +272,33 @@ class Pipeline:
 
         Each capture that leaves or joins the background changes the others'
         backgrounds, so scoring repeats until no membership changes (at most
-        `RESCORE_ROUNDS`). A case's own reference captures never rejoin. An alert whose
-        capture now scores "unrelated" is updated to say so, never left stale."""
+        `RESCORE_ROUNDS`). A case's own reference captures never rejoin; analysts'
+        decisions on a host stand over its scores. An alert whose capture now scores
+        "unrelated" is updated to say so, never left stale."""
+        return self._rescore([s.scorable() for s in stored], case)
+
+    def rescore_undecided(self) -> dict[int, tuple[Score, ...]]:
+        """`rescore` the captures of every alert no analyst has decided yet (open or
+        needs-more), against the background as it now stands: an alert raised while the
+        store was near-empty is not left saying more than the evidence now does."""
+        ids = undecided_alert_captures(self.store)
+        return self._rescore([scorable(self.store, i) for i in ids], None)
+
+    def _rescore(
+        self, stored: Sequence[Scorable], case: str | None
+    ) -> dict[int, tuple[Score, ...]]:
         models = self.case_models(case)
         references = {i for m in models for i in reference_ids(self.store, m.case.name)}
         member = {s.capture_id: _in_background(self.store, s.capture_id) for s in stored}
+        decided = {s.capture_id: decisions_on(self.store, s.host) for s in stored}
         results: dict[int, tuple[Score, ...]] = {}
         for _ in range(RESCORE_ROUNDS):
-            results = {s.capture_id: self._scores(models, s.capture, s.fingerprint) for s in stored}
-            now_member = {i: i not in references and in_background(r) for i, r in results.items()}
+            results = {
+                s.capture_id: self._scores(models, s.responded, s.fingerprint) for s in stored
+            }
+            now_member = {
+                i: i not in references and in_background(r, decided[i]) for i, r in results.items()
+            }
             joined = [i for i, m in now_member.items() if m and not member[i]]
             left = [i for i, m in now_member.items() if not m and member[i]]
             if not joined and not left:
@@ -287,14 +318,13 @@ class Pipeline:
         return results
 
     def _scores(
-        self, models: Sequence[CaseModel], capture: Capture, fp: Fingerprint
+        self, models: Sequence[CaseModel], responded: bool, fp: Fingerprint
     ) -> tuple[Score, ...]:
         """The capture's score against each case (none when it gave no page)."""
-        if not capture.responded:
+        if not responded:
             return ()
         return tuple(
-            score(m.fingerprint, fp, self.background(m.fingerprint, exclude_host=fp.host))
-            for m in models
+            score(m.fingerprint, fp, self.background(m.fingerprint, target=fp)) for m in models
         )
 
     def import_warcs(self, paths: Iterable[Path], *, case: str | None) -> list[Stored]:
@@ -352,16 +382,17 @@ class Pipeline:
             if reference_ids(self.store, record.name)
         ]
 
-    def background(self, case_fp: CaseFingerprint, *, exclude_host: str = "") -> Background:
-        """How common the case's features are among everything else Revenant has seen
-        (the target itself left out)."""
-        related = self.related_hosts(case_fp) - {exclude_host}
-        counts = feature_counts(
-            self.store,
-            (cf.feature for cf in case_fp.features),
-            exclude_hosts=related | {exclude_host},
-        )
-        size = max(0, background_size(self.store) - len(related))
+    def background(
+        self, case_fp: CaseFingerprint, *, target: Fingerprint | None = None
+    ) -> Background:
+        """How common the case's features are among everything else Revenant has seen:
+        the case's related hosts left out, and the target's own site (its host and every
+        other name of its registrable domain: www.x is no unrelated site to x)."""
+        host, site = (target.host, target.registrable) if target is not None else ("", "")
+        hosts = self.related_hosts(case_fp) | {host}
+        wanted = (cf.feature for cf in case_fp.features)
+        counts = feature_counts(self.store, wanted, exclude_hosts=hosts, exclude_site=site)
+        size = background_size(self.store, exclude_hosts=hosts, exclude_site=site)
         return Background(counts, size, calibration=self.calibration())
 
     def related_hosts(self, case_fp: CaseFingerprint) -> set[str]:
@@ -388,7 +419,7 @@ class Pipeline:
     def score(self, case: str, fingerprint: Fingerprint) -> Score:
         """Score a fingerprint against a case, in bits, with reasons."""
         case_fp = self.case_fingerprint(case)
-        return score(case_fp, fingerprint, self.background(case_fp, exclude_host=fingerprint.host))
+        return score(case_fp, fingerprint, self.background(case_fp, target=fingerprint))
 
     def similar(self, capture_id: int, *, limit: int = 50) -> list[Similar]:
         """Which stored captures look like this one: near-duplicate text or DOM sketches

@@ -20,14 +20,20 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from revenant.act.recheck import Rechecked, record_rechecks
+from revenant.match.policy import settle_due, strongest
 from revenant.model import Candidate, Capture, Fingerprint, Outcome
 from revenant.pipeline import CaseModel, Pipeline, Processed
 from revenant.probe import Prober
 from revenant.store import queue
+from revenant.store.captures import background_size
 
 log = logging.getLogger("revenant.watch")
 
 _TRIAGE_CHUNK = 10_000
+
+SETTLED_KEY = "watch.settled_on"
+"""State key: how many sites the background held when undecided alerts were last scored
+again (`Watch._settle`)."""
 
 
 class WatchSource(Protocol):
@@ -71,6 +77,9 @@ class WatchStats:
     new_alerts: int = 0
     pivots: int = 0
     by_source: dict[str, int] = field(default_factory=dict)
+    rescored: dict[str, int] = field(default_factory=dict)
+    """Undecided alerts' captures scored again (`Watch._settle`), by the strongest verdict
+    each got against any case."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -81,6 +90,7 @@ class WatchStats:
             "new_alerts": self.new_alerts,
             "pivots": self.pivots,
             "by_source": dict(self.by_source),
+            "rescored": dict(self.rescored),
         }
 
 
@@ -156,6 +166,7 @@ class Watch:
                 break
             probed_low += sum(1 for c in claims if c.priority < self.config.urgent)
             asyncio.run(self._probe(claims, cases))
+        self._settle()
         return self.stats
 
     def run_forever(
@@ -173,6 +184,7 @@ class Watch:
             )
             if claims:
                 asyncio.run(self._probe(claims, self.pipe.case_models()))
+                self._settle()
             else:
                 self.stop.wait(idle)
         return self.stats
@@ -258,6 +270,25 @@ class Watch:
         if self.pivot is not None and capture.responded:
             revealed = list(self.pivot(done.capture, done.fingerprint))
             self.stats.pivots += queue.enqueue(self.pipe.store, self._prioritised(revealed))
+
+    def _settle(self) -> None:
+        """Score the undecided alerts again against the background as it now stands
+        (`Pipeline.rescore_undecided`), at the end of a --once pass or of a batch, when
+        the background has doubled since this was last done (`match.policy.settle_due`;
+        remembered in the store for every worker and run): an alert raised while the
+        store was near-empty is not left saying more than the evidence now does. Skipped
+        on a stop."""
+        if self.stop.is_set():
+            return
+        size = background_size(self.pipe.store)
+        last = self.pipe.store.get_state(SETTLED_KEY)
+        if not settle_due(last if isinstance(last, int) else None, size):
+            return
+        self.pipe.store.set_state(SETTLED_KEY, size)
+        for scores in self.pipe.rescore_undecided().values():
+            verdict = str(strongest(scores))
+            self.stats.rescored[verdict] = self.stats.rescored.get(verdict, 0) + 1
+        log.info("alerts scored again", extra={"verdicts": dict(self.stats.rescored)})
 
     def _recheck(self, capture: Capture, alerted: bool) -> timedelta:
         if alerted:

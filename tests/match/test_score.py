@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.match import Background, build_case_fingerprint, exclude, pin, score
-from revenant.match.score import CASE_LINK_BITS, DISCOUNT, WEAK_BITS
+from revenant.match.score import (
+    CASE_LINK_BITS,
+    DISCOUNT,
+    OPERATOR_MIN_BITS,
+    WEAK_BITS,
+    operator_evidence,
+)
 from revenant.model import Case, Feature, Fingerprint, Observed, Verdict
 
 CASE = Case("papoti", ("papoti.fr",), ("papoti",))
@@ -210,3 +216,46 @@ def test_a_customer_subdomain_of_a_platform_shows_the_platform() -> None:
     elsewhere = score(cf, _fp(ga, host="bob-blog.example"), _bg())
     assert on_blogger.bits < elsewhere.bits == 16.0
     assert "both sites are on Blogger" in on_blogger.contributions[0].why
+
+
+SCRIPT = Feature("asset_sha256", "4488" * 16)
+TAGLINE = Feature("text", "respect de tous. pas de données personnelles. les modérateurs veillent.")
+NET = Feature("net", "127.3.26.0/24")
+NS = Feature("ns", "ns1.offshorenest.to")
+
+
+def test_a_match_on_software_and_hosting_alone_says_so_with_the_store_size() -> None:
+    software = (SCRIPT, TAGLINE, NET, NS, Feature("asset_sha256", "ee0e" * 16))
+    cf = build_case_fingerprint(CASE, [_fp(*software)])
+    s = score(cf, _fp(*software), Background({}, 1))
+    assert s.verdict is Verdict.REEMERGENCE and operator_evidence(s.contributions) == ()
+    assert s.sentence.endswith(
+        "This score rests on no operator identifier: none of papoti's favicon, TLS key, "
+        "accounts, wallets, handles or addresses is shared as a rare observation (6 bits or "
+        f"more). Its {s.bits:.1f} bits rest on software, hosting and text observations "
+        "alone, which sites running the same software on the same hosting can share, counted "
+        "against the 1 unrelated site in this store."
+    )
+    empty = score(cf, _fp(*software), Background({}, 0))
+    assert empty.sentence.endswith("counted against a store holding no unrelated site yet.")
+
+
+def test_a_match_on_an_operator_identifier_has_no_such_caveat() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(SCRIPT, TAGLINE, FAV, FAV2)])
+    s = score(cf, _fp(SCRIPT, TAGLINE, FAV, FAV2), Background({}, 1))
+    assert operator_evidence(s.contributions) == ("favicon",)
+    assert "rests on no operator identifier" not in s.sentence
+
+
+def test_an_operator_identifier_seen_on_many_unrelated_sites_is_no_operator_evidence() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(SCRIPT, TAGLINE, NET, TG)])
+    common = Background({TG: 30}, 100)
+    s = score(cf, _fp(SCRIPT, TAGLINE, NET, TG), common)
+    tg = next(c for c in s.contributions if c.feature.startswith("telegram"))
+    assert tg.bits < OPERATOR_MIN_BITS and operator_evidence(s.contributions) == ()
+
+
+def test_an_unrelated_verdict_needs_no_caveat() -> None:
+    cf = build_case_fingerprint(CASE, [_fp(NET)])
+    s = score(cf, _fp(NET), Background({}, 1))
+    assert s.verdict is Verdict.UNRELATED and "operator identifier" not in s.sentence

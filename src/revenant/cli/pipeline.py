@@ -194,7 +194,7 @@ def score(
     probe: ProbeConfig,
 ) -> None:
     """Score a target (captured now) or a WARC's captures against a case, with reasons;
-    recorded, alerted and kept out of the background as the watch does."""
+    recorded, alerted and kept in or out of the background as the watch does."""
     if (url is None) == (warc is None):
         raise UsageError("give a URL or --warc FILE, not both, not neither")
     pipe = _pipeline(ctx, probe)

@@ -160,10 +160,13 @@ def watch(
         emit_json(doc)
     else:
         skipped = sum(f.total_skipped for f in feeds.values())
+        rescored = ", ".join(f"{n} {verdict}" for verdict, n in sorted(stats.rescored.items()))
         typer.echo(
             f"watch: {stats.pulled} names pulled ({stats.new} new), {stats.probed} probed, "
             f"{stats.alerts} alert(s) ({stats.new_alerts} new), {stats.pivots} pivot name(s); "
-            f"queue {left}" + (f"; {skipped} feed item(s) skipped (see the log)" if skipped else "")
+            f"queue {left}"
+            + (f"; open alerts scored again after the pass: {rescored}" if rescored else "")
+            + (f"; {skipped} feed item(s) skipped (see the log)" if skipped else "")
         )
 
 

@@ -121,6 +121,31 @@ def ratio_words(ratio: float) -> str:
     return f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.2g}"
 
 
+def _listed(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def no_operator_words(
+    case: str, bits: float, areas: list[str], unrelated: int, min_bits: float
+) -> str:
+    """The caveat of a match that rests on no operator identifier: what its bits rest
+    on, and how many unrelated sites they were counted against (both observations)."""
+    store = (
+        "a store holding no unrelated site yet"
+        if unrelated == 0
+        else f"the {unrelated:,} unrelated site{'s' if unrelated != 1 else ''} in this store"
+    )
+    on = f"{_listed(areas)} observations" if areas else "observations"
+    return (
+        f"This score rests on no operator identifier: none of {case}'s favicon, TLS key, "
+        "accounts, wallets, handles or addresses is shared as a rare observation "
+        f"({min_bits:g} bits or more). Its {bits:.1f} bits rest on {on} alone, which "
+        f"sites running the same software on the same hosting can share, counted against "
+        f"{store}."
+    )
+
+
 def sentence(target: str, case: str, lr: ReportedLr | None) -> str:
     """The evaluative sentence: the reported likelihood ratio and its ENFSI wording."""
     if lr is None:

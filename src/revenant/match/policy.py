@@ -2,19 +2,29 @@
 (never part of its background), when a scored capture leaves the background, and when
 the similarity calibration is measured again.
 
-Pure decisions over scores, features and counts: the pipeline asks the store and
-applies them. See docs/store.md ("The background") for why each rule is what it is.
+Pure decisions over scores, features, analysts' decisions and counts: the pipeline asks
+the store and applies them. See docs/store.md ("The background") for why each rule is
+what it is. A rule here must never let a score resting on software, hosting and text
+alone take a capture out of the background: the next site on that software would look
+rare again (a cascade).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from revenant.fingerprint.kinds import kind as kind_of
 from revenant.match.background import Background, Calibration
+from revenant.match.score import operator_evidence
 from revenant.model import CaseFingerprint, Feature, Fingerprint, Score, Verdict
+
+CONFIRMED = "confirmed"
+"""An analyst's decision (alert state, store/alerts.py) that a host is the case's."""
+
+DISMISSED = "dismissed"
+"""An analyst's decision that a host is not the case's, whatever it scored."""
 
 RELATED_MIN_KINDS = 2
 """A stored host sharing this many independent operator identifiers with a case (its
@@ -22,6 +32,12 @@ favicon and its Telegram handle, say) is the case's, not an unrelated site."""
 
 CALIBRATION_SAMPLE = 2000
 """Background captures sampled to calibrate similarity scores."""
+
+SETTLE_GROWTH = 2
+SETTLE_MIN = 50
+"""A continuous watch scores its undecided alerts again once the background holds
+SETTLE_GROWTH times the sites it held when they last were, plus SETTLE_MIN: scores move
+materially only when the background does, and on a near-empty store they move most."""
 
 RESCORE_ROUNDS = 4
 """Re-scoring a set of captures stops after this many rounds even if background
@@ -48,11 +64,44 @@ def group_of(kind: str) -> str:
     return operator_group(kind) or kind
 
 
-def in_background(scores: Iterable[Score]) -> bool:
-    """Whether a capture counts among unrelated sites after these scores: a confident
-    match (a re-emergence of any case) leaves; "probable" ones stay, or what they share
-    with the case would look rarer with each one taken out (a cascade)."""
-    return not any(s.verdict is Verdict.REEMERGENCE for s in scores)
+def claims(score: Score | None, decision: str | None = None) -> bool:
+    """Whether a case claims a capture as its own (so it is no unrelated site): an
+    analyst confirmed its alert, or, unless an analyst dismissed it, it scored as a
+    re-emergence resting on at least one of the case's operator identifiers
+    (`score.operator_evidence`: a favicon, TLS key, account, wallet, handle counted as a
+    rare observation).
+
+    A re-emergence resting on software, hosting and text alone is not claimed: sites
+    running the same software on the same hosting show as much, and taking each one out
+    would make that software look rare to the next (the cascade of a near-empty store)."""
+    if decision == CONFIRMED:
+        return True
+    if decision == DISMISSED or score is None:
+        return False
+    return score.verdict is Verdict.REEMERGENCE and bool(operator_evidence(score.contributions))
+
+
+def in_background(scores: Iterable[Score], decisions: Mapping[str, str] | None = None) -> bool:
+    """Whether a capture counts among unrelated sites: no case claims it, from its
+    latest scores and the analysts' decisions on its host (`decisions`: case name ->
+    alert state). A confirmed host is claimed even by a case it was not scored against
+    this time."""
+    decided = decisions or {}
+    if any(state == CONFIRMED for state in decided.values()):
+        return False
+    return not any(claims(s, decided.get(s.case)) for s in scores)
+
+
+def strongest(scores: Iterable[Score]) -> Verdict:
+    """The strongest verdict among a capture's scores (unrelated when it has none)."""
+    order = (Verdict.UNRELATED, Verdict.PROBABLE, Verdict.REEMERGENCE)
+    return max((s.verdict for s in scores), key=order.index, default=Verdict.UNRELATED)
+
+
+def settle_due(last: int | None, background_size: int) -> bool:
+    """Whether undecided alerts should be scored again, the background now holding
+    `background_size` sites and `last` when they last were (None: never)."""
+    return last is None or background_size >= SETTLE_GROWTH * last + SETTLE_MIN
 
 
 @dataclass

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from revenant.fingerprint.kinds import kind
+from revenant.fingerprint.kinds import KINDS, kind
 from revenant.fingerprint.names import brand_label, brand_tokens, registrable
 from revenant.fingerprint.text import hamming, jaccard
 from revenant.match.background import MIN_WORDS, PRIOR_Q, Background, Tail
 from revenant.match.explain import (
     bits_words,
     feature_words,
+    no_operator_words,
     platform_words,
     sentence,
     similarity_words,
@@ -57,6 +59,12 @@ THIRD_PARTY_MAX_BITS = 4.0
 THIRD_PARTY_REASON = "what another site serves or receives is shared by design"
 """A file, endpoint or form on someone else's host (CDN, ad network, widget) is shared
 by design."""
+
+OPERATOR_MIN_BITS = WEAK_BITS
+"""An operator identifier (favicon, TLS key, account, wallet, handle: the `operator`
+column of fingerprint/kinds.py) is evidence of the operator only as a rare observation:
+one counted for fewer bits is seen on more than 1 unrelated site in 64, as common as
+any weak hint."""
 
 CASE_LINK_BITS = 4.0
 """A link to one of the case's domains: sites of one sector link to each other all the
@@ -111,15 +119,62 @@ def score(
     )
     model = shipped_model() if lr_model == SHIPPED else lr_model
     lr = model.report(total) if isinstance(model, LrModel) else None
+    words = sentence(fp.host or fp.target, case_fp.case, lr)
+    if verdict is not Verdict.UNRELATED and not operator_evidence(contributions):
+        areas = _areas(contributions)
+        words += " " + no_operator_words(
+            case_fp.case, total, areas, background.observed, OPERATOR_MIN_BITS
+        )
     return Score(
         target=fp.target,
         case=case_fp.case,
         bits=total,
         verdict=verdict,
-        sentence=sentence(fp.host or fp.target, case_fp.case, lr),
+        sentence=words,
         contributions=tuple(contributions),
         lr=lr,
     )
+
+
+def contribution_kind(c: Contribution) -> str:
+    """The feature kind a contribution counts ("favicon_mmh3", "similarity:text")."""
+    return c.feature if c.feature in KINDS else c.feature.partition(":")[0]
+
+
+def operator_evidence(contributions: Iterable[Contribution]) -> tuple[str, ...]:
+    """The operator identifiers a score rests on: the operator groups (favicon, spki,
+    telegram, btc, ga...) of its contributions counted for at least OPERATOR_MIN_BITS.
+    Empty when the score rests on software, hosting, text and name alone."""
+    return tuple(
+        sorted(
+            {
+                group
+                for c in contributions
+                if c.bits >= OPERATOR_MIN_BITS
+                and (group := kind(contribution_kind(c)).operator) is not None
+            }
+        )
+    )
+
+
+_AREAS = {
+    "template": "software",
+    "hosting": "hosting",
+    "certificate": "certificate",
+    "content": "text",
+    "links": "links",
+    "name": "host name",
+}
+"""How the caveat names the groups of observations a score rests on (kinds.py `group`);
+any other (a favicon or an identifier counted as common) is "other"."""
+
+
+def _areas(contributions: Iterable[Contribution]) -> list[str]:
+    """What a score's observations are about, strongest first: "software", "hosting"."""
+    bits: dict[str, float] = defaultdict(float)
+    for c in contributions:
+        bits[_AREAS.get(kind(contribution_kind(c)).group or "", "other")] += c.bits
+    return [area for area, _ in sorted(bits.items(), key=lambda a: (-a[1], a[0]))]
 
 
 def _cap(f: Feature) -> tuple[float, str]:

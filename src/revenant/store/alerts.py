@@ -139,3 +139,27 @@ def _to_alert(row: AlertRow, case_name: str) -> Alert:
         explanation=json.loads(row.explanation),
         case_id=row.case_id,
     )
+
+
+def decisions_on(store: Store, host: str) -> dict[str, str]:
+    """The state of each case's alert on a host (case name -> "open", "confirmed",
+    "dismissed" or "needs-more"); the background policy defers to analysts' decisions."""
+    with store.session() as session:
+        rows = session.execute(
+            select(CaseRow.name, AlertRow.state)
+            .join(CaseRow, CaseRow.id == AlertRow.case_id)
+            .where(AlertRow.host == host_of(host))
+        )
+        return {str(name): str(state) for name, state in rows}
+
+
+def undecided_alert_captures(store: Store) -> list[int]:
+    """The captures of the alerts no analyst has decided yet (open or needs-more)."""
+    with store.session() as session:
+        rows = session.scalars(
+            select(AlertRow.capture_id)
+            .where(AlertRow.state.in_(("open", "needs-more")), AlertRow.capture_id.is_not(None))
+            .distinct()
+            .order_by(AlertRow.capture_id)
+        )
+        return [int(i) for i in rows if i is not None]

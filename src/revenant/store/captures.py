@@ -2,6 +2,12 @@
 
 The evidence itself lives in WARC files; a capture row points at its file and keeps
 what the matcher and the dashboard need to query (features, sketches, outcome).
+
+The background is every successful capture flagged `background` (the pipeline sets the
+flag from `match.policy.in_background`) whose host no analyst confirmed as a case's:
+a confirmation counts at once, before anything is scored again. Counts are of distinct
+sites (registrable domains: x.fr and www.x.fr are one), and so is the number of sites
+they are counted among.
 """
 
 from __future__ import annotations
@@ -9,15 +15,17 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import NamedTuple
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from revenant.errors import UsageError
 from revenant.fingerprint.text import MINHASH_SCHEME
 from revenant.model import Capture, Feature, Fingerprint
 from revenant.store.db import Store
-from revenant.store.schema import CaptureRow, FeatureRow
+from revenant.store.schema import AlertRow, CaptureRow, FeatureRow
 
 log = logging.getLogger("revenant.store")
 _stale_schemes: set[str] = set()  # each reported once per process
@@ -161,6 +169,13 @@ def _comparable_minhash(row: CaptureRow) -> tuple[int, ...]:
     return _unpack_minhash(row.text_minhash)
 
 
+def unrelated() -> ColumnElement[bool]:
+    """The condition for a capture to count among unrelated sites: flagged background and
+    its host not confirmed by an analyst as any case's (store/alerts.py states)."""
+    confirmed = select(AlertRow.host).where(AlertRow.state == "confirmed")
+    return CaptureRow.background.is_(True) & CaptureRow.host.not_in(confirmed)
+
+
 def iter_fingerprints(
     store: Store, *, background_only: bool = False, limit: int | None = None
 ) -> Iterator[Fingerprint]:
@@ -169,11 +184,32 @@ def iter_fingerprints(
     with store.session() as session:
         query = select(CaptureRow).where(CaptureRow.outcome == "ok").order_by(CaptureRow.id.desc())
         if background_only:
-            query = query.where(CaptureRow.background.is_(True))
+            query = query.where(unrelated())
         if limit is not None:
             query = query.limit(limit)
         for row in session.scalars(query):
             yield _to_fingerprint(session, row)
+
+
+class Scorable(NamedTuple):
+    """A stored capture as scoring it again needs it: its id, its host, whether it gave
+    a page at all, and its fingerprint."""
+
+    capture_id: int
+    host: str
+    responded: bool
+    fingerprint: Fingerprint
+
+
+def scorable(store: Store, capture_id: int) -> Scorable:
+    """A stored capture for scoring again. The fingerprint's target is the URL asked for,
+    as when it was first scored, so a score of it updates the alert of the same host."""
+    with store.session() as session:
+        row = session.get(CaptureRow, capture_id)
+        if row is None:
+            raise UsageError(f"no capture with id {capture_id}")
+        fp = replace(_to_fingerprint(session, row), target=row.target)
+        return Scorable(row.id, row.host, row.status is not None, fp)
 
 
 def capture_row(store: Store, capture_id: int) -> CaptureRow:
@@ -185,7 +221,8 @@ def capture_row(store: Store, capture_id: int) -> CaptureRow:
 
 
 def set_background(store: Store, capture_ids: Iterable[int], background: bool) -> None:
-    """Take captures in or out of the background (references and confirmed mirrors are out)."""
+    """Flag captures in or out of the background (the policy's decision; references are
+    always out, and a confirmed host's captures never count whatever their flag)."""
     ids = list(capture_ids)
     if not ids:
         return
@@ -195,17 +232,39 @@ def set_background(store: Store, capture_ids: Iterable[int], background: bool) -
         )
 
 
-def background_size(store: Store) -> int:
-    """How many successful unrelated captures the background counts hold."""
+def background_size(
+    store: Store, *, exclude_hosts: Iterable[str] = (), exclude_site: str = ""
+) -> int:
+    """How many unrelated sites the background counts hold: distinct sites (`_site`) of
+    successful background captures, as the counts are (a site probed again every week
+    is one site, not one more each week), leaving out `exclude_hosts` and the
+    registrable domain `exclude_site`, as `feature_counts` does."""
     with store.session() as session:
         return int(
             session.scalar(
-                select(func.count())
-                .select_from(CaptureRow)
-                .where(CaptureRow.background.is_(True), CaptureRow.outcome == "ok")
+                select(func.count(func.distinct(_site()))).where(
+                    unrelated(),
+                    CaptureRow.outcome == "ok",
+                    *_leaving_out(exclude_hosts, exclude_site),
+                )
             )
             or 0
         )
+
+
+def _site() -> ColumnElement[str]:
+    """What the background counts as one site: a capture's registrable domain (x.fr and
+    www.x.fr are one site; a hosting platform's customers, x.blogspot.com, are each
+    their own), or its host when it has none (an address)."""
+    return case((CaptureRow.registrable != "", CaptureRow.registrable), else_=CaptureRow.host)
+
+
+def _leaving_out(hosts: Iterable[str], site: str) -> list[ColumnElement[bool]]:
+    """Conditions leaving out some hosts, and the hosts of one registrable domain."""
+    out: list[ColumnElement[bool]] = [CaptureRow.host.not_in(sorted(set(hosts)))]
+    if site:
+        out.append(CaptureRow.registrable != site)
+    return out
 
 
 def hosts_sharing(
@@ -227,7 +286,7 @@ def hosts_sharing(
             rows = session.execute(
                 select(CaptureRow.host, FeatureRow.kind)
                 .join(FeatureRow, CaptureRow.id == FeatureRow.capture_id)
-                .where(CaptureRow.background.is_(True), or_(*clauses))
+                .where(unrelated(), or_(*clauses))
                 .distinct()
             )
             for host, kind in rows:
@@ -240,10 +299,12 @@ def feature_counts(
     features: Iterable[Feature],
     *,
     exclude_hosts: Iterable[str] = (),
+    exclude_site: str = "",
 ) -> dict[Feature, int]:
-    """Document frequency of each feature among background captures (distinct hosts),
-    leaving out `exclude_hosts` (a target never counts as its own background)."""
-    left_out = sorted(set(exclude_hosts))
+    """Document frequency of each feature among background captures (distinct sites:
+    `_site`), leaving out `exclude_hosts` and the hosts of the registrable domain `exclude_site`
+    (a target never counts in its own background, nor do its www. and other names)."""
+    left_out = _leaving_out(exclude_hosts, exclude_site)
     wanted = sorted(set(features))
     counts: dict[Feature, int] = dict.fromkeys(wanted, 0)
     by_kind: dict[str, list[str]] = {}
@@ -254,13 +315,13 @@ def feature_counts(
             for start in range(0, len(values), 500):
                 chunk = values[start : start + 500]
                 rows = session.execute(
-                    select(FeatureRow.value, func.count(func.distinct(CaptureRow.host)))
+                    select(FeatureRow.value, func.count(func.distinct(_site())))
                     .join(CaptureRow, CaptureRow.id == FeatureRow.capture_id)
                     .where(
                         FeatureRow.kind == kind,
                         FeatureRow.value.in_(chunk),
-                        CaptureRow.background.is_(True),
-                        CaptureRow.host.not_in(left_out),
+                        unrelated(),
+                        *left_out,
                     )
                     .group_by(FeatureRow.value)
                 )
