@@ -11,6 +11,7 @@
    counts), reimplemented below, on 1,000,000 seeded names; goal >= 20x.
 
 Run: .venv/bin/python bench/discovery.py [--names 1000000] [--repeat 3] [--seed 1]
+     [--skip permute|triage] [--wall] [--python-codec]
 Medians of --repeat runs are printed (permutations: at least 5). Single process, single
 thread, no network.
 """
@@ -29,7 +30,9 @@ import dnstwist
 import tldextract
 from rapidfuzz.distance import Levenshtein
 
-from revenant.discover.permute import LABEL_FUZZERS, permutations
+from revenant import hostnames
+from revenant.discover.fuzzers import LABEL_FUZZERS
+from revenant.discover.permute import permutations
 from revenant.discover.skeleton import _table as confusables_table
 from revenant.discover.triage import Triage
 from revenant.model import Case
@@ -323,6 +326,10 @@ def bench_triage(n: int, repeat: int, seed: int) -> None:
     print()
 
 
+def _python_codec(label: str) -> str:
+    return "xn--" + label.encode("punycode").decode("ascii")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", type=int, default=1_000_000)
@@ -330,10 +337,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", choices=("permute", "triage"), default=None)
     parser.add_argument("--wall", action="store_true", help="time with wall clock, not CPU")
+    parser.add_argument(
+        "--python-codec",
+        action="store_true",
+        help="encode valid IDN labels with Python's RFC 3492 codec instead of ICU (to show why)",
+    )
     args = parser.parse_args(argv)
     global CLOCK
     if args.wall:
         CLOCK = time.perf_counter
+    if args.python_codec:
+        hostnames._encode_valid = _python_codec  # type: ignore[assignment]
+        print("(--python-codec: valid IDN labels through Python's pure-Python codec)")
     if args.skip != "permute":
         bench_permutations(max(args.repeat, 5))
     if args.skip != "triage":
