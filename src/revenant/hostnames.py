@@ -19,9 +19,8 @@ import re
 import socket
 import unicodedata
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-import icu
 import idna
 from idna import idnadata, intranges
 from publicsuffixlist import PSLFILE, PublicSuffixList
@@ -85,24 +84,31 @@ def label_to_ascii(label: str) -> str | None:
     return alabel if len(alabel) <= MAX_LABEL else None
 
 
-_UTS46 = icu.IDNA(
-    icu.IDNA.CHECK_NONTRANSITIONAL_TO_ASCII
-    | icu.IDNA.USE_STD3_RULES
-    | icu.IDNA.CHECK_BIDI
-    | icu.IDNA.CHECK_CONTEXTJ
-    | icu.IDNA.CHECK_CONTEXT0
-)
-"""ICU's IDNA (UTS 46, nontransitional): immutable, safe to share between threads."""
+@cache
+def _uts46() -> tuple[Any, Any]:
+    """ICU's IDNA (UTS 46, nontransitional; immutable, shared by threads) and its result
+    class, loaded on first use: PyICU takes tens of milliseconds to import."""
+    import icu
+
+    options = (
+        icu.IDNA.CHECK_NONTRANSITIONAL_TO_ASCII
+        | icu.IDNA.USE_STD3_RULES
+        | icu.IDNA.CHECK_BIDI
+        | icu.IDNA.CHECK_CONTEXTJ
+        | icu.IDNA.CHECK_CONTEXT0
+    )
+    return icu.IDNA(options), icu.IDNAInfo
 
 
 def _encode_valid(label: str) -> str | None:
     """The A-label of a label whose every character is PVALID, left-to-right,
     precomposed and context-free: valid as it is, it only needs RFC 3492, which ICU
-    does in C (the codec `idna` uses is pure Python, ten times slower). UTS 46 maps
+    does in C (the codec `idna` uses is pure Python, nine times slower). UTS 46 maps
     none of these characters (tests/test_hostnames.py checks every one); should ICU
     ever object, None sends the label to `idna`."""
-    info = icu.IDNAInfo()  # per call: it holds this call's errors
-    alabel: str = _UTS46.labelToASCII(label, info)
+    uts46, result = _uts46()
+    info = result()  # per call: it holds this call's errors
+    alabel: str = uts46.labelToASCII(label, info)
     return None if info.errors() else alabel
 
 
