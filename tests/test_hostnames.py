@@ -3,18 +3,23 @@ fast IDNA path agrees with the idna package, and every stage cuts names alike.""
 
 from __future__ import annotations
 
+from functools import cache
+
 import idna
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from idna import idnadata
 
 from revenant.errors import UsageError
 from revenant.hostnames import (
+    _encode_valid,
     ascii_host,
     is_ip,
     label_to_ascii,
     public_suffixes,
     registrable,
+    safe_char,
     split,
     to_ascii,
     why_invalid,
@@ -31,6 +36,43 @@ def test_label_to_ascii_agrees_with_idna(label: str) -> None:
     except (idna.IDNAError, UnicodeError):
         expected = None
     assert label_to_ascii(label) == expected
+
+
+@cache
+def _safe_characters() -> tuple[str, ...]:
+    """Every non-ASCII character `label_to_ascii` encodes without asking `idna`."""
+    pvalid = idnadata.codepoint_classes["PVALID"]
+    ranges = ((r >> 32, r & 0xFFFFFFFF) for r in pvalid)
+    return tuple(c for lo, hi in ranges for c in map(chr, range(max(lo, 128), hi)) if safe_char(c))
+
+
+def test_icu_encodes_every_safe_character_as_rfc_3492_does() -> None:
+    safe = _safe_characters()
+    assert len(safe) > 100_000  # the whole fast path, not a sample
+    wrong = [
+        c
+        for c in safe
+        for label in (c, f"a{c}", f"{c}9-{c}")
+        if _encode_valid(label) != "xn--" + label.encode("punycode").decode("ascii")
+    ]
+    assert wrong == []
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_labels_of_safe_characters_encode_as_the_idna_package_does(data: st.DataObject) -> None:
+    alphabet = st.sampled_from([*_safe_characters()[::97], *"abz09-"])
+    label = data.draw(st.text(alphabet=alphabet, min_size=1, max_size=20))
+    try:
+        expected: str | None = idna.alabel(label).decode("ascii")
+    except idna.IDNAError:
+        expected = None  # a leading or trailing hyphen, "--" at 3-4, or too long
+    assert label_to_ascii(label) == (expected if expected and len(expected) <= 63 else None)
+
+
+def test_a_label_icu_objects_to_is_left_to_idna() -> None:
+    assert _encode_valid("a\u200db") is None  # ZERO WIDTH JOINER outside its context
+    assert label_to_ascii("a\u200db") is None
 
 
 def test_to_ascii_rejects_what_is_not_a_hostname() -> None:

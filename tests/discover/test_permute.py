@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import dnstwist
 import idna
 import pytest
@@ -9,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revenant.discover.glyphs import keyboard_neighbours
-from revenant.discover.permute import FUZZERS, default_affixes, permutations, restricted
+from revenant.discover.permute import (
+    FUZZERS,
+    Permutation,
+    default_affixes,
+    permutations,
+    restricted,
+)
 from revenant.errors import UsageError
 from revenant.hostnames import public_suffixes, split
 
@@ -116,6 +126,27 @@ def test_every_fuzzer_yields_names_tagged_with_its_name(fuzzer: str) -> None:
     found = list(permutations("www.paypal.co.uk", brands=["paypol"], fuzzers=[fuzzer]))
     assert found
     assert {p.fuzzer for p in found} == {fuzzer}
+    assert all(type(p) is Permutation and p == (p.name, p.fuzzer) for p in found)
+
+
+def test_the_order_is_the_same_in_every_process() -> None:
+    # string hashes change between processes (PYTHONHASHSEED): no set may decide the order
+    code = (
+        "import hashlib; from revenant.discover.permute import permutations; "
+        "names = [p.name for p in permutations('wikipedia.org', tlds=['com', 'fr'])]; "
+        "print(len(names), hashlib.sha256(' '.join(names).encode()).hexdigest())"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1
 
 
 def test_bad_input_is_a_usage_error() -> None:

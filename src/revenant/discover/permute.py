@@ -16,19 +16,16 @@ reading the shipped affix list and the bundled public suffix list.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache, lru_cache, partial
 from importlib import resources
+from itertools import repeat
 from typing import NamedTuple
 
 from revenant import hostnames as idn
-from revenant.discover.glyphs import CYRILLIC, homoglyphs_for, keyboard_neighbours
+from revenant.discover.fuzzers import LABEL_FUZZERS, homoglyph
 from revenant.errors import UsageError
 from revenant.hostnames import public_suffixes, split
-
-_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
-_BITS = frozenset(_ALNUM + "-")
-_VOWELS = "aeiouy"
 
 DEFAULT_AFFIX_TLDS: tuple[str, ...] = (
     "com", "net", "org", "fr", "app", "live", "chat", "io", "me", "co", "cc", "to", "gg",
@@ -56,128 +53,6 @@ def default_affixes() -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
-# ------------------------------------------------------------ label fuzzers
-# Each takes the registrable label (Unicode) and yields new labels; a yielded label may
-# contain a dot (the subdomain fuzzer) and may be invalid: validity is checked once, later.
-
-
-def _addition(label: str) -> Iterator[str]:
-    for ch in _ALNUM:
-        yield label + ch
-        yield ch + label
-    for i, c in enumerate(label):
-        if c == "-":
-            for ch in _ALNUM:
-                yield label[:i] + ch + label[i:]
-                yield label[: i + 1] + ch + label[i + 1 :]
-
-
-def _bitsquatting(label: str) -> Iterator[str]:
-    for i, c in enumerate(label):
-        code = ord(c)
-        for bit in (1, 2, 4, 8, 16, 32, 64, 128):
-            b = chr(code ^ bit)
-            if b in _BITS:
-                yield label[:i] + b + label[i + 1 :]
-
-
-def _cyrillic(label: str) -> Iterator[str]:
-    swapped = "".join(CYRILLIC.get(c, c) for c in label)
-    if all(a != b for a, b in zip(swapped, label, strict=True)):
-        yield swapped
-
-
-def _mix(label: str, glyphs: dict[str, tuple[str, ...]]) -> Iterator[str]:
-    for i, c in enumerate(label):
-        for g in glyphs.get(c, ()):
-            yield label[:i] + g + label[i + 1 :]
-    for i in range(len(label) - 1):
-        pair = label[i : i + 2]
-        for g in glyphs.get(pair, ()):
-            yield label[:i] + g + label[i + 2 :]
-        if pair[0] == pair[1]:
-            for g in glyphs.get(pair[0], ()):
-                yield label[:i] + g + g + label[i + 2 :]
-
-
-def _homoglyph(label: str, suffix: str = "") -> Iterator[str]:
-    glyphs = homoglyphs_for(suffix)
-    first = set(_mix(label, glyphs))
-    second = set(first)
-    for once in first:
-        second.update(_mix(once, glyphs))
-    yield from second
-
-
-def _hyphenation(label: str) -> Iterator[str]:
-    for i in range(1, len(label)):
-        yield label[:i] + "-" + label[i:]
-
-
-def _insertion(label: str) -> Iterator[str]:
-    near = keyboard_neighbours()
-    for i, c in enumerate(label):
-        for k in near.get(c, ""):
-            yield label[:i] + k + label[i:]
-            yield label[: i + 1] + k + label[i + 1 :]
-
-
-def _omission(label: str) -> Iterator[str]:
-    for i in range(len(label)):
-        yield label[:i] + label[i + 1 :]
-
-
-def _plural(label: str) -> Iterator[str]:
-    for i in range(2, len(label) - 2):
-        yield label[: i + 1] + ("es" if label[i] in "sxz" else "s") + label[i + 1 :]
-    yield label + ("es" if label[-1:] in ("s", "x", "z") else "s")
-
-
-def _repetition(label: str) -> Iterator[str]:
-    for i, c in enumerate(label):
-        yield label[:i] + c + label[i:]
-
-
-def _replacement(label: str) -> Iterator[str]:
-    near = keyboard_neighbours()
-    for i, c in enumerate(label):
-        for k in near.get(c, ""):
-            yield label[:i] + k + label[i + 1 :]
-
-
-def _subdomain(label: str) -> Iterator[str]:
-    for i in range(1, len(label)):
-        if label[i] not in "-." and label[i - 1] not in "-.":
-            yield label[:i] + "." + label[i:]
-
-
-def _transposition(label: str) -> Iterator[str]:
-    for i in range(len(label) - 1):
-        yield label[:i] + label[i + 1] + label[i] + label[i + 2 :]
-
-
-def _vowel_swap(label: str) -> Iterator[str]:
-    for i, c in enumerate(label):
-        if c in _VOWELS:
-            for v in _VOWELS:
-                yield label[:i] + v + label[i + 1 :]
-
-
-LABEL_FUZZERS: dict[str, Callable[[str], Iterable[str]]] = {
-    "addition": _addition,
-    "bitsquatting": _bitsquatting,
-    "cyrillic": _cyrillic,
-    "homoglyph": _homoglyph,
-    "hyphenation": _hyphenation,
-    "insertion": _insertion,
-    "omission": _omission,
-    "plural": _plural,
-    "repetition": _repetition,
-    "replacement": _replacement,
-    "subdomain": _subdomain,
-    "transposition": _transposition,
-    "vowel-swap": _vowel_swap,
-}
 FUZZERS: tuple[str, ...] = (
     *LABEL_FUZZERS,
     "dictionary",
@@ -204,29 +79,53 @@ labels is tried (3^6 = 729 names at most); above it, one separator at a time."""
 
 # ------------------------------------------------------------ assembly
 
+_permutation = partial(tuple.__new__, Permutation)
+"""Permutation((name, fuzzer)), made as the NamedTuple's own __new__ makes it but without
+that Python-level call, which costs more than everything else a tld-swap name needs."""
+
 
 class _Sink:
     """Turns generated (Unicode) labels into unique, valid ASCII names."""
 
     def __init__(self, original: str) -> None:
         self.seen: set[str] = {original}
-        self.ascii_label = idn.label_to_ascii
+
+    def names(self, heads: Sequence[str], labels: Iterable[str], tails: Sequence[str]) -> list[str]:
+        """`head + label + tail` for each label (in turn), head and tail, where the label
+        is valid IDNA (A-label form) and the name new and at most 253 characters. Heads
+        end with a dot and tails start with one, or are empty."""
+        seen, add = self.seen, self.seen.add
+        to_ascii = idn.label_to_ascii
+        out: list[str] = []
+        for label in labels:
+            a = _dotted(label) if "." in label else to_ascii(label)
+            if a is None:
+                continue
+            for head in heads:
+                for tail in tails:
+                    full = head + a + tail
+                    if full not in seen and len(full) <= idn.MAX_NAME:
+                        add(full)
+                        out.append(full)
+        return out
 
     def name(self, sub: str, label: str, suffix: str) -> str | None:
-        if "." in label:
-            parts = [self.ascii_label(p) for p in label.split(".")]
-            if None in parts:
-                return None
-            a: str | None = ".".join(parts)  # type: ignore[arg-type]
-        else:
-            a = self.ascii_label(label)
-        if a is None:
-            return None
-        full = f"{sub}.{a}.{suffix}" if sub else f"{a}.{suffix}" if suffix else a
-        if len(full) > idn.MAX_NAME or full in self.seen:
-            return None
-        self.seen.add(full)
-        return full
+        """`sub.label.suffix` (either end may be empty) if valid and new, else None."""
+        found = self.names((_head(sub),), (label,), (_tail(suffix),))
+        return found[0] if found else None
+
+
+def _head(sub: str) -> str:
+    return f"{sub}." if sub else ""
+
+
+def _tail(suffix: str) -> str:
+    return f".{suffix}" if suffix else ""
+
+
+def _dotted(label: str) -> str | None:
+    parts = [idn.label_to_ascii(p) for p in label.split(".")]
+    return None if None in parts else ".".join(parts)  # type: ignore[arg-type]
 
 
 def _affixed(label: str, words: Iterable[str]) -> Iterator[str]:
@@ -309,11 +208,7 @@ def _generate(
 ) -> Iterator[Permutation]:
     """Names an outsider can register as they come; the others held back, then last."""
     later: list[Permutation] = []
-    for found, open_ in _candidates(original, words, suffixes, brands, affix_tlds, chosen):
-        if open_:
-            yield found
-        else:
-            later.append(found)
+    yield from _candidates(original, words, suffixes, brands, affix_tlds, chosen, later)
     yield from later
 
 
@@ -324,70 +219,77 @@ def _candidates(
     brands: Sequence[str],
     affix_tlds: Sequence[str],
     chosen: set[str],
-) -> Iterator[tuple[Permutation, bool]]:
-    """Every permutation, with whether an outsider can register it."""
+    later: list[Permutation],
+) -> Iterator[Permutation]:
+    """Every permutation an outsider can register; the others go to `later`."""
     labels = original.split(".")
     sub, alabel, suffix = split(original)
     mine = f"{alabel}.{suffix}"  # the original's registrable domain
     at = sub.count(".") + 1 if sub else 0  # index of the registrable label
-    closed = restricted(suffix)
     sink = _Sink(original)
-    name = sink.name
+    names = sink.names
 
-    def outsider(n: str) -> bool:
-        parts = split(n)
-        return parts.registrable != mine and not restricted(parts.suffix)
+    def tagged(found: list[str], fuzzer: str) -> Iterator[Permutation]:
+        return map(_permutation, zip(found, repeat(fuzzer)))
+
+    def route(found: list[str], fuzzer: str) -> Iterator[Permutation]:
+        """Open names out now, the others to `later`, by where each name falls."""
+        for n in found:
+            parts = split(n)
+            if parts.registrable != mine and not restricted(parts.suffix):
+                yield _permutation((n, fuzzer))
+            else:
+                later.append(_permutation((n, fuzzer)))
 
     # every label but the last (tld-swap changes that one), the registrable label first:
     # a changed subdomain label stays under the original's own domain (closed), a
     # changed suffix label ("gouv" -> "zgouv") makes a new domain under the rest
     for i in [at, *(j for j in range(len(labels) - 1) if j != at)]:
-        before, after = ".".join(labels[:i]), ".".join(labels[i + 1 :])
-        open_ = i > at or (i == at and not closed)
+        head, tail = _head(".".join(labels[:i])), _tail(".".join(labels[i + 1 :]))
+        # a changed suffix label also gives the new domain itself: "zgouv.fr" beside
+        # "interieur.zgouv.fr"
+        heads = (head, "") if i > at else (head,)
+        open_ = i > at or (i == at and not restricted(suffix))
         label = idn.to_unicode(labels[i])
         for fname, fuzz in LABEL_FUZZERS.items():
             if fname in chosen:
-                made = _homoglyph(label, after) if fuzz is _homoglyph else fuzz(label)
-                for new in made:
-                    n = name(before, new, after)
-                    if n:
-                        yield Permutation(n, fname), open_
-                    if i > at:  # the new domain itself: "zgouv.fr" beside "interieur.zgouv.fr"
-                        n = name("", new, after)
-                        if n:
-                            yield Permutation(n, fname), True
+                made = homoglyph(label, tail[1:]) if fuzz is homoglyph else fuzz(label)
+                found = tagged(names(heads, made, (tail,)), fname)
+                if open_:
+                    yield from found
+                else:
+                    later.extend(found)
     if "dictionary" in chosen:
-        label = idn.to_unicode(alabel)
-        for new in _affixed(label, words):
-            for s in (suffix, *affix_tlds):
-                n = name(sub, new, s)
-                if n:
-                    yield Permutation(n, "dictionary"), not restricted(s)
+        affixed = list(_affixed(idn.to_unicode(alabel), words))
+        targets = (suffix, *affix_tlds)
+        opened = [_tail(s) for s in targets if not restricted(s)]
+        yield from tagged(names((_head(sub),), affixed, opened), "dictionary")
+        closed = [_tail(s) for s in targets if restricted(s)]
+        later.extend(tagged(names((_head(sub),), affixed, closed), "dictionary"))
     if "tld-swap" in chosen:
         seen = sink.seen
+        open_suffixes, closed_suffixes = _open_and_closed(tuple(suffixes))
         for j in range(at, len(labels) - 1):  # the registrable label, and each right of it
             stem = ".".join(labels[: j + 1]) + "."
-            for s in suffixes:
-                n = stem + s
-                if n not in seen and len(n) <= idn.MAX_NAME:
-                    seen.add(n)
-                    yield Permutation(n, "tld-swap"), not restricted(s)
+            for group, out in ((open_suffixes, True), (closed_suffixes, False)):
+                swapped = [stem + s for s in group]
+                new = [n for n in swapped if n not in seen and len(n) <= idn.MAX_NAME]
+                seen.update(new)
+                if out:
+                    yield from tagged(new, "tld-swap")
+                else:
+                    later.extend(tagged(new, "tld-swap"))
     if "various" in chosen:
         for i in range(len(labels) - 1):  # wherever a tool would cut the name
             label = idn.to_unicode(labels[i])
             before, after = ".".join(labels[:i]), ".".join(labels[i + 1 :])
-            for parts in _various(before, label, after):
-                n = name(*parts)
-                if n:
-                    yield Permutation(n, "various"), outsider(n)
+            cut = [sink.name(*parts) for parts in _various(before, label, after)]
+            yield from route([n for n in cut if n], "various")
     if "separator" in chosen:
-        for joined in _separators(labels[:-1]):
-            n = name("", joined, labels[-1])
-            if n:
-                yield Permutation(n, "separator"), outsider(n)
+        joined = _separators(labels[:-1])
+        yield from route(names(("",), joined, (_tail(labels[-1]),)), "separator")
     if "brand" in chosen:
-        for found in _brand_permutations(brands, words, suffix, affix_tlds, chosen, sink):
-            yield found, outsider(found.name)
+        yield from route(_brand_names(brands, words, suffix, affix_tlds, chosen, sink), "brand")
 
 
 def _separators(labels: Sequence[str]) -> Iterator[str]:
@@ -415,36 +317,34 @@ def _separators(labels: Sequence[str]) -> Iterator[str]:
         yield "".join(w + j for w, j in zip(words, (*mix, ""), strict=True))
 
 
-def _brand_permutations(
+def _brand_names(
     brands: Sequence[str],
     words: Sequence[str],
     suffix: str,
     affix_tlds: Sequence[str],
     chosen: set[str],
     sink: _Sink,
-) -> Iterator[Permutation]:
-    targets = (suffix, *affix_tlds)
+) -> list[str]:
+    tails = [_tail(s) for s in (suffix, *affix_tlds)]
+    out: list[str] = []
     for brand in brands:
-        for s in targets:
-            n = sink.name("", brand, s)
-            if n:
-                yield Permutation(n, "brand")
+        out += sink.names(("",), (brand,), tails)
         for fname, fuzz in LABEL_FUZZERS.items():
             if fname in chosen and fname != "homoglyph":
-                for new in fuzz(brand):
-                    n = sink.name("", new, suffix)
-                    if n:
-                        yield Permutation(n, "brand")
-        for new in _affixed(brand, words):
-            for s in targets:
-                n = sink.name("", new, s)
-                if n:
-                    yield Permutation(n, "brand")
+                out += sink.names(("",), fuzz(brand), tails[:1])
+        out += sink.names(("",), _affixed(brand, words), tails)
+    return out
 
 
 @cache
 def _all_suffixes() -> tuple[str, ...]:
     return tuple(sorted(public_suffixes().all))
+
+
+@lru_cache(maxsize=8)
+def _open_and_closed(suffixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The suffixes open to outsiders and those `restricted`, each in the given order."""
+    return [s for s in suffixes if not restricted(s)], [s for s in suffixes if restricted(s)]
 
 
 def _ascii_all(names: Iterable[str]) -> set[str]:
