@@ -1,20 +1,34 @@
 """Rendered capture throughput: N testnet sites captured with `--render always` at the
-default rendering concurrency (raw probe, then Chromium with every request fulfilled
-by the prober, WARC + ledger written), side by side with a bare Playwright loop over
-the same sites (goto until load, full-page screenshot, no interception, same number
-of pages in flight, Chromium resolving the testnet names itself through a
-host-resolver map).
+default rendering concurrency, side by side with two loops over the same sites, the
+same number of pages in flight and the same Chromium build:
 
-The testnet runs in a child process (its own GIL); each timed loop runs in its own
-fresh process, and its peak RSS is the sum over that process and every process under
-it (the Chromium browser, its renderers and Playwright's driver), sampled every 0.1 s.
-A warm-up bare pass runs first (certificates are issued on first contact).
+- bare (the issue's baseline): one Playwright context, `goto` until load, full-page
+  screenshot, no interception; Chromium resolves the testnet names itself through a
+  host-resolver map and fetches everything, images included.
+- floor: the least work the issue requires of any safe renderer, and nothing else: a
+  fresh context (profile) per page in a browser launched as Revenant launches it
+  (closed proxy, no resolver), every request intercepted and answered from memory
+  (bodies recorded beforehand) or aborted (images, video, audio, fonts, anything not
+  a document, script, style, fetch or XMLHttpRequest, any non-GET), `goto` until
+  load, full-page screenshot. No prober, no evidence, no settling, no DOM.
+- rendered: `Prober.capture` with `render="always"`: the raw capture (DNS, TLS,
+  page, favicon, assets), then the page in Chromium with every request fulfilled by
+  the prober or refused, the settle, the DOM and the screenshot, the WARC and ledger
+  written.
+
+The testnet runs in a child process; each timed loop runs in its own fresh process,
+and its peak RSS is the sum over that process and every process under it (Chromium's
+browser, renderers, GPU and utility processes, Playwright's driver), sampled every
+0.1 s, as are their CPU seconds. An untimed bare pass first issues the testnet's
+certificates and records every response body for the floor. Each round runs the
+three loops in a rotated order; the ratios are medians of the per-round ratios (the
+machine is shared, so only figures from one run compare).
 
 Last lines:
-  bare:     N pages in S s = R pages/min (goto + screenshot), peak RSS M MB, CPU C s/page
-  rendered: N captures in S s = R captures/min (K fetched by the prober, J refused),
-            peak RSS M MB, CPU C s/capture
-  ratio: rendered/bare = X (goal >= 0.5)
+  bare:     median R pages/min (...), peak RSS M MB, CPU C s/page
+  floor:    median R pages/min (...), peak RSS M MB, CPU C s/page
+  rendered: median R captures/min (...), peak RSS M MB, CPU C s/capture
+  ratio: rendered/bare = X (goal >= 0.5), rendered/floor = Y, floor/bare = Z
 """
 
 from __future__ import annotations
@@ -22,7 +36,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -35,9 +51,15 @@ import psutil
 
 from revenant.evidence import open_case_log
 from revenant.probe import Bounds, Concurrency, ProbeConfig, Prober, parse_allow
-from revenant.probe.browser import CHROMIUM, FLAGS
+from revenant.probe.browser import FLAGS, VIEWPORT, Browser, ClosedPort
 
 _BARE_FLAGS = tuple(f for f in FLAGS if not f.startswith("--host-resolver-rules"))
+_FLOOR_TYPES = frozenset({"document", "script", "stylesheet", "fetch", "xhr"})
+"""What the floor answers; everything else is aborted unrequested."""
+_DROPPED = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+SIDES = ("bare", "floor", "rendered")
+
+Recorded = dict[str, tuple[int, dict[str, str], bytes]]
 
 
 def _serve(sites: int, seed: int, conn: Connection) -> None:
@@ -95,19 +117,42 @@ class _PeakRss:
         return self.peak
 
 
-async def _bare(info: dict[str, Any], inflight: int) -> dict[str, Any]:
+def _resolver_map(info: dict[str, Any]) -> str:
+    return "--host-resolver-rules=" + ",".join(
+        f"MAP {name} {addr}" for name, addr in info["addresses"].items()
+    )
+
+
+async def _bare(info: dict[str, Any], inflight: int, record: bool) -> dict[str, Any]:
+    """The issue's bare loop; with `record`, every response body is kept for the floor."""
     from playwright.async_api import async_playwright
 
-    rules = ",".join(f"MAP {name} {addr}" for name, addr in info["addresses"].items())
     done = 0
+    recorded: Recorded = {}
+    pending: set[asyncio.Task[None]] = set()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*_BARE_FLAGS, f"--host-resolver-rules={rules}"],
+            executable_path=Browser().executable, args=[*_BARE_FLAGS, _resolver_map(info)]
         )
-        context = await browser.new_context(
-            ignore_https_errors=True, viewport={"width": 1280, "height": 800}
-        )
+        context = await browser.new_context(ignore_https_errors=True, viewport=VIEWPORT)
+        if record:
+
+            async def keep(response: Any) -> None:
+                try:
+                    body = await response.body()
+                except Exception:  # a redirect has no body; an aborted load is not kept
+                    if not 300 <= response.status < 400:
+                        return
+                    body = b""
+                headers = {k: v for k, v in response.headers.items() if k not in _DROPPED}
+                recorded[response.url] = (response.status, headers, body)
+
+            def on_response(response: Any) -> None:
+                task = asyncio.ensure_future(keep(response))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+
+            context.on("response", on_response)
         slots = asyncio.Semaphore(inflight)
 
         async def one(url: str) -> None:
@@ -118,6 +163,8 @@ async def _bare(info: dict[str, Any], inflight: int) -> dict[str, Any]:
                     await page.goto(url, wait_until="load", timeout=30_000)
                     await page.screenshot(full_page=True)
                     done += 1
+                    if record:  # the requests a page's scripts make after its load event
+                        await page.wait_for_load_state("networkidle", timeout=5_000)
                 except Exception as exc:
                     print(f"  bare {url}: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
                 finally:
@@ -126,8 +173,59 @@ async def _bare(info: dict[str, Any], inflight: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         await asyncio.gather(*(one(u) for u in info["urls"]))
         took = time.perf_counter() - t0
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
         await browser.close()
-    return {"n": done, "seconds": took}
+    return {"n": done, "seconds": took, "recorded": recorded}
+
+
+async def _floor(info: dict[str, Any], inflight: int, recorded: Recorded) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    done = answered = aborted = 0
+    closed = ClosedPort()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=Browser().executable,
+            args=list(FLAGS),
+            proxy={"server": f"http://127.0.0.1:{closed.port}"},
+            chromium_sandbox=False,
+        )
+        slots = asyncio.Semaphore(inflight)
+
+        async def answer(route: Any) -> None:
+            nonlocal answered, aborted
+            request = route.request
+            kept = recorded.get(request.url)
+            if request.resource_type not in _FLOOR_TYPES or request.method != "GET" or not kept:
+                aborted += 1
+                await route.abort("blockedbyclient")
+                return
+            answered += 1
+            status, headers, body = kept
+            await route.fulfill(status=status, headers=headers, body=body)
+
+        async def one(url: str) -> None:
+            nonlocal done
+            async with slots:
+                context = await browser.new_context(ignore_https_errors=True, viewport=VIEWPORT)
+                try:
+                    await context.route("**/*", answer)
+                    page = await context.new_page()
+                    await page.goto(url, wait_until="load", timeout=30_000)
+                    await page.screenshot(full_page=True)
+                    done += 1
+                except Exception as exc:
+                    print(f"  floor {url}: {str(exc).splitlines()[0][:120]}", file=sys.stderr)
+                finally:
+                    await context.close()
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(u) for u in info["urls"]))
+        took = time.perf_counter() - t0
+        await browser.close()
+    closed.close()
+    return {"n": done, "seconds": took, "answered": answered, "aborted": aborted}
 
 
 async def _rendered(info: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -142,32 +240,42 @@ async def _rendered(info: dict[str, Any], out: Path) -> dict[str, Any]:
         concurrency=Concurrency(),
     )
     rendered = fetched = refused = 0
+    browser = ""
     log = open_case_log(out, "bench")
     async with Prober(config) as prober:
         t0 = time.perf_counter()
 
         async def one(url: str) -> None:
-            nonlocal rendered, fetched, refused
+            nonlocal rendered, fetched, refused, browser
             capture = await prober.capture(url)
             log.write(capture)
             if capture.rendering is not None and capture.rendering.screenshot:
                 rendered += 1
+                browser = capture.rendering.browser
                 fetched += sum(1 for e in capture.exchanges if e.role.startswith("render:"))
                 refused += len(capture.rendering.refused) + capture.rendering.refused_more
 
         await asyncio.gather(*(one(u) for u in info["urls"]))
         took = time.perf_counter() - t0
     log.close()
-    return {"n": rendered, "seconds": took, "fetched": fetched, "refused": refused}
+    return {
+        "n": rendered,
+        "seconds": took,
+        "fetched": fetched,
+        "refused": refused,
+        "browser": browser,
+    }
 
 
-def _run(side: str, info: dict[str, Any], inflight: int, conn: Connection) -> None:
-    """Child process: one timed loop, with its peak RSS."""
+def _run(side: str, info: dict[str, Any], inflight: int, extra: Any, conn: Connection) -> None:
+    """Child process: one timed loop, with the peak RSS and CPU of its process tree."""
     rss = _PeakRss()
     tmp = Path(tempfile.mkdtemp(prefix="revenant-bench-render-"))
     try:
         if side == "bare":
-            result = asyncio.run(_bare(info, inflight))
+            result = asyncio.run(_bare(info, inflight, record=bool(extra)))
+        elif side == "floor":
+            result = asyncio.run(_floor(info, inflight, extra))
         else:
             result = asyncio.run(_rendered(info, tmp))
     finally:
@@ -177,49 +285,103 @@ def _run(side: str, info: dict[str, Any], inflight: int, conn: Connection) -> No
     conn.send(result)
 
 
-def _timed(side: str, info: dict[str, Any], inflight: int) -> dict[str, Any]:
+def _timed(side: str, info: dict[str, Any], inflight: int, extra: Any = None) -> dict[str, Any]:
     parent, child = mp.Pipe()
-    proc = mp.get_context("spawn").Process(target=_run, args=(side, info, inflight, child))
+    proc = mp.get_context("spawn").Process(target=_run, args=(side, info, inflight, extra, child))
     proc.start()
     result: dict[str, Any] = parent.recv()
     proc.join()
+    result["rate"] = 60 * result["n"] / result["seconds"]
     return result
+
+
+def _median(rounds: list[dict[str, dict[str, Any]]], side: str, key: str) -> float:
+    return statistics.median(r[side][key] for r in rounds)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sites", type=int, default=60)
     ap.add_argument("--seed", type=int, default=16)
-    ap.add_argument("--rounds", type=int, default=1, help="bare/rendered pairs, alternated")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the three loops")
+    ap.add_argument(
+        "--chromium", help="the Chromium build for all three loops (default: Revenant's)"
+    )
     args = ap.parse_args(argv)
+    if args.chromium:
+        os.environ["REVENANT_CHROMIUM"] = args.chromium  # read by every child's Browser()
     inflight = Concurrency().renders
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     parent, child = mp.Pipe()
     server = mp.get_context("spawn").Process(target=_serve, args=(args.sites, args.seed, child))
     server.start()
+    rounds: list[dict[str, dict[str, Any]]] = []
     try:
         info = parent.recv()
-        _timed("bare", info, inflight)  # warm-up: certificates, page cache of the OS
-        pairs = []
-        for _ in range(args.rounds):
-            pairs.append((_timed("bare", info, inflight), _timed("rendered", info, inflight)))
+        # untimed: certificates issued, every body the pages ask for recorded for the floor
+        recorded = _timed("bare", info, inflight, extra=True)["recorded"]
+        for r in range(args.rounds):
+            order = SIDES[r % 3 :] + SIDES[: r % 3]
+            extras = {"bare": None, "floor": recorded, "rendered": None}
+            results = {side: _timed(side, info, inflight, extras[side]) for side in order}
+            rounds.append(results)
+            b, f, x = results["bare"], results["floor"], results["rendered"]
+            print(
+                f"round {r + 1} ({' '.join(order)}): bare {b['rate']:.0f} pages/min, "
+                f"floor {f['rate']:.0f} pages/min, rendered {x['rate']:.0f} captures/min; "
+                f"rendered/bare {x['rate'] / b['rate']:.2f}, rendered/floor "
+                f"{x['rate'] / f['rate']:.2f}, floor/bare {f['rate'] / b['rate']:.2f}",
+                flush=True,
+            )
     finally:
         parent.send("stop")
         server.join(30)
-    for bare, rendered in pairs:
-        bare_rate = 60 * bare["n"] / bare["seconds"]
-        rate = 60 * rendered["n"] / rendered["seconds"]
-        print(
-            f"bare:     {bare['n']} pages in {bare['seconds']:.1f} s = {bare_rate:.0f} pages/min "
-            f"(goto + screenshot, {inflight} in flight), peak RSS {bare['rss'] / 2**20:.0f} MB, "
-            f"CPU {bare['cpu'] / max(1, bare['n']):.2f} s/page"
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    last = rounds[-1]["rendered"]
+    print(
+        f"{args.sites} sites, {inflight} in flight, {len(rounds)} round(s), browser "
+        f"{last['browser']} ({Browser().executable}), {len(recorded)} bodies recorded"
+    )
+
+    def line(side: str, what: str, unit: str) -> str:
+        rss = _median(rounds, side, "rss") / 2**20
+        cpu = statistics.median(r[side]["cpu"] / max(1, r[side]["n"]) for r in rounds)
+        return (
+            f"median {_median(rounds, side, 'rate'):.0f} {unit}s/min ({what}), "
+            f"peak RSS {rss:.0f} MB, CPU {cpu:.2f} s/{unit}"
         )
-        print(
-            f"rendered: {rendered['n']} captures in {rendered['seconds']:.1f} s = {rate:.0f} "
-            f"captures/min ({rendered['fetched']} requests fetched by the prober, "
-            f"{rendered['refused']} refused), peak RSS {rendered['rss'] / 2**20:.0f} MB, "
-            f"CPU {rendered['cpu'] / max(1, rendered['n']):.2f} s/capture"
+
+    print(
+        "bare:     "
+        + line("bare", "goto + screenshot, one context, no interception, images fetched", "page")
+    )
+    print(
+        "floor:    "
+        + line(
+            "floor",
+            "fresh context per page, every request answered from memory or aborted, "
+            "images/media/fonts aborted, full-page screenshot",
+            "page",
         )
-        print(f"ratio: rendered/bare = {rate / bare_rate:.2f} (goal >= 0.5)")
+    )
+    print(
+        "rendered: "
+        + line(
+            "rendered",
+            f"raw capture, then Chromium; {last['fetched']} requests fetched by the prober, "
+            f"{last['refused']} refused in the last round; WARC and ledger written",
+            "capture",
+        )
+    )
+
+    def ratio(a: str, b: str) -> float:
+        return statistics.median(r[a]["rate"] / r[b]["rate"] for r in rounds)
+
+    print(
+        f"ratio: rendered/bare = {ratio('rendered', 'bare'):.2f} (goal >= 0.5), "
+        f"rendered/floor = {ratio('rendered', 'floor'):.2f}, "
+        f"floor/bare = {ratio('floor', 'bare'):.2f} (medians of the per-round ratios)"
+    )
     return 0
 
 

@@ -5,7 +5,7 @@
 # As root (CI) they are installed with apt-get; otherwise missing ones are named and the
 # tests that need them say so when they skip locally.
 set -euo pipefail
-needed=(libicu-dev pkg-config g++ openssl postgresql bind9 bind9-utils unbound chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core poppler-utils)
+needed=(libicu-dev pkg-config g++ openssl postgresql bind9 bind9-utils unbound chromium chromium-headless-shell libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core poppler-utils)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -32,7 +32,7 @@ def net(scenario: Scenario) -> Iterator[Testnet]:
 
 @pytest.fixture
 def run(tmp_path: Path, net: Testnet):
-    need_binary("chromium")
+    need_binary("chromium-headless-shell")
     runner = CliRunner()
     opts = ["--resolver", net.resolver, "--allow", net.allow, "--ca-file", str(net.ca_pem)]
 

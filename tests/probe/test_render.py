@@ -127,7 +127,7 @@ async def _render_all(config: ProbeConfig, targets: dict[str, str]) -> dict[str,
 
 @pytest.fixture(scope="module")
 def corpus() -> Iterator[Corpus]:
-    need_binary("chromium")
+    need_binary("chromium-headless-shell")
     wire = WireCounter()
     sites = (*browser_sites(f"127.0.0.1:{wire.port}"), SPA, ARTICLE)
     try:

@@ -1,6 +1,6 @@
 """The headless Chromium a rendered capture drives, started so that it cannot reach the
 network by itself. Every Playwright detail of launching lives here (playwright 1.65.2,
-pinned; Debian's /usr/bin/chromium, never a browser Playwright downloads).
+pinned; Debian's Chromium headless shell, never a browser Playwright downloads).
 
 It must never start a browser that could connect anywhere on its own: requests are
 intercepted by the renderer (probe/render.py), and underneath that Chromium's proxy is
@@ -22,9 +22,16 @@ from typing import Any
 
 from revenant.errors import FetchFailed
 
-CHROMIUM = "/usr/bin/chromium"
-"""Debian's Chromium (`scripts/system-deps.sh`); the environment's REVENANT_CHROMIUM,
-read at launch, names another."""
+CHROMIUM = "/usr/bin/chromium-headless-shell"
+"""Debian's Chromium headless shell (package chromium-headless-shell, `scripts/system-deps.sh`):
+the same Blink and V8 as the desktop Chromium of the same version, built from the same
+source, without the desktop browser around them. Each capture's fresh profile is what
+costs in the desktop build (a new off-the-record profile starts the browser's per-profile
+services, spare renderers are started and thrown away): with the same pages the headless
+shell renders 3-4 times as many fresh profiles per minute (docs/evidence.md, "Rendering
+performance"). It is also what Playwright itself runs for headless Chromium. The
+environment's REVENANT_CHROMIUM, read at launch, names another build (the desktop
+`/usr/bin/chromium` works the same, slower)."""
 
 FLAGS = (
     "--headless",
@@ -147,7 +154,7 @@ class Browser:
 
         if not os.access(self.executable, os.X_OK):
             raise FetchFailed(
-                f"rendering needs Chromium at {self.executable} (Debian package chromium; "
+                f"rendering needs Chromium at {self.executable} (Debian package chromium-headless-shell; "
                 "`make system-deps` installs it)"
             )
         self._closed_port = ClosedPort()
@@ -169,7 +176,20 @@ class Browser:
         except Error as exc:
             await self.close()
             raise FetchFailed(f"Chromium at {self.executable} did not start: {exc}") from None
-        self.info = BrowserInfo(f"Chromium {self._browser.version}")
+        self.info = BrowserInfo(await self._product())
+
+    async def _product(self) -> str:
+        """What the evidence names as the renderer: "Chromium 156.0.8078.114", or
+        "Chromium 156.0.8078.114 headless shell" for the headless shell (which reports
+        its product as HeadlessChrome/<version>)."""
+        version = self._browser.version
+        session = await self._browser.new_browser_cdp_session()
+        try:
+            product = str((await session.send("Browser.getVersion")).get("product", ""))
+        finally:
+            await session.detach()
+        shell = " headless shell" if product.startswith("HeadlessChrome/") else ""
+        return f"Chromium {version}{shell}"
 
     async def context(self, user_agent: str, request_budget: int = 150) -> Any:
         """A fresh off-the-record profile for one capture; each of its documents may
