@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 from starlette.templating import Jinja2Templates
 
+from revenant.act.timeline import duration
 from revenant.errors import RevenantError
 from revenant.model import Clock, utcnow
 from revenant.pipeline import Pipeline, default_probe_config
@@ -49,6 +50,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["when"] = _when
     env.filters["bits"] = lambda v: f"{float(v):.1f}"
+    env.filters["duration"] = duration
     return Jinja2Templates(env=env)
 
 
