@@ -132,6 +132,10 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
         members=members,
         raw_evidence=not partner,
         levels=[str(t) for t in EXPORTABLE],
+        misp=web.channels.misp,
+        misp_pushes=[]
+        if partner
+        else audit.entries(web.store, subject=f"case:{case.name}", action=audit.PUSH, limit=5),
         default_level=str(session.user.clearance or "AMBER"),
     )
 
