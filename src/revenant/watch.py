@@ -70,6 +70,8 @@ class WatchStats:
     alerts: int = 0
     new_alerts: int = 0
     pivots: int = 0
+    rechecked: int = 0  # re-probes of confirmed names
+    notices_closed: int = 0  # by the review run after re-checks
     by_source: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -80,6 +82,8 @@ class WatchStats:
             "alerts": self.alerts,
             "new_alerts": self.new_alerts,
             "pivots": self.pivots,
+            "rechecked": self.rechecked,
+            "notices_closed": self.notices_closed,
             "by_source": dict(self.by_source),
         }
 
@@ -95,6 +99,10 @@ class Watch:
     config: WatchConfig = field(default_factory=WatchConfig)
     stats: WatchStats = field(default_factory=WatchStats)
     stop: threading.Event = field(default_factory=threading.Event)
+    after_rechecks: Callable[[], Sequence[object]] | None = None
+    """Run after a round that re-probed confirmed names (act/followup.NoticeReview:
+    the notices those re-checks settle); returns what it closed."""
+    _rechecked: bool = field(default=False, init=False, repr=False)
 
     # ------------------------------------------------------------------ pull
 
@@ -156,6 +164,7 @@ class Watch:
                 break
             probed_low += sum(1 for c in claims if c.priority < self.config.urgent)
             asyncio.run(self._probe(claims, cases))
+            self._follow_up()
         return self.stats
 
     def run_forever(
@@ -173,6 +182,7 @@ class Watch:
             )
             if claims:
                 asyncio.run(self._probe(claims, self.pipe.case_models()))
+                self._follow_up()
             else:
                 self.stop.wait(idle)
         return self.stats
@@ -250,6 +260,9 @@ class Watch:
                 },
             )
         for rechecked in rechecks:
+            if rechecked.confirmed:
+                self.stats.rechecked += 1
+                self._rechecked = True
             if rechecked.queue:
                 self.stats.pivots += queue.enqueue(
                     self.pipe.store, self._prioritised(list(rechecked.queue))
@@ -258,6 +271,12 @@ class Watch:
         if self.pivot is not None and capture.responded:
             revealed = list(self.pivot(done.capture, done.fingerprint))
             self.stats.pivots += queue.enqueue(self.pipe.store, self._prioritised(revealed))
+
+    def _follow_up(self) -> None:
+        """After a round with re-checks: what they settle (the notices' outcomes)."""
+        if self._rechecked and self.after_rechecks is not None:
+            self._rechecked = False
+            self.stats.notices_closed += len(self.after_rechecks())
 
     def _recheck(self, capture: Capture, alerted: bool) -> timedelta:
         if alerted:
