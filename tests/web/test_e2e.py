@@ -28,7 +28,9 @@ from revenant.store.cases import get_case
 from revenant.store.decisions import list_decisions
 from tests.web.browser import REPORT, VIOLATIONS, Guard, free_port
 
-pytestmark = pytest.mark.slow
+# The whole demo runs first (several minutes on a loaded 2-core machine): more than the
+# suite's default 300 s per test.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 @dataclass
