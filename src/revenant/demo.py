@@ -13,14 +13,16 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from revenant.act.handoff import Shared, share_case
-from revenant.act.showcase import Acted, act_on_case
+from revenant.act.channels import Channels, RdapAccess
+from revenant.act.handoff import Shared, rdap_servers, share_case
+from revenant.act.showcase import SUPERVISOR, Acted, act_on_case
 from revenant.errors import UsageError
 from revenant.model import Score, Verdict
 from revenant.pipeline import Pipeline, Processed
 from revenant.probe import ProbeConfig, Prober, parse_allow
 from revenant.settings import Settings
 from revenant.store import open_store
+from revenant.store.alerts import list_alerts
 from revenant.store.cases import create_case
 from revenant.testnet import Testnet
 from revenant.testnet.scenario import Scenario, generate
@@ -149,7 +151,6 @@ def _discover(
     unrelated ones, and let one pass of the watch find it (and follow its pivots)."""
     from revenant.discover.sources import build_sources, capture_pivots, case_prioritiser
     from revenant.store import queue
-    from revenant.store.alerts import list_alerts
     from revenant.testnet.certstream import write_replay
     from revenant.testnet.ctlog import CertFactory
     from revenant.watch import Watch, WatchConfig
@@ -190,10 +191,10 @@ def run_demo(
     seed: int,
     ct_entries: int = 100_000,
     progress: Callable[[int, int], None] = lambda d, t: None,
-    after: Callable[[DemoResult, Testnet], None] | None = None,
+    after: Callable[[DemoResult, Testnet, RdapAccess], None] | None = None,
 ) -> DemoResult:
-    """Run the scenario end to end; `after` runs with the result while the testnet is up
-    (to print it, and to keep serving when asked)."""
+    """Run the scenario end to end; `after` runs with the result while the testnet and
+    its RDAP servers are up (to print it, and to keep serving when asked)."""
     prepare_data_dir(settings)
     scenario = generate(seed)
     store = open_store(settings.db_url)
@@ -210,19 +211,22 @@ def run_demo(
             stored = asyncio.run(_sweep(pipe, scenario, net, progress))
             ranking, alerts = _rank(pipe, scenario, stored)
             acted = act_on_case(store, settings.data_dir, CASE, clock=pipe.clock)
-            shared = share_case(store, settings.data_dir, CASE, net, clock=pipe.clock)
+            alerted = [a.host for a in list_alerts(store, case=CASE)]
+            with rdap_servers(net, alerted) as rdap:
+                shared = share_case(store, settings.data_dir, CASE, rdap, clock=pipe.clock)
+                pipe.close()  # its evidence logs: the dashboard writes its own
+                result = DemoResult(
+                    ranking=tuple(ranking),
+                    alerts=alerts,
+                    references=n_refs,
+                    discovery=discovery,
+                    acted=acted,
+                    shared=shared,
+                )
+                if after is not None:
+                    after(result, net, rdap)
         finally:
             pipe.close()
-        result = DemoResult(
-            ranking=tuple(ranking),
-            alerts=alerts,
-            references=n_refs,
-            discovery=discovery,
-            acted=acted,
-            shared=shared,
-        )
-        if after is not None:
-            after(result, net)
     return result
 
 
@@ -246,16 +250,19 @@ def _no_page(stored: Processed) -> Score:
 
 
 DEMO_USER = "demo"
+SECOND_USER = SUPERVISOR
+"""The second person of the two-person rule: the demo's own approvals were made under
+this name, and it logs in to approve what the demo user extends."""
 
 
-def demo_login(settings: Settings) -> str:
+def demo_login(settings: Settings, name: str = DEMO_USER) -> str:
     """A demo analyst, member of the case; returns its password (made now, printed once)."""
     from revenant.store.accounts import Role, add_user, grant, new_password
 
     store = open_store(settings.db_url)
     password = new_password()
-    add_user(store, DEMO_USER, Role.ANALYST, password)
-    grant(store, DEMO_USER, CASE)
+    add_user(store, name, Role.ANALYST, password)
+    grant(store, name, CASE)
     return password
 
 
@@ -265,19 +272,29 @@ def serve_dashboard(
     *,
     settings: Settings,
     example: str,
+    rdap: RdapAccess | None = None,
     port: int = 8000,
 ) -> None:
-    """Serve the dashboard on loopback until Ctrl-C, the simulated internet up beside
-    it, saying how to log in and how to reach the testnet."""
+    """Serve the dashboard on loopback until Ctrl-C, the simulated internet (and its RDAP
+    servers, which the page's look-ups ask) up beside it, saying how to log in and how
+    to reach the testnet. No SMTP server, DNS primary or MISP: the page says so."""
     from revenant.web.serve import serve
 
     password = demo_login(settings)
+    second = demo_login(settings, SECOND_USER)
     data_dir = settings.data_dir
     options = f"--resolver {net.resolver} --allow {net.allow} --ca-file {net.ca_pem}"
     announce(
         f"Dashboard: http://127.0.0.1:{port}/  log in as {DEMO_USER} / {password}\n"
+        f"  (a second person, for two-person approvals: {SECOND_USER} / {second})\n"
         "The simulated internet stays up; try, in another shell:\n"
         f"  revenant --data-dir {data_dir} score {CASE} {net.url(example)} {options}\n"
         f"  revenant --data-dir {data_dir} case show {CASE}"
     )
-    serve(settings, host="127.0.0.1", port=port, announce=announce)
+    serve(
+        settings,
+        host="127.0.0.1",
+        port=port,
+        announce=announce,
+        channels=Channels(rdap=rdap) if rdap is not None else None,
+    )

@@ -76,6 +76,8 @@ class WatchStats:
     alerts: int = 0
     new_alerts: int = 0
     pivots: int = 0
+    rechecked: int = 0  # re-probes of confirmed names
+    notices_closed: int = 0  # by the review run after re-checks
     by_source: dict[str, int] = field(default_factory=dict)
     rescored: dict[str, int] = field(default_factory=dict)
     """Undecided alerts' captures scored again (`Watch._settle`), by the strongest verdict
@@ -89,6 +91,8 @@ class WatchStats:
             "alerts": self.alerts,
             "new_alerts": self.new_alerts,
             "pivots": self.pivots,
+            "rechecked": self.rechecked,
+            "notices_closed": self.notices_closed,
             "by_source": dict(self.by_source),
             "rescored": dict(self.rescored),
         }
@@ -105,6 +109,10 @@ class Watch:
     config: WatchConfig = field(default_factory=WatchConfig)
     stats: WatchStats = field(default_factory=WatchStats)
     stop: threading.Event = field(default_factory=threading.Event)
+    after_rechecks: Callable[[], Sequence[object]] | None = None
+    """Run after a round that re-probed confirmed names (act/followup.NoticeReview:
+    the notices those re-checks settle); returns what it closed."""
+    _rechecked: bool = field(default=False, init=False, repr=False)
 
     # ------------------------------------------------------------------ pull
 
@@ -166,6 +174,7 @@ class Watch:
                 break
             probed_low += sum(1 for c in claims if c.priority < self.config.urgent)
             asyncio.run(self._probe(claims, cases))
+            self._follow_up()
         self._settle()
         return self.stats
 
@@ -184,6 +193,7 @@ class Watch:
             )
             if claims:
                 asyncio.run(self._probe(claims, self.pipe.case_models()))
+                self._follow_up()
                 self._settle()
             else:
                 self.stop.wait(idle)
@@ -262,6 +272,9 @@ class Watch:
                 },
             )
         for rechecked in rechecks:
+            if rechecked.confirmed:
+                self.stats.rechecked += 1
+                self._rechecked = True
             if rechecked.queue:
                 self.stats.pivots += queue.enqueue(
                     self.pipe.store, self._prioritised(list(rechecked.queue))
@@ -289,6 +302,12 @@ class Watch:
             verdict = str(strongest(scores))
             self.stats.rescored[verdict] = self.stats.rescored.get(verdict, 0) + 1
         log.info("alerts scored again", extra={"verdicts": dict(self.stats.rescored)})
+
+    def _follow_up(self) -> None:
+        """After a round with re-checks: what they settle (the notices' outcomes)."""
+        if self._rechecked and self.after_rechecks is not None:
+            self._rechecked = False
+            self.stats.notices_closed += len(self.after_rechecks())
 
     def _recheck(self, capture: Capture, alerted: bool) -> timedelta:
         if alerted:

@@ -8,8 +8,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import socket
-import ssl
 from collections.abc import Iterator
 from datetime import timedelta
 from email import policy
@@ -19,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
-from aiosmtpd.controller import Controller
 
 from revenant.act.decisions import decide
 from revenant.act.notice_text import Notifier
@@ -36,6 +32,7 @@ from revenant.store.notices import get_notice, list_notices
 from revenant.store.rdap import answers_for_alert
 from revenant.store.rechecks import add_recheck
 from revenant.testnet import Testnet
+from tests.act.mailserver import Inbox, plain_server, starttls_server
 from tests.act.sharing import (
     HOST_ABUSE,
     REGISTRAR_ABUSE,
@@ -77,60 +74,16 @@ def world(net: Testnet, tmp_path_factory: pytest.TempPathFactory) -> World:
     return _world(net, tmp_path_factory.mktemp("notices"))
 
 
-class Inbox:
-    """What the SMTP server accepted: envelope and bytes, per message."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            {
-                "from": envelope.mail_from,
-                "to": list(envelope.rcpt_tos),
-                "data": bytes(envelope.original_content or envelope.content),
-                "tls": session.ssl is not None,
-            }
-        )
-        return "250 2.0.0 Ok: queued as R3V3N4NT"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SmtpServer, Inbox]]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
-    ca_file = tmp_path_factory.mktemp("smtp") / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
-    )
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, ca_file=str(ca_file)), inbox
-    finally:
-        controller.stop()
+    with starttls_server(tmp_path_factory.mktemp("smtp")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def plain_smtp() -> Iterator[SmtpServer]:
-    """An SMTP server that offers no STARTTLS."""
-    port = _free_port()
-    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port)
-    finally:
-        controller.stop()
+    with plain_server() as running:
+        yield running
 
 
 def _draft(w: World, roles: list[str] = ["registrar", "host"]):  # type: ignore[no-untyped-def]  # noqa: B006

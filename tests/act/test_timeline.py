@@ -103,3 +103,60 @@ def test_classify_states_from_what_the_capture_shows() -> None:
         ),
     )
     assert classify(parked, up).state is State.PARKED
+
+
+def test_one_timeline_holds_the_seized_site_and_each_alert_and_a_page_asks_for_a_subset(
+    world: World,
+) -> None:
+    """The rows the CLI prints, the report plots and the case page draws: the seized
+    site from its reference captures, each alerted name from its first sighting to its
+    last capture or first "down" re-check."""
+    from dataclasses import replace
+
+    from revenant.act.timeline import duration
+
+    t0 = world.clock()
+    seized = world.pipe.record(
+        replace(make_capture(0), target="https://coco.gg/", host="coco.gg", started=t0),
+        case="coco",
+        background=False,
+    )
+    world.pipe.fingerprint_case("coco", [seized.capture_id])
+    queue.enqueue(world.store, [Candidate("coco2.fr", Source.NRD, t0, "nrd list")])
+    world.clock.advance(minutes=5)
+    mirror = world.alert("coco2.fr")
+    other = world.alert("coco9.fr")
+    later = t0 + timedelta(hours=3)
+    world.pipe.record(
+        replace(make_capture(1), target="https://coco2.fr/", host="coco2.fr", started=later),
+        case=None,
+    )
+    decide(world.store, world.data, mirror, "confirm", actor="alice", clock=world.clock)
+    with world.store.session() as session:
+        add_recheck(
+            session,
+            mirror,
+            capture_id=None,
+            state="down",
+            detail="dns",
+            bits=None,
+            at=t0 + timedelta(hours=5),
+        )
+    whole = case_timeline(world.store, "coco")
+    (site,) = whole.seized
+    assert (site.name, site.state, site.alert_id, site.captures) == ("coco.gg", "seized", None, 1)
+    assert site.start == site.end == t0
+    assert [n.name for n in whole.names] == ["coco2.fr", "coco9.fr"]
+    row = whole.names[0]
+    assert row.seen_by == "nrd" and row.start == t0 and row.captures == 2
+    assert row.events["last_capture"] == later
+    assert row.end == t0 + timedelta(hours=5)  # found down: the bar ends there
+    assert [h.name for h in whole.hops] == ["coco.gg", "coco2.fr", "coco9.fr"]
+    assert whole.medians["time_to_down"].names == 1
+    assert duration(whole.medians["time_to_detect"].seconds) == "5.0 min"
+    only = case_timeline(world.store, "coco", alert_ids=[other])
+    assert [n.alert_id for n in only.names] == [other] and only.seized == whole.seized
+    assert only.medians["time_to_down"].names == 0
+    doc = whole.as_json()
+    assert doc["seized"][0]["name"] == "coco.gg"  # type: ignore[index]
+    assert doc["names"][0]["last_capture"] == later.isoformat()  # type: ignore[index]

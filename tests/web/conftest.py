@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
+from revenant.act.channels import Channels, RdapAccess
+from revenant.act.rdap import Bootstrap
+from revenant.probe.options import default_probe_config
 from revenant.web import create_app
 from tests.conftest import FakeClock
 from tests.web.browser import FLAGS, REPORT, chromium
@@ -36,9 +39,22 @@ def web_clock() -> FakeClock:
     return FakeClock()
 
 
+def offline() -> Channels:
+    """Nothing to act through, and RDAP lookups that can reach nothing: a bootstrap that
+    names no server (the answer is "no-server", nothing is asked) and a resolver on a
+    loopback port where none listens."""
+    nowhere = default_probe_config(resolver="127.0.0.1:9")
+    return Channels(rdap=RdapAccess(nowhere, Bootstrap.from_registries({})))
+
+
 @pytest.fixture(scope="module")
 def app(world: World, web_clock: FakeClock) -> FastAPI:
-    return create_app(world.settings, store=world.store, clock=web_clock)
+    return create_app(
+        world.settings,
+        store=world.store,
+        clock=web_clock,
+        channels=offline(),
+    )
 
 
 def csrf_of(html: str) -> str:

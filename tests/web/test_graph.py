@@ -5,22 +5,42 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from revenant.store.case_views import Hop, Observed
+from revenant.act.timeline import EVENTS, NameTimeline
+from revenant.store.case_views import Observed
 from revenant.web.graph import MAX_NODES, infrastructure
 from revenant.web.timeline import timeline
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _events(**at: datetime) -> dict[str, datetime | None]:
+    return {**dict.fromkeys(EVENTS), **at}
+
+
 HOPS = [
-    Hop("seized.example", None, "seized", "", 0.0, T, T + timedelta(days=1), 3),
-    Hop(
+    NameTimeline(
+        "seized.example",
+        None,
+        "seized",
+        "reference capture",
+        _events(first_seen=T, first_capture=T, last_capture=T + timedelta(days=1)),
+        captures=3,
+    ),
+    NameTimeline(
         "mirror.example",
         7,
-        "open",
-        "re-emergence",
-        40.0,
-        T + timedelta(days=30),
-        T + timedelta(days=31),
-        2,
+        "confirmed",
+        "ct",
+        _events(
+            first_seen=T + timedelta(days=30),
+            first_capture=T + timedelta(days=30, hours=1),
+            last_capture=T + timedelta(days=31),
+            confirmed=T + timedelta(days=30, hours=5),
+            first_down=T + timedelta(days=33),
+        ),
+        verdict="re-emergence",
+        bits=40.0,
+        captures=2,
     ),
 ]
 
@@ -52,10 +72,19 @@ def test_what_one_host_alone_showed_is_left_out_past_the_node_budget() -> None:
     assert graph.left_out == MAX_NODES + 50 + 1 - (MAX_NODES - 2)
 
 
-def test_timeline_bars_run_from_first_to_last_capture() -> None:
+def test_timeline_bars_run_from_first_seen_to_first_down_else_last_capture() -> None:
     t = timeline(HOPS)
     first, second = t.bars
     assert first.x == t.label_width and second.x > first.x + first.width
     assert second.href == "/alerts/7" and first.href == ""
     assert t.ticks[0].label == "2026-01-01"
+    # the seized site was never found down: its bar ends at its last capture
+    day = (second.x - first.x) / 30
+    assert abs(first.width - day) < 0.01
+    # the mirror's ends where a re-check found it down, past its last capture
+    assert abs(second.width - 3 * day) < 0.01
+    assert second.confirmed_x is not None and second.x < second.confirmed_x < second.x + day
+    assert second.down_x == second.x + second.width
+    assert first.confirmed_x is None and first.down_x is None
+    assert "first down 2026-02-03" in second.title
     assert timeline([]).bars == []

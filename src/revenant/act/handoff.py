@@ -3,6 +3,8 @@ registry and a RIR the scenario serves on loopback), the notices drafted to them
 what partner agencies and a prosecutor get: a STIX bundle, a MISP event and the case
 report, written into the data directory.
 
+The registry and the RIR answer for every alerted name, so the dashboard the demo then
+serves can look up the mirrors still waiting in the queue once someone confirms them.
 Everything here is the scenario's: the registrar, the host and the notifier are made up
 and named as such. The RDAP servers are a second testnet on loopback; nothing else is
 reached, and nothing is sent (`revenant notice send` does that against a real server).
@@ -12,10 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from revenant.act.casefile import read_case_file
+from revenant.act.channels import RdapAccess
 from revenant.act.misp import build_event
 from revenant.act.notice_text import Notifier, message
 from revenant.act.notices import draft
@@ -23,6 +28,7 @@ from revenant.act.rdap import Bootstrap, who_to_tell
 from revenant.act.report import render, write
 from revenant.act.stix import build_bundle
 from revenant.act.tlp import export_limit
+from revenant.errors import UsageError
 from revenant.evidence.warc import open_case_log
 from revenant.fingerprint.names import registrable
 from revenant.model import Clock, Tlp, utcnow
@@ -61,8 +67,19 @@ class Shared:
         }
 
 
-def _rdap_net(web: Testnet, hosts: list[str]) -> tuple[Testnet, Bootstrap, ProbeConfig]:
-    """A registry and a RIR answering for the confirmed hosts, on their own testnet."""
+def _served(web: Testnet, host: str) -> bool:
+    try:
+        web.site_of(host)
+    except UsageError:
+        return False
+    return True
+
+
+@contextmanager
+def rdap_servers(web: Testnet, hosts: Sequence[str]) -> Iterator[RdapAccess]:
+    """A registry and a RIR answering for `hosts` (those the scenario serves), on their
+    own testnet while the block runs; yields how to ask them (probe options, bootstrap)."""
+    served = [h for h in dict.fromkeys(hosts) if _served(web, h)]
     registrations = [
         Registration(
             registrable(h) or h,
@@ -70,7 +87,7 @@ def _rdap_net(web: Testnet, hosts: list[str]) -> tuple[Testnet, Bootstrap, Probe
             "9999",
             "abuse@registrar.example",
         )
-        for h in dict.fromkeys(hosts)
+        for h in served
     ]
     allocations = {
         web.address_of(h): Allocation(
@@ -81,7 +98,7 @@ def _rdap_net(web: Testnet, hosts: list[str]) -> tuple[Testnet, Bootstrap, Probe
             "abuse@hosting.example",
             64500,
         )
-        for h in hosts
+        for h in served
     }
     net = Testnet(
         [
@@ -91,42 +108,44 @@ def _rdap_net(web: Testnet, hosts: list[str]) -> tuple[Testnet, Bootstrap, Probe
         seed=web.block,
     )
     net.start()
-    port = net.https_port
-    tlds = {r.name.rsplit(".", 1)[-1]: f"https://{_REGISTRY}:{port}/" for r in registrations}
-    boot = Bootstrap.from_registries(
-        bootstrap(tlds, {f"127.{web.block}.0.0/16": f"https://{_RIR}:{port}/"})
-    )
-    config = ProbeConfig(
-        allow=parse_allow([net.allow]),
-        resolver=net.resolver,
-        https_port=port,
-        http_port=net.http_port,
-        ca_file=str(net.ca_pem),
-    )
-    return net, boot, config
+    try:
+        port = net.https_port
+        tlds = {r.name.rsplit(".", 1)[-1]: f"https://{_REGISTRY}:{port}/" for r in registrations}
+        boot = Bootstrap.from_registries(
+            bootstrap(tlds, {f"127.{web.block}.0.0/16": f"https://{_RIR}:{port}/"})
+        )
+        config = ProbeConfig(
+            allow=parse_allow([net.allow]),
+            resolver=net.resolver,
+            https_port=port,
+            http_port=net.http_port,
+            ca_file=str(net.ca_pem),
+        )
+        yield RdapAccess(config, boot)
+    finally:
+        net.stop()
 
 
 def share_case(
-    store: Store, data_dir: Path, case: str, web: Testnet, *, clock: Clock = utcnow
+    store: Store, data_dir: Path, case: str, rdap: RdapAccess, *, clock: Clock = utcnow
 ) -> Shared:
-    """RDAP contacts and drafted notices for every confirmed alert, then the STIX bundle,
-    the MISP event and the case report (HTML and PDF) in `data_dir`."""
+    """RDAP contacts (asked as `rdap` says) and drafted notices for every confirmed
+    alert, then the STIX bundle, the MISP event and the case report (HTML and PDF) in
+    `data_dir`."""
     confirmed = [a for a in list_alerts(store, case=case) if a.state == "confirmed"]
-    rdap_net, boot, config = _rdap_net(web, [a.host for a in confirmed])
-    try:
 
-        async def contacts() -> None:
-            log = open_case_log(data_dir, case, clock=clock, mirror=StoreMirror(store, case))
-            try:
-                async with Prober(config, clock=clock) as prober:
-                    for alert in confirmed:
-                        await who_to_tell(prober, boot, store, alert, evidence=log, clock=clock)
-            finally:
-                log.close()
+    async def contacts() -> None:
+        log = open_case_log(data_dir, case, clock=clock, mirror=StoreMirror(store, case))
+        try:
+            async with Prober(rdap.probe, clock=clock) as prober:
+                for alert in confirmed:
+                    await who_to_tell(
+                        prober, rdap.bootstrap, store, alert, evidence=log, clock=clock
+                    )
+        finally:
+            log.close()
 
-        asyncio.run(contacts())
-    finally:
-        rdap_net.stop()
+    asyncio.run(contacts())
     folder = data_dir / "notices"
     folder.mkdir(exist_ok=True)
     files: list[str] = []

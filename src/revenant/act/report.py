@@ -21,12 +21,18 @@ import jinja2
 
 from revenant import __version__
 from revenant.act.casefile import CaseFile, read_case_file, require_mirrors
-from revenant.act.hops import Hop, plot
+from revenant.act.hops import plot
 from revenant.act.justify import capture_evidence
 from revenant.act.notice_text import ratio_text
 from revenant.act.orders import name_state, why
 from revenant.act.stix import CONFIDENCE_BY_LR
-from revenant.act.timeline import MEASURES, CaseTimeline, case_timeline
+from revenant.act.timeline import (
+    MEASURES,
+    CaseTimeline,
+    NameTimeline,
+    case_timeline,
+    duration,
+)
 from revenant.act.tlp import LEVELS, effective
 from revenant.errors import UsageError
 from revenant.evidence.ledger import LEDGER_NAME, read_entries
@@ -52,27 +58,11 @@ class Report:
     tlp: str
 
 
-def _hops(casefile: CaseFile, timeline: CaseTimeline) -> list[Hop]:
-    hops: list[Hop] = []
-    for domain in casefile.case.domains:
-        seen = [s.captured_at for s in casefile.seized if s.host == domain]
-        if seen:
-            hops.append(Hop(domain, "seized", min(seen)))
-    events = {t.alert_id: t.events for t in timeline.names}
-    for mirror in casefile.mirrors:
-        ev = events.get(mirror.alert.id, {})
-        start = ev.get("first_seen") or ev.get("first_capture") or mirror.alert.created_at
-        hops.append(
-            Hop(mirror.host, "re-emergence", start, ev.get("confirmed"), ev.get("first_down"))
-        )
-    return hops
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    hours = seconds / 3600
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+def _hops(casefile: CaseFile, timeline: CaseTimeline) -> list[NameTimeline]:
+    """What the plot draws: the seized site's hosts and the confirmed re-emergences,
+    rows of the one case timeline the CLI and the dashboard read too."""
+    confirmed = {m.alert.id for m in casefile.mirrors}
+    return [h for h in timeline.hops if h.seized or h.alert_id in confirmed]
 
 
 def context(store: Store, data_dir: Path, name: str, *, now: datetime) -> dict[str, Any]:
@@ -113,7 +103,7 @@ def context(store: Store, data_dir: Path, name: str, *, now: datetime) -> dict[s
         else []
     )
     verified = verify_case(data_dir, name)
-    png = plot(_hops(casefile, timeline), until=now)
+    png = plot(_hops(casefile, timeline))
     levels = [casefile.case.tlp, *(cf.tlp for cf in casefile.features if not cf.excluded)]
     marking = effective(*levels)
     states: dict[str, int] = {}
@@ -136,12 +126,12 @@ def context(store: Store, data_dir: Path, name: str, *, now: datetime) -> dict[s
                 measure,
                 start,
                 end,
-                _duration(timeline.medians[measure].seconds),
+                duration(timeline.medians[measure].seconds),
                 timeline.medians[measure].names,
             )
             for measure, (start, end) in MEASURES.items()
         ],
-        "duration": _duration,
+        "duration": duration,
         "verified": verified,
         "exports": [e for e in entries if e.action == "export"],
         "confidence_bands": CONFIDENCE_BY_LR,

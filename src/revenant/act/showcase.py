@@ -1,5 +1,8 @@
-"""The demo's act step: an order on the seized site's domains, the confirmed mirrors
-extended under it, the blocking zone written, and the case timeline.
+"""The demo's act step: an order on the seized site's domains (two-person rule), the
+strongest re-emergences confirmed by a demo analyst and extended under it, each
+extension approved by a second person, the blocking zone written, and the case
+timeline. The other re-emergences are left open: they wait in the queue for whoever
+opens the dashboard.
 
 Everything here is the scenario's: the order is labelled as made up, and the demo's
 analysts are named as such in the ledger.
@@ -12,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from revenant.act.decisions import decide
-from revenant.act.orders import add_order, extend
+from revenant.act.orders import add_order, approve, extend
 from revenant.act.rpz import ZoneFile, export_zone
 from revenant.act.timeline import CaseTimeline, case_timeline
 from revenant.model import Clock, Verdict, utcnow
@@ -20,12 +23,19 @@ from revenant.store import Store
 from revenant.store.alerts import list_alerts
 from revenant.store.cases import get_case
 
+CLERK = "demo-clerk"  # records the order
+ANALYST = "demo-analyst"  # confirms and extends
+SUPERVISOR = "demo-supervisor"  # the second person who approves each extension
+CONFIRMED = 3
+"""Re-emergences the demo confirms itself, strongest first; the rest wait in the queue."""
+
 
 @dataclass(frozen=True)
 class Acted:
     order_id: int
     reference: str
-    extended: tuple[str, ...]
+    extended: tuple[str, ...]  # confirmed by the demo analyst, approved by the supervisor
+    waiting: tuple[str, ...]  # re-emergences left open for the analyst
     zone: ZoneFile
     timeline: CaseTimeline
 
@@ -34,6 +44,8 @@ class Acted:
             "order": self.order_id,
             "reference": self.reference,
             "extended": list(self.extended),
+            "waiting": list(self.waiting),
+            "actors": {"order": CLERK, "confirm": ANALYST, "approve": SUPERVISOR},
             "zone": {
                 "file": str(self.zone.path),
                 "serial": self.zone.serial,
@@ -43,8 +55,16 @@ class Acted:
         }
 
 
-def act_on_case(store: Store, data_dir: Path, case: str, *, clock: Clock = utcnow) -> Acted:
-    """Order the seized domains blocked, confirm and extend every re-emergence alert,
+def act_on_case(
+    store: Store,
+    data_dir: Path,
+    case: str,
+    *,
+    confirm: int = CONFIRMED,
+    clock: Clock = utcnow,
+) -> Acted:
+    """Order the seized domains blocked (two-person rule), confirm and extend the
+    `confirm` strongest re-emergence alerts, approve each extension as a second person,
     write the zone to DATA/rpz.zone, and read the timeline back."""
     record = get_case(store, case)
     reference = "DEMO-2024-0001 (scenario, not a real order)"
@@ -59,23 +79,40 @@ def act_on_case(store: Store, data_dir: Path, case: str, *, clock: Clock = utcno
         expires=None,
         domains=list(record.domains),
         covers_mirrors=True,
-        actor="demo-clerk",
+        two_person=True,
+        actor=CLERK,
         clock=clock,
     ).order
+    mirrors = [a for a in list_alerts(store, case=case) if a.verdict == str(Verdict.REEMERGENCE)]
+    mirrors.sort(key=lambda a: (-a.bits, a.id))  # strongest first, ties by age
     extended = []
-    for alert in list_alerts(store, case=case):
-        if alert.verdict != str(Verdict.REEMERGENCE):
-            continue
+    for alert in mirrors[:confirm]:
         decide(
             store,
             data_dir,
             alert.id,
             "confirm",
-            actor="demo-analyst",
+            actor=ANALYST,
             comment="re-emergence score, checked side by side",
             clock=clock,
         )
-        extend(store, data_dir, order.id, alert.id, actor="demo-analyst", clock=clock)
+        change = extend(store, data_dir, order.id, alert.id, actor=ANALYST, clock=clock)
+        approve(
+            store,
+            data_dir,
+            order.id,
+            change.name,
+            actor=SUPERVISOR,
+            comment="extension checked against the alert's evidence",
+            clock=clock,
+        )
         extended.append(alert.host)
     zone = export_zone(store, data_dir / "rpz.zone", now=clock())
-    return Acted(order.id, reference, tuple(extended), zone, case_timeline(store, case))
+    return Acted(
+        order.id,
+        reference,
+        tuple(extended),
+        tuple(a.host for a in mirrors[confirm:]),
+        zone,
+        case_timeline(store, case),
+    )

@@ -23,7 +23,7 @@ from revenant.act.orders import (
 )
 from revenant.act.push import push, read_tsig
 from revenant.act.rpz import DEFAULT_ZONE, export_zone
-from revenant.act.timeline import EVENTS, MEASURES, case_timeline
+from revenant.act.timeline import EVENTS, MEASURES, case_timeline, duration
 from revenant.cli import emit_json, settings_of
 from revenant.model import utcnow
 from revenant.store import open_store
@@ -329,29 +329,24 @@ def rpz_push(
     )
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
 def timeline(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Case name."),
     as_json: bool = _JSON,
 ) -> None:
-    """Each alerted name's events, first seen to first seen down, and the case's medians."""
+    """The seized site's hosts and each alerted name's events, first seen to first found
+    down, and the case's medians (the rows the dashboard and the report draw)."""
     result = case_timeline(open_store(settings_of(ctx).db_url), name)
     if as_json:
         emit_json(result.as_json())
         return
     typer.echo(f"case {result.case}: {len(result.names)} alerted name(s)")
+    for n in result.seized:
+        first, last = n.events["first_capture"], n.events["last_capture"]
+        typer.echo(
+            f"  {n.name} (seized site: {n.captures} reference capture(s), "
+            f"{first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC)"
+        )
     for n in result.names:
         typer.echo(f"  {n.name} (alert #{n.alert_id}, {n.state}; first seen by {n.seen_by})")
         for event in EVENTS:
@@ -362,7 +357,7 @@ def timeline(
     for measure, (start, end) in MEASURES.items():
         m = result.medians[measure]
         typer.echo(
-            f"    {measure.replace('_', ' '):14} {_duration(m.seconds):>10}  "
+            f"    {measure.replace('_', ' '):14} {duration(m.seconds):>10}  "
             f"({start.replace('_', ' ')} -> {end.replace('_', ' ')}, {m.names} name(s))"
         )
 

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from revenant.act.channels import RdapAccess
+from revenant.act.showcase import ANALYST, SUPERVISOR
 from revenant.cli import app, emit_json, settings_of
 from revenant.demo import DemoResult, run_demo, serve_dashboard
 from revenant.testnet import Testnet
@@ -44,7 +46,7 @@ def demo(
     )
     task = bar.add_task("capture", total=None)
 
-    def after(result: DemoResult, net: Testnet) -> None:
+    def after(result: DemoResult, net: Testnet, rdap: RdapAccess) -> None:
         bar.stop()
         if as_json:
             emit_json(result.as_json())
@@ -52,7 +54,9 @@ def demo(
             _print(console, result, top)
         if not no_serve:
             top_mirror = next((r.host for r in result.ranking), net.sites[0].name)
-            serve_dashboard(net, console.print, settings=settings, example=top_mirror, port=port)
+            serve_dashboard(
+                net, console.print, settings=settings, example=top_mirror, rdap=rdap, port=port
+            )
 
     with bar:
         run_demo(
@@ -111,8 +115,10 @@ def _print_act(console: Console, result: DemoResult) -> None:
     acted = result.acted
     assert acted is not None
     console.print(
-        f"Order #{acted.order_id} {acted.reference} on the seized domains, extended to "
-        f"{len(acted.extended)} confirmed mirror(s): {', '.join(acted.extended) or 'none'}.",
+        f"Order #{acted.order_id} {acted.reference} on the seized domains (two-person rule), "
+        f"extended to the {len(acted.extended)} strongest mirror(s), confirmed by "
+        f"{ANALYST} and each approved by {SUPERVISOR}: {', '.join(acted.extended) or 'none'}. "
+        f"Waiting in the queue for you: {', '.join(acted.waiting) or 'none'}.",
         markup=False,
         highlight=False,
     )

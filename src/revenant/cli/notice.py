@@ -4,12 +4,12 @@ and the host of a confirmed name. Thin: parse, call act/, print."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from pathlib import Path
 
 import typer
 
+from revenant.act.channels import read_bootstrap
 from revenant.act.decisions import default_actor
 from revenant.act.notice_text import Notifier
 from revenant.act.notices import NO_RESPONSE_DAYS, approve, draft, review, send_notice
@@ -39,15 +39,7 @@ def _probe_config(allow: list[str], resolver: str | None, ca: str | None) -> Pro
 
 
 def _bootstrap(path: Path | None) -> Bootstrap:
-    if path is None:
-        return Bootstrap.shipped()
-    try:
-        docs = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--rdap-bootstrap {path}: {exc}") from None
-    if not isinstance(docs, dict):
-        raise UsageError(f"--rdap-bootstrap {path}: a JSON object of RFC 9224 registries")
-    return Bootstrap.from_registries(docs)
+    return read_bootstrap(path)
 
 
 def _lookup(

@@ -93,6 +93,15 @@ def watch_probe_options(command: F) -> F:
     return _with_options(command, {**_OPTIONS, "render": _RENDER_MODE})
 
 
+_LOOKUP = ("resolver", "allow", "ca_file", "proxy", "user_agent")
+
+
+def lookup_probe_options(command: F) -> F:
+    """The options that say how a lookup reaches a server (RDAP from the dashboard):
+    resolver, reachable ranges, CA, proxy, User-Agent; no rendering, no bare hostnames."""
+    return _with_options(command, {name: _OPTIONS[name] for name in _LOOKUP})
+
+
 def _with_options(command: F, options: dict[str, tuple[Any, Any]]) -> F:
     signature = inspect.signature(command, eval_str=True)
     if "probe" not in signature.parameters:
@@ -106,7 +115,7 @@ def _with_options(command: F, options: dict[str, tuple[Any, Any]]) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         given = {name: kwargs.pop(name) for name in options}
-        render = given.pop("render")
+        render = given.pop("render", "never")
         if isinstance(render, bool):
             render = "always" if render else "never"
         kwargs["probe"] = default_probe_config(**given, render=render)

@@ -20,6 +20,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from revenant.act.followup import NoticeReview
+from revenant.act.notices import NO_RESPONSE_DAYS
 from revenant.act.recheck import ConfirmedSource
 from revenant.cli import app, emit_json, settings_of
 from revenant.cli.discover import tip_candidate
@@ -80,6 +82,11 @@ def watch(
     recheck: float = typer.Option(
         6.0, "--recheck", help="Hours between re-probes of each confirmed name."
     ),
+    notice_days: int = typer.Option(
+        NO_RESPONSE_DAYS,
+        "--notice-days",
+        help="After re-checks, close sent notices as no-response after this many days.",
+    ),
     as_json: bool = _JSON,
     *,
     probe: ProbeConfig,
@@ -89,6 +96,8 @@ def watch(
     store = open_store(settings.db_url)
     if not 0 < recheck <= 24 * 365:
         raise UsageError(f"--recheck {recheck:g}: hours, more than 0 and at most a year")
+    if notice_days < 1:
+        raise UsageError(f"--notice-days {notice_days}: at least 1")
     stop = threading.Event()  # set by SIGTERM/SIGINT; file feeds look at it while reading
     # first: a missing or unreadable file is a usage error before anything starts
     sources = build_sources(
@@ -116,6 +125,7 @@ def watch(
             recheck_confirmed=timedelta(hours=recheck),
         ),
         stop=stop,
+        after_rechecks=NoticeReview(store, settings.data_dir, days=notice_days),
     )
     previous = {
         sig: signal.signal(sig, lambda *_: runner.stop.set())
@@ -166,6 +176,11 @@ def watch(
             f"{stats.alerts} alert(s) ({stats.new_alerts} new), {stats.pivots} pivot name(s); "
             f"queue {left}"
             + (f"; open alerts scored again after the pass: {rescored}" if rescored else "")
+            + (
+                f"; {stats.rechecked} re-check(s), {stats.notices_closed} notice(s) closed"
+                if stats.rechecked
+                else ""
+            )
             + (f"; {skipped} feed item(s) skipped (see the log)" if skipped else "")
         )
 

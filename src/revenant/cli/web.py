@@ -7,12 +7,18 @@ through the CLI's `--actor` alike.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 
+from revenant.act.channels import channels
+from revenant.act.rpz import DEFAULT_ZONE
 from revenant.act.tlp import parse_level
 from revenant.cli import app, emit_json, settings_of
+from revenant.cli.probing import lookup_probe_options
 from revenant.errors import UsageError
+from revenant.probe import ProbeConfig
 from revenant.store import audit, open_store
 from revenant.store.accounts import (
     add_user,
@@ -42,18 +48,68 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     return line, False
 
 
+def _env(name: str, help: str, default: str | None = None) -> Any:
+    return typer.Option(
+        default, f"--{name}", envvar=f"REVENANT_{name.upper().replace('-', '_')}", help=help
+    )
+
+
+_SMTP = _env("smtp", "SMTP server HOST[:PORT] notices are sent through (STARTTLS required).")
+_SMTP_CA_FILE = _env("smtp-ca-file", "CA (PEM) for the SMTP server's certificate.")
+_SMTP_USER = _env("smtp-user", "SMTP login.")
+_SMTP_PASSWORD_FILE = _env("smtp-password-file", "File holding the SMTP password.")
+_RPZ_SERVER = _env("rpz-server", "DNS primary IP:PORT the blocking zone is pushed to.")
+_RPZ_ZONE = _env("rpz-zone", "Zone name on the primary.", DEFAULT_ZONE)
+_RPZ_TSIG = _env("rpz-tsig", "TSIG key file for the primary (tsig-keygen format).")
+_MISP_URL = _env("misp-url", "The partner's MISP base URL events are pushed to.")
+_MISP_KEY_FILE = _env("misp-key-file", "File holding that MISP's API key.")
+_MISP_CA_FILE = _env("misp-ca-file", "CA (PEM) for that MISP's TLS.")
+_RDAP_BOOTSTRAP = _env(
+    "rdap-bootstrap", "RFC 9224 registries (JSON) instead of the shipped IANA files."
+)
+
+
 @app.command()
+@lookup_probe_options
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="TLS certificate (PEM)."),
     tls_key: str | None = typer.Option(None, "--tls-key", help="TLS private key (PEM)."),
+    smtp: str | None = _SMTP,
+    smtp_ca_file: str | None = _SMTP_CA_FILE,
+    smtp_user: str | None = _SMTP_USER,
+    smtp_password_file: str | None = _SMTP_PASSWORD_FILE,
+    rpz_server: str | None = _RPZ_SERVER,
+    rpz_zone: str = _RPZ_ZONE,
+    rpz_tsig: Path | None = _RPZ_TSIG,
+    misp_url: str | None = _MISP_URL,
+    misp_key_file: Path | None = _MISP_KEY_FILE,
+    misp_ca_file: str | None = _MISP_CA_FILE,
+    rdap_bootstrap: Path | None = _RDAP_BOOTSTRAP,
+    *,
+    probe: ProbeConfig,
 ) -> None:
-    """Serve the analysts' dashboard until Ctrl-C."""
+    """Serve the analysts' dashboard until Ctrl-C; act from it through the SMTP server,
+    DNS primary and MISP given here (the probe options say how RDAP servers are asked)."""
     from revenant.web.serve import serve as run
 
     settings = settings_of(ctx)
+    outside = channels(
+        smtp=smtp,
+        smtp_ca_file=smtp_ca_file,
+        smtp_user=smtp_user,
+        smtp_password_file=smtp_password_file,
+        rpz_server=rpz_server,
+        rpz_zone=rpz_zone,
+        rpz_tsig=rpz_tsig,
+        misp_url=misp_url,
+        misp_key_file=misp_key_file,
+        misp_ca_file=misp_ca_file,
+        rdap_probe=probe,
+        rdap_bootstrap=rdap_bootstrap,
+    )
     run(
         settings,
         host=host,
@@ -62,6 +118,7 @@ def serve(
         announce=lambda line: typer.echo(line, err=True),
         tls_cert=tls_cert,
         tls_key=tls_key,
+        channels=outside,
     )
 
 

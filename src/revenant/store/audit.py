@@ -23,7 +23,20 @@ VIEW = "view"
 DOWNLOAD = "download"
 DECISION = "decision"
 EDIT = "edit"
-ACTIONS = (LOGIN, LOGIN_FAILED, LOGIN_LIMITED, LOGOUT, VIEW, DOWNLOAD, DECISION, EDIT)
+LOOKUP = "lookup"  # RDAP asked about an alert's name (its answers are evidence)
+PUSH = "push"  # the blocking zone sent to the DNS primary, an event to a partner's MISP
+ACTIONS = (
+    LOGIN,
+    LOGIN_FAILED,
+    LOGIN_LIMITED,
+    LOGOUT,
+    VIEW,
+    DOWNLOAD,
+    DECISION,
+    EDIT,
+    LOOKUP,
+    PUSH,
+)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from revenant.store.accounts import WebSession
 from revenant.store.captures import capture_row, load_fingerprint
 from revenant.store.cases import case_features, reference_ids
 from revenant.store.decisions import list_decisions
+from revenant.store.rdap import answers_for_alert
 from revenant.store.schema import CaptureRow
 from revenant.web.compare import Side, feature_diff, side, text_diff
 from revenant.web.context import Web, address_of, checked_form, decider, render, viewer, web_of
@@ -98,6 +99,7 @@ def alert_page(
             "email": os.environ.get("REVENANT_NOTIFIER_EMAIL", ""),
             "org": os.environ.get("REVENANT_NOTIFIER_ORG", ""),
         },
+        contacts=answers_for_alert(web.store, alert_id) if session.user.role.decides else [],
         history=list_decisions(web.store, subject_kind="alert", subject_id=alert_id),
         views=audit.entries(web.store, subject=f"alert:{alert_id}", action=audit.VIEW, limit=20),
     )

@@ -22,6 +22,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 from starlette.templating import Jinja2Templates
 
+from revenant.act.channels import Channels
+from revenant.act.timeline import duration
 from revenant.errors import RevenantError
 from revenant.model import Clock, utcnow
 from revenant.pipeline import Pipeline, default_probe_config
@@ -49,6 +51,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["when"] = _when
     env.filters["bits"] = lambda v: f"{float(v):.1f}"
+    env.filters["duration"] = duration
     return Jinja2Templates(env=env)
 
 
@@ -58,8 +61,10 @@ def create_app(
     store: Store | None = None,
     clock: Clock = utcnow,
     secure_cookies: bool = True,
+    channels: Channels | None = None,
 ) -> FastAPI:
-    """The dashboard for one data dir and database. `secure_cookies=False` only for
+    """The dashboard for one data dir and database, acting outside through `channels`
+    (none configured but RDAP's defaults when not given). `secure_cookies=False` only for
     plain-HTTP test clients that drop Secure cookies (browsers keep them on 127.0.0.1)."""
     from revenant.web import (
         admin,
@@ -68,6 +73,7 @@ def create_app(
         evidence,
         home,
         login,
+        notices,
         orders,
         queue,
         sharing,
@@ -83,9 +89,11 @@ def create_app(
         captures=CaptureReader(settings.evidence_dir),
         pipeline=Pipeline(settings=settings, store=store, probe_config=default_probe_config()),
         secure_cookies=secure_cookies,
+        channels=channels or Channels(),
     )
     app.state.routers = [
-        m.router for m in (login, home, queue, alert, cases, evidence, orders, sharing, admin)
+        m.router
+        for m in (login, home, queue, alert, cases, evidence, orders, sharing, notices, admin)
     ]
     for router in app.state.routers:
         app.include_router(router)

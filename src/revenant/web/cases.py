@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from revenant.act.timeline import MEASURES, case_timeline
 from revenant.act.tlp import EXPORTABLE
 from revenant.errors import UsageError
 from revenant.evidence import case_dir
@@ -17,7 +18,7 @@ from revenant.model import Feature
 from revenant.store import audit
 from revenant.store.accounts import Role, WebSession, grant, list_users
 from revenant.store.alert_queue import QueueFilter, queue_page
-from revenant.store.case_views import hops, observed_features
+from revenant.store.case_views import observed_features
 from revenant.store.cases import (
     add_terms,
     case_features,
@@ -106,11 +107,10 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
         ]
     alerts = queue_page(web.store, QueueFilter(case=case.name, state=None), cases=None, limit=200)
     rows, _ = visible_rows(web, session, alerts.rows)
-    shown_alerts = {r.id for r in rows}
-    trail = [
-        h for h in hops(web.store, case.id) if h.alert_id is None or h.alert_id in shown_alerts
-    ]
-    observed = observed_features(web.store, [h.host for h in trail], INFRA_KINDS.keys())
+    # the one case timeline (as `revenant case timeline` and the report), of what is shown
+    recorded = case_timeline(web.store, case.name, alert_ids=[r.id for r in rows])
+    trail = recorded.hops
+    observed = observed_features(web.store, [h.name for h in trail], INFRA_KINDS.keys())
     features = case_features(web.store, case.name)
     graph = infrastructure(trail, visible_observations(session, case, features, observed))
     directory = case_dir(web.settings.data_dir, case.name)
@@ -122,6 +122,9 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
         case=case,
         weights=weights,
         timeline=timeline(trail),
+        medians=[
+            (measure, a, b, recorded.medians[measure]) for measure, (a, b) in MEASURES.items()
+        ],
         graph=graph,
         alerts=rows,
         more_alerts=alerts.more,
@@ -129,6 +132,10 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
         members=members,
         raw_evidence=not partner,
         levels=[str(t) for t in EXPORTABLE],
+        misp=web.channels.misp,
+        misp_pushes=[]
+        if partner
+        else audit.entries(web.store, subject=f"case:{case.name}", action=audit.PUSH, limit=5),
         default_level=str(session.user.clearance or "AMBER"),
     )
 

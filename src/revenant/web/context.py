@@ -8,13 +8,14 @@ tests/web/test_authz.py reads the route table and fails for a route it has no ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 from starlette.templating import Jinja2Templates
 
+from revenant.act.channels import Channels
 from revenant.model import Clock
 from revenant.pipeline import Pipeline
 from revenant.settings import Settings
@@ -37,6 +38,7 @@ class Web:
     captures: CaptureReader
     pipeline: Pipeline
     secure_cookies: bool = True
+    channels: Channels = field(default_factory=Channels)  # SMTP, DNS primary, MISP, RDAP
 
 
 class LoginRequired(Exception):

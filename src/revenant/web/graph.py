@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from revenant.act.timeline import NameTimeline
 from revenant.match.background import IDENTIFIER_KINDS
 from revenant.match.explain import label, shorten
-from revenant.store.case_views import Hop, Observed
+from revenant.store.case_views import Observed
 
 INFRA_KINDS: dict[str, str] = {
     "ip": "ip",
@@ -90,9 +91,9 @@ def _layout(n: int, pairs: Sequence[tuple[int, int]], seed: int = 0) -> np.ndarr
     return (pos - low) / np.maximum(high - low, 1e-9)
 
 
-def infrastructure(hops: Sequence[Hop], observed: Sequence[Observed]) -> Graph:
-    """Hosts and what they showed, as a laid-out graph."""
-    hosts = {h.host: h for h in hops}
+def infrastructure(hops: Sequence[NameTimeline], observed: Sequence[Observed]) -> Graph:
+    """Hosts (the case timeline's rows) and what they showed, as a laid-out graph."""
+    hosts = {h.name: h for h in hops}
     by_feature: dict[tuple[str, str], set[str]] = defaultdict(set)
     for o in observed:
         if o.kind in INFRA_KINDS and o.host in hosts:
@@ -123,12 +124,12 @@ def infrastructure(hops: Sequence[Hop], observed: Sequence[Observed]) -> Graph:
             Node(
                 host,
                 shorten(host, 32),
-                f"{host} ({hop.state}{f', {hop.bits:.1f} bits' if hop.alert_id else ''})",
+                f"{host} ({hop.state}{'' if hop.seized else f', {hop.bits:.1f} bits'})",
                 hop.state,
                 x,
                 y,
                 9.0,
-                f"/alerts/{hop.alert_id}" if hop.alert_id else "",
+                "" if hop.seized else f"/alerts/{hop.alert_id}",
             )
         )
     for (kind, value), shown in kept:

@@ -1,9 +1,13 @@
 """Acting from the page: a case's orders (record one, extend it to a confirmed mirror,
-approve an extension under the two-person rule, lift it) and the RPZ zone download —
-the same act/ functions `revenant order ...` and `revenant export rpz` call, with the
-logged-in user as the actor, so the same rules hold (act/orders.py keeps them all).
+approve an extension under the two-person rule, lift it), the RPZ zone download and the
+push to the DNS primary — the same act/ functions `revenant order ...`, `revenant export
+rpz` and `revenant rpz push` call, with the logged-in user as the actor, so the same
+rules hold (act/orders.py keeps them all).
 
-Orders carry legal details and no TLP: partners do not see them.
+The primary, its zone and TSIG key are the server's settings (act/channels.py), never a
+page's. A push sends the zone's whole pending delta, every case's blocked names, as
+`revenant rpz push` does: the zone is one. Orders carry legal details and no TLP:
+partners do not see them.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from starlette.datastructures import FormData
 from starlette.responses import FileResponse
 
 from revenant.act.orders import add_order, approve, extend, lift, name_state, parse_day, why
+from revenant.act.push import push
 from revenant.act.rpz import DEFAULT_ZONE, export_zone
 from revenant.errors import UsageError
 from revenant.model import Case
@@ -26,6 +31,7 @@ from revenant.store import audit
 from revenant.store.accounts import Role, WebSession
 from revenant.store.alert_queue import QueueFilter, queue_page
 from revenant.store.orders import Order, get_order, list_orders
+from revenant.store.zone import Delta, pending_delta
 from revenant.web.context import (
     Forbidden,
     NotFound,
@@ -79,6 +85,14 @@ def orders(request: Request, name: str, session: WebSession = Depends(viewer)) -
     _no_partner(session)
     case = case_for(web, session, name)
     today = web.clock().date()
+    primary = web.channels.rpz
+    pending: Delta | None = None
+    pushes: list[audit.AuditEntry] = []
+    if primary is not None:
+        pending = pending_delta(web.store, primary.target, today=today)
+        pushes = audit.entries(
+            web.store, subject=f"zone:{primary.target}", action=audit.PUSH, limit=5
+        )
     return render(
         request,
         "orders.html",
@@ -86,6 +100,9 @@ def orders(request: Request, name: str, session: WebSession = Depends(viewer)) -
         orders=[(o, o.status(today)) for o in list_orders(web.store, case=case.name)],
         today=today,
         zone=DEFAULT_ZONE,
+        primary=primary,
+        pending=pending,
+        pushes=pushes,
     )
 
 
@@ -244,3 +261,43 @@ def rpz_export(
         filename=out.name,
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
+
+
+@router.post("/cases/{name}/rpz/push", name="rpz_push")
+def rpz_push(
+    request: Request,
+    name: str,
+    session: WebSession = Depends(decider),
+    _form: FormData = Depends(checked_form),
+) -> Response:
+    """Send the zone's changes since the last acknowledged push to the server's DNS
+    primary as TSIG-signed dynamic updates (as `revenant rpz push`)."""
+    web = web_of(request)
+    _no_partner(session)
+    case = case_for(web, session, name)
+    primary = web.channels.rpz
+    if primary is None:
+        raise UsageError(
+            "pushing the zone is not configured on this server: start `revenant serve` with "
+            "--rpz-server IP:PORT --rpz-tsig FILE (or REVENANT_RPZ_SERVER, REVENANT_RPZ_TSIG), "
+            "or run `revenant rpz push --server IP:PORT --tsig FILE`"
+        )
+    result = push(
+        web.store,
+        primary.server,
+        primary.zone,
+        primary.key(),
+        now=web.clock(),
+        timeout=primary.timeout,
+    )
+    audit.record(
+        web.store,
+        time=web.clock(),
+        actor=session.user.name,
+        action=audit.PUSH,
+        subject=f"zone:{result.target}",
+        address=address_of(request),
+        detail=f"{result.put} record(s) put, {result.removed} removed, {result.messages} "
+        f"update message(s), {result.bytes_sent} bytes; {result.names} blocked name(s)",
+    )
+    return RedirectResponse(f"/cases/{case.name}/orders#zone", status_code=303)

@@ -1,12 +1,12 @@
 """Sharing from the page: the STIX 2.1 bundle, the MISP event and the case report as
-downloads, and abuse notices (draft from the contacts already looked up, approve, read)
-— the same act/ functions `revenant export stix|misp|report` and `revenant notice ...`
-call, with the logged-in user as the actor.
+downloads, and the MISP event pushed to the partner's MISP the server is configured
+with — the same act/ functions `revenant export stix|misp|report` and `revenant misp
+push` call. (Abuse notices: web/notices.py.)
 
 A partner gets STIX and MISP at its clearance at most (act.tlp leaves out everything
-above); the report and notices carry the case at its own level and stay with the unit.
-Sending a notice needs the SMTP server the CLI is given (`revenant notice send ID --smtp
-HOST`); the page says so instead of sending.
+above); the report carries the case at its own level and stays with the unit. Which
+MISP an event is pushed to, and with which key, is the server's setting
+(act/channels.py), never a page's.
 """
 
 from __future__ import annotations
@@ -23,30 +23,25 @@ from starlette.datastructures import FormData
 from starlette.responses import FileResponse
 
 from revenant.act.casefile import read_case_file
-from revenant.act.misp import build_event
-from revenant.act.notice_text import Notifier
-from revenant.act.notices import approve, draft
+from revenant.act.misp import build_event, push
 from revenant.act.report import render as render_report
 from revenant.act.report import write as write_report
 from revenant.act.stix import build_bundle
 from revenant.act.tlp import export_limit, shareable
 from revenant.errors import UsageError
+from revenant.model import Tlp
 from revenant.store import audit
 from revenant.store.accounts import Role, WebSession
-from revenant.store.notices import Notice, get_notice, list_notices
-from revenant.store.rdap import answers_for_alert
 from revenant.web.context import (
     Forbidden,
     NotFound,
-    Web,
     address_of,
     checked_form,
     decider,
-    render,
     viewer,
     web_of,
 )
-from revenant.web.scope import alert_for, case_for
+from revenant.web.scope import case_for
 
 router = APIRouter()
 
@@ -123,112 +118,35 @@ def case_export(
     )
 
 
-def _notice_for(web: Web, session: WebSession, notice_id: int) -> Notice:
-    _no_partner(session, "notices")
-    try:
-        notice = get_notice(web.store, notice_id)
-    except UsageError:
-        raise NotFound(f"no notice #{notice_id}") from None
-    case_for(web, session, notice.case)
-    return notice
-
-
-@router.get("/cases/{name}/notices", name="notices")
-def notices(request: Request, name: str, session: WebSession = Depends(viewer)) -> Response:
-    web = web_of(request)
-    _no_partner(session, "notices")
-    case = case_for(web, session, name)
-    return render(
-        request,
-        "notices.html",
-        case=case,
-        notices=list_notices(web.store, case=case.name),
-    )
-
-
-@router.get("/notices/{notice_id}", name="notice")
-def notice_page(
-    request: Request, notice_id: int, session: WebSession = Depends(viewer)
-) -> Response:
-    web = web_of(request)
-    notice = _notice_for(web, session, notice_id)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.VIEW,
-        subject=f"notice:{notice_id}",
-        address=address_of(request),
-    )
-    return render(request, "notice.html", notice=notice)
-
-
-@router.post("/alerts/{alert_id}/notices", name="notice_draft")
-def notice_draft(
+@router.post("/cases/{name}/misp/push", name="misp_push")
+def misp_push(
     request: Request,
-    alert_id: int,
+    name: str,
     session: WebSession = Depends(decider),
     form: FormData = Depends(checked_form),
 ) -> Response:
-    """Draft the notices of a confirmed alert from the RDAP contacts already kept
-    (`revenant notice contacts ALERT` looks them up)."""
+    """Send the case's MISP event at the chosen TLP level to the partner's MISP the
+    server is configured with (as `revenant misp push CASE --url URL --key-file FILE`)."""
     web = web_of(request)
-    alert, case = alert_for(web, session, alert_id)
-    answers = answers_for_alert(web.store, alert_id)
-    if not answers:
+    case = case_for(web, session, name)
+    partner = web.channels.misp
+    if partner is None:
         raise UsageError(
-            f"alert #{alert_id}: no abuse contact looked up yet; run "
-            f"`revenant notice contacts {alert_id}` first"
+            "pushing to a partner's MISP is not configured on this server: start `revenant serve` with "
+            "--misp-url URL --misp-key-file FILE (or REVENANT_MISP_URL, REVENANT_MISP_KEY_FILE), "
+            f"or run `revenant misp push {case.name} --url URL --key-file FILE`"
         )
-    to = str(form.get("to", "both"))
-    roles = {"both": ["registrar", "host"], "registrar": ["registrar"], "host": ["host"]}.get(to)
-    if roles is None:
-        raise UsageError(f"recipients {to[:20]!r}: registrar, host or both")
-    notifier = Notifier(
-        name=str(form.get("from_name", ""))[:200].strip(),
-        email=str(form.get("from_email", ""))[:200].strip(),
-        org=str(form.get("from_org", ""))[:200].strip(),
-    )
-    done = draft(
-        web.store,
-        web.settings.data_dir,
-        alert_id,
-        answers,
-        roles=roles,
-        notifier=notifier,
-        actor=session.user.name,
-        case_domains=case.domains,
-        clock=web.clock,
-    )
+    limit = export_limit(str(form.get("tlp", Tlp.AMBER))[:20])
+    event = build_event(read_case_file(web.store, case.name), limit=limit, now=web.clock())
+    event_id = push(event, partner.url, partner.key(), ca_file=partner.ca_file)
     audit.record(
         web.store,
         time=web.clock(),
         actor=session.user.name,
-        action=audit.DECISION,
-        subject=f"alert:{alert_id}",
+        action=audit.PUSH,
+        subject=f"case:{case.name}",
         address=address_of(request),
-        detail=f"drafted notices {[n.id for n in done.notices]}; skipped {list(done.skipped)}",
+        detail=f"MISP {partner.url}: event {event_id}, {event.attributes} attribute(s) at "
+        f"TLP:{limit} ({event.left_out} above left out)",
     )
-    return RedirectResponse(f"/cases/{alert.case}/notices", status_code=303)
-
-
-@router.post("/notices/{notice_id}/approve", name="notice_approve")
-def notice_approve(
-    request: Request,
-    notice_id: int,
-    session: WebSession = Depends(decider),
-    _form: FormData = Depends(checked_form),
-) -> Response:
-    web = web_of(request)
-    _notice_for(web, session, notice_id)
-    approve(web.store, web.settings.data_dir, notice_id, actor=session.user.name, clock=web.clock)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.DECISION,
-        subject=f"notice:{notice_id}",
-        address=address_of(request),
-        detail="approved",
-    )
-    return RedirectResponse(f"/notices/{notice_id}", status_code=303)
+    return RedirectResponse(f"/cases/{case.name}#share", status_code=303)

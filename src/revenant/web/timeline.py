@@ -1,5 +1,7 @@
-"""The case timeline: each host the platform was seen on, as a bar from its first to its
-last capture, oldest first, drawn as SVG on the server."""
+"""The case timeline drawn as SVG on the server, from the rows of the one case timeline
+(act/timeline.py) that `revenant case timeline` prints and the case report plots: one
+bar per host, oldest first, from when it was first seen to when a re-check first found
+it down (else to its last capture), with a mark where it was confirmed."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from revenant.store.case_views import Hop
+from revenant.act.timeline import NameTimeline
 
 ROW, LABEL_WIDTH, WIDTH, TOP = 22, 240, 960, 30
 MIN_BAR = 4.0  # pixels: a host seen once is still visible
+_SHOWN = ("first_seen", "last_capture", "alert", "confirmed", "in_zone", "first_down")
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class Bar:
     width: float
     title: str
     href: str
+    confirmed_x: float | None = None  # where the confirmation mark goes
+    down_x: float | None = None  # where the first "down" re-check mark goes
 
 
 @dataclass(frozen=True)
@@ -50,30 +55,44 @@ def _ticks(start: datetime, end: datetime, x: float, span: float) -> list[Tick]:
     return out
 
 
-def timeline(hops: Sequence[Hop]) -> Timeline:
+def _title(hop: NameTimeline) -> str:
+    seen = ", ".join(
+        f"{key.replace('_', ' ')} {when:%Y-%m-%d %H:%M:%S}"
+        for key in _SHOWN
+        if (when := hop.events.get(key)) is not None
+    )
+    return f"{hop.name}: {hop.state}, {hop.captures} capture(s); {seen} UTC"
+
+
+def timeline(hops: Sequence[NameTimeline]) -> Timeline:
+    """The rows as bars on one time axis."""
     if not hops:
         return Timeline([], [], WIDTH, TOP, LABEL_WIDTH)
-    start = min(h.first_seen for h in hops)
-    end = max(h.last_seen for h in hops)
+    start = min(h.start for h in hops)
+    end = max(max(h.end, h.events.get("confirmed") or h.end) for h in hops)
     total = max((end - start).total_seconds(), 1.0)
     span = WIDTH - LABEL_WIDTH - 20
+
+    def x(when: datetime | None) -> float | None:
+        if when is None:
+            return None
+        return LABEL_WIDTH + span * (when - start).total_seconds() / total
+
     bars = []
     for row, hop in enumerate(hops):
-        x = LABEL_WIDTH + span * (hop.first_seen - start).total_seconds() / total
-        width = max(MIN_BAR, span * (hop.last_seen - hop.first_seen).total_seconds() / total)
-        title = (
-            f"{hop.host}: {hop.state}, {hop.captures} capture(s), first "
-            f"{hop.first_seen:%Y-%m-%d %H:%M:%S}, last {hop.last_seen:%Y-%m-%d %H:%M:%S} UTC"
-        )
+        left = LABEL_WIDTH + span * (hop.start - start).total_seconds() / total
+        width = max(MIN_BAR, span * (hop.end - hop.start).total_seconds() / total)
         bars.append(
             Bar(
-                hop.host,
+                hop.name,
                 hop.state,
-                x,
+                left,
                 TOP + row * ROW,
                 width,
-                title,
-                f"/alerts/{hop.alert_id}" if hop.alert_id else "",
+                _title(hop),
+                f"/alerts/{hop.alert_id}" if hop.alert_id is not None else "",
+                x(hop.events.get("confirmed")),
+                x(hop.events.get("first_down")),
             )
         )
     return Timeline(
