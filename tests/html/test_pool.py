@@ -63,7 +63,9 @@ def test_a_page_past_the_memory_bound_is_ended(pool: ParsePool) -> None:
 
 
 def test_a_worker_past_the_wall_time_is_killed() -> None:
-    patient = ParseLimits(cpu=30, memory=DEFAULT_LIMITS.memory)
+    # room in CPU and memory alike: on a quiet machine this page passes the default
+    # 192 MB within half a second, and the memory bound would end it first
+    patient = ParseLimits(cpu=30, memory=4 * DEFAULT_LIMITS.memory)
     with ParsePool(1, wall=0.5) as pool:
         pool.parse(ORDINARY, "utf-8")  # the worker started
         started = time.monotonic()
