@@ -87,6 +87,13 @@ def decider(session: WebSession = Depends(viewer)) -> WebSession:
     return session
 
 
+def unit_only(session: WebSession, why: str) -> None:
+    """Refuse a partner what stays with the unit (raw evidence, orders, notices,
+    reports): partners receive the shared exports, at their TLP, and nothing else."""
+    if session.user.role is Role.PARTNER:
+        raise Forbidden(why)
+
+
 def admin(session: WebSession = Depends(viewer)) -> WebSession:
     if session.user.role is not Role.ADMIN:
         raise Forbidden("only an admin can see this")

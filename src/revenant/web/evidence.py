@@ -27,13 +27,13 @@ from revenant.store.captures import load_fingerprint
 from revenant.store.ledger import StoreMirror
 from revenant.web.alert import read_side
 from revenant.web.context import (
-    Forbidden,
     NotFound,
     Web,
     address_of,
     checked_form,
     decider,
     render,
+    unit_only,
     viewer,
     web_of,
 )
@@ -65,10 +65,8 @@ def _audit(
 
 
 def _no_partner(session: WebSession) -> None:
-    # Raw evidence carries everything captured, whatever its TLP: partners get the
-    # shared exports only (docs/web.md).
-    if session.user.role is Role.PARTNER:
-        raise Forbidden("partners receive shared exports, not raw evidence")
+    # Raw evidence carries everything captured, whatever its TLP (docs/web.md).
+    unit_only(session, "partners receive shared exports, not raw evidence")
 
 
 def _page_source(capture: Capture | None) -> tuple[str, bool]:

@@ -24,19 +24,19 @@ from revenant.errors import UsageError
 from revenant.evidence.warc import open_case_log
 from revenant.probe import Prober
 from revenant.store import audit
-from revenant.store.accounts import Role, WebSession
+from revenant.store.accounts import WebSession
 from revenant.store.alerts import Alert
 from revenant.store.ledger import StoreMirror
 from revenant.store.notices import Notice, get_notice, list_notices
 from revenant.store.rdap import answers_for_alert
 from revenant.web.context import (
-    Forbidden,
     NotFound,
     Web,
     address_of,
     checked_form,
     decider,
     render,
+    unit_only,
     viewer,
     web_of,
 )
@@ -47,8 +47,7 @@ ROLES = {"both": ["registrar", "host"], "registrar": ["registrar"], "host": ["ho
 
 
 def _no_partner(session: WebSession) -> None:
-    if session.user.role is Role.PARTNER:
-        raise Forbidden("notices stay with the unit; partners receive STIX and MISP exports")
+    unit_only(session, "notices stay with the unit; partners receive STIX and MISP exports")
 
 
 def _record(request: Request, session: WebSession, action: str, subject: str, detail: str) -> None:

@@ -28,18 +28,18 @@ from revenant.act.rpz import DEFAULT_ZONE, export_zone
 from revenant.errors import UsageError
 from revenant.model import Case
 from revenant.store import audit
-from revenant.store.accounts import Role, WebSession
+from revenant.store.accounts import WebSession
 from revenant.store.alert_queue import QueueFilter, queue_page
 from revenant.store.orders import Order, get_order, list_orders
 from revenant.store.zone import Delta, pending_delta
 from revenant.web.context import (
-    Forbidden,
     NotFound,
     Web,
     address_of,
     checked_form,
     decider,
     render,
+    unit_only,
     viewer,
     web_of,
 )
@@ -49,8 +49,7 @@ router = APIRouter()
 
 
 def _no_partner(session: WebSession) -> None:
-    if session.user.role is Role.PARTNER:
-        raise Forbidden("orders are not shared with partners")
+    unit_only(session, "orders are not shared with partners")
 
 
 def _order_for(web: Web, session: WebSession, order_id: int) -> tuple[Order, Case]:

@@ -31,13 +31,13 @@ from revenant.act.tlp import export_limit, shareable
 from revenant.errors import UsageError
 from revenant.model import Tlp
 from revenant.store import audit
-from revenant.store.accounts import Role, WebSession
+from revenant.store.accounts import WebSession
 from revenant.web.context import (
-    Forbidden,
     NotFound,
     address_of,
     checked_form,
     decider,
+    unit_only,
     viewer,
     web_of,
 )
@@ -46,11 +46,6 @@ from revenant.web.scope import case_for
 router = APIRouter()
 
 KINDS = ("stix", "misp", "report.html", "report.pdf")
-
-
-def _no_partner(session: WebSession, what: str) -> None:
-    if session.user.role is Role.PARTNER:
-        raise Forbidden(f"{what} stay with the unit; partners receive STIX and MISP exports")
 
 
 def _download(request: Request, session: WebSession, case: str, detail: str) -> None:
@@ -82,7 +77,9 @@ def case_export(
     now = web.clock()
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     if kind.startswith("report"):
-        _no_partner(session, "case reports")
+        unit_only(
+            session, "case reports stay with the unit; partners receive STIX and MISP exports"
+        )
         folder = Path(tempfile.mkdtemp(prefix="revenant-report-"))
         out = write_report(
             render_report(web.store, web.settings.data_dir, case.name, now=now),
