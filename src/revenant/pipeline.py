@@ -20,11 +20,9 @@ from sqlalchemy.orm import Session
 from revenant.errors import UsageError
 from revenant.evidence import EvidenceLog, read_captures
 from revenant.fingerprint import extract
-from revenant.fingerprint.kinds import LOOKUP_KINDS
 from revenant.match import (
     Background,
     Calibration,
-    NearDuplicateIndex,
     build_case_fingerprint,
     score,
 )
@@ -62,7 +60,6 @@ from revenant.store.captures import (
     add_capture,
     background_size,
     capture_row,
-    captures_with,
     feature_counts,
     hosts_sharing,
     iter_fingerprints,
@@ -81,23 +78,10 @@ from revenant.store.cases import (
 )
 from revenant.store.ledger import StoreMirror
 
-_IDENTIFYING = LOOKUP_KINDS
-"""Feature kinds an exact lookup is worth making for (the `lookup` column of
-fingerprint/kinds.py: one operator's, not a template's)."""
-
 __all__ = ["Pipeline", "Processed", "Stored", "default_probe_config"]  # the last: moved
 
 UNASSIGNED = "_unassigned"
 """Evidence directory for captures taken for no particular case (the watch, ad-hoc)."""
-
-
-@dataclass(frozen=True)
-class Similar:
-    """A stored capture that looks like another one, and why."""
-
-    capture_id: int
-    host: str
-    why: str
 
 
 @dataclass(frozen=True)
@@ -420,30 +404,6 @@ class Pipeline:
         """Score a fingerprint against a case, in bits, with reasons."""
         case_fp = self.case_fingerprint(case)
         return score(case_fp, fingerprint, self.background(case_fp, target=fingerprint))
-
-    def similar(self, capture_id: int, *, limit: int = 50) -> list[Similar]:
-        """Which stored captures look like this one: near-duplicate text or DOM sketches
-        (SimHash index rebuilt from the store) and exact shared identifying features."""
-        target = load_fingerprint(self.store, capture_id)
-        index = NearDuplicateIndex()
-        index.rebuild((fp.capture_id, fp) for fp in iter_fingerprints(self.store))
-        found: dict[int, Similar] = {}
-        for match in index.query(target):
-            if isinstance(match.key, int) and match.key != capture_id:
-                row = capture_row(self.store, match.key)
-                found.setdefault(
-                    match.key,
-                    Similar(
-                        match.key, row.host, f"{match.sketch} sketch {match.distance} bits apart"
-                    ),
-                )
-        for feature in sorted(target.features):
-            if feature.kind not in _IDENTIFYING:
-                continue
-            for other, host in captures_with(self.store, feature, limit=limit):
-                if other != capture_id and other not in found:
-                    found[other] = Similar(other, host, f"shares {feature}")
-        return sorted(found.values(), key=lambda s: s.capture_id)[:limit]
 
     def alert(self, case: Case, result: Score, *, capture_id: int | None) -> tuple[int, bool]:
         """Record a score that is not "unrelated" as an alert; (alert id, is new)."""

@@ -18,6 +18,7 @@ from revenant.probe import ProbeConfig, Prober
 from revenant.store import open_store
 from revenant.store.alerts import STATES, list_alerts
 from revenant.store.cases import get_case
+from revenant.store.similar import similar_captures
 
 MAX_ID = 2**63 - 1
 """Largest row id any database Revenant supports can hold (SQLite and PostgreSQL BIGINT)."""
@@ -297,8 +298,7 @@ def similar(
     as_json: bool = _JSON,
 ) -> None:
     """Which stored captures look like this one (near-duplicate sketches, shared ids)."""
-    pipe = _pipeline(ctx)
-    found = pipe.similar(capture_id, limit=limit)
+    found = similar_captures(open_store(settings_of(ctx).db_url), capture_id, limit=limit)
     if as_json:
         emit_json([{"capture": s.capture_id, "host": s.host, "why": s.why} for s in found])
         return
