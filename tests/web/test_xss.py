@@ -164,9 +164,15 @@ def test_every_view_shows_the_payloads_as_text_and_runs_nothing(
         text = tab.inner_text("body")
         if name in ("alert", "capture"):
             assert "<script>" in text and "onerror=" in text, name  # shown, as text
-        for frame in tab.frames:
-            if frame != tab.main_frame:
-                assert frame.evaluate("window.__xss") is None, name
+        # The render frames themselves. Not the frames a capture nests inside one (its
+        # `<iframe src="javascript:…">`): the sandbox's flags pass down to them, so no
+        # script can run there, and Chromium may never give such a frame a script
+        # context for Playwright to evaluate in (the evaluation then waits for ever;
+        # seen in 2 of 12 runs).
+        if name == "capture":
+            assert tab.main_frame.child_frames, "the rendered frame is there to check"
+        for frame in tab.main_frame.child_frames:
+            assert frame.evaluate("window.__xss") is None, name
     # The favicon is SVG: refused, its reason shown; the URL never answers with it.
     tab.goto(f"{live}/alerts/{hostile}")
     assert "SVG can carry scripts" in tab.inner_text("body")
