@@ -20,7 +20,16 @@ from revenant.store.decisions import list_decisions
 from revenant.store.rdap import answers_for_alert
 from revenant.store.schema import CaptureRow
 from revenant.web.compare import Side, feature_diff, side, text_diff
-from revenant.web.context import Web, address_of, checked_form, decider, render, viewer, web_of
+from revenant.web.context import (
+    Web,
+    address_of,
+    audited,
+    checked_form,
+    decider,
+    render,
+    viewer,
+    web_of,
+)
 from revenant.web.decisions import DECISIONS, MAX_COMMENT, decide_alerts
 from revenant.web.scope import alert_for, capture_cleared, visible_features
 
@@ -60,14 +69,7 @@ def alert_page(
 ) -> Response:
     web = web_of(request)
     alert, case = alert_for(web, session, alert_id)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.VIEW,
-        subject=f"alert:{alert_id}",
-        address=address_of(request),
-    )
+    audited(request, session, audit.VIEW, f"alert:{alert_id}")
     right = left = None
     features: frozenset[Feature] = frozenset()
     if alert.capture_id is not None:

@@ -26,7 +26,7 @@ from revenant.store.cases import (
     edit_case_feature,
     reference_ids,
 )
-from revenant.web.context import address_of, checked_form, decider, render, viewer, web_of
+from revenant.web.context import audited, checked_form, decider, render, viewer, web_of
 from revenant.web.graph import INFRA_KINDS, infrastructure
 from revenant.web.scope import (
     case_for,
@@ -43,19 +43,6 @@ router = APIRouter()
 def _lines(value: object) -> list[str]:
     """Form text with one item per line or comma."""
     return [v.strip() for v in str(value or "").replace(",", "\n").splitlines() if v.strip()][:200]
-
-
-def _edit(request: Request, session: WebSession, subject: str, detail: str) -> None:
-    web = web_of(request)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.EDIT,
-        subject=subject,
-        address=address_of(request),
-        detail=detail,
-    )
 
 
 @router.get("/cases", name="cases")
@@ -79,7 +66,7 @@ def case_create(
     )
     if session.user.role is not Role.ADMIN:
         grant(web.store, session.user.name, case.name, clock=web.clock)
-    _edit(request, session, f"case:{case.name}", "created")
+    audited(request, session, audit.EDIT, f"case:{case.name}", "created")
     return RedirectResponse(f"/cases/{case.name}", status_code=303)
 
 
@@ -88,14 +75,7 @@ def case_page(request: Request, name: str, session: WebSession = Depends(viewer)
     web = web_of(request)
     case = case_for(web, session, name)
     assert case.id is not None
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.VIEW,
-        subject=f"case:{case.name}",
-        address=address_of(request),
-    )
+    audited(request, session, audit.VIEW, f"case:{case.name}")
     weights = []
     if reference_ids(web.store, case.name):
         case_fp = web.pipeline.case_fingerprint(case.name)
@@ -152,7 +132,13 @@ def case_terms(
     case = case_for(web, session, name)
     domains, brands = _lines(form.get("domains")), _lines(form.get("brands"))
     add_terms(web.store, case.name, domains, brands)
-    _edit(request, session, f"case:{case.name}", f"added domains {domains} brands {brands}")
+    audited(
+        request,
+        session,
+        audit.EDIT,
+        f"case:{case.name}",
+        f"added domains {domains} brands {brands}",
+    )
     return RedirectResponse(f"/cases/{case.name}", status_code=303)
 
 
@@ -179,5 +165,5 @@ def case_feature(
         raise UsageError(f"feature edit {edit[:20]!r}: one of {', '.join(_EDITS)}")
     feature = Feature(str(form.get("kind", ""))[:64], str(form.get("value", ""))[:2000])
     edit_case_feature(web.store, case.name, feature, **_EDITS[edit])
-    _edit(request, session, f"case:{case.name}", f"{edit} {feature}")
+    audited(request, session, audit.EDIT, f"case:{case.name}", f"{edit} {feature}")
     return RedirectResponse(f"/cases/{case.name}#fingerprint", status_code=303)

@@ -19,7 +19,7 @@ from revenant.act.channels import Channels
 from revenant.model import Clock
 from revenant.pipeline import Pipeline
 from revenant.settings import Settings
-from revenant.store import Store
+from revenant.store import Store, audit
 from revenant.store.accounts import Role, WebSession, session_of
 from revenant.web.captured import CaptureReader
 from revenant.web.security import same_origin, same_token
@@ -85,6 +85,23 @@ def decider(session: WebSession = Depends(viewer)) -> WebSession:
     if not session.user.role.decides:
         raise Forbidden(f"a {session.user.role} cannot decide or edit")
     return session
+
+
+def audited(
+    request: Request, session: WebSession, action: str, subject: str, detail: str = ""
+) -> None:
+    """Write what the logged-in user did to the audit log: now, from the request's
+    address (a decision is also, and first, in the case's custody ledger)."""
+    web = web_of(request)
+    audit.record(
+        web.store,
+        time=web.clock(),
+        actor=session.user.name,
+        action=action,
+        subject=subject,
+        address=address_of(request),
+        detail=detail,
+    )
 
 
 def unit_only(session: WebSession, why: str) -> None:

@@ -29,7 +29,7 @@ from revenant.web.alert import read_side
 from revenant.web.context import (
     NotFound,
     Web,
-    address_of,
+    audited,
     checked_form,
     decider,
     render,
@@ -47,21 +47,6 @@ MAX_SOURCE = 512 * 1024
 """Characters of page source shown as text (the WARC keeps every byte)."""
 MAX_RENDER = 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def _audit(
-    request: Request, session: WebSession, action: str, subject: str, detail: str = ""
-) -> None:
-    web = web_of(request)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=action,
-        subject=subject,
-        address=address_of(request),
-        detail=detail,
-    )
 
 
 def _no_partner(session: WebSession) -> None:
@@ -83,7 +68,7 @@ def capture_page(
 ) -> Response:
     web = web_of(request)
     row = capture_for(web, session, capture_id)
-    _audit(request, session, audit.VIEW, f"capture:{capture_id}")
+    audited(request, session, audit.VIEW, f"capture:{capture_id}")
     shown, capture = read_side(web, row)
     source, cut = _page_source(capture)
     return render(
@@ -111,7 +96,7 @@ def capture_favicon(
     checked = check_image(icon.content, icon.header("content-type"))
     if checked.content_type is None:
         raise NotFound(f"favicon of capture #{capture_id} not shown: {checked.reason}")
-    _audit(request, session, audit.VIEW, f"capture:{capture_id}", "favicon")
+    audited(request, session, audit.VIEW, f"capture:{capture_id}", "favicon")
     return Response(
         icon.content,
         media_type=checked.content_type,
@@ -130,7 +115,7 @@ def capture_render(
     that lets nothing load or submit (security.CAPTURED_CSP)."""
     web = web_of(request)
     row = capture_for(web, session, capture_id)
-    _audit(request, session, audit.VIEW, f"capture:{capture_id}", "rendered")
+    audited(request, session, audit.VIEW, f"capture:{capture_id}", "rendered")
     _, capture = read_side(web, row)
     page = capture.page if capture else None
     html = (
@@ -171,7 +156,7 @@ def warc_download(
     path = files.get(file_name)
     if path is None:
         raise NotFound(f"no evidence file {file_name!r}")
-    _audit(request, session, audit.DOWNLOAD, f"case:{case}", f"warc {path.name}")
+    audited(request, session, audit.DOWNLOAD, f"case:{case}", f"warc {path.name}")
     return FileResponse(
         path, media_type="application/warc", filename=_SAFE_NAME.sub("_", path.name)
     )
@@ -199,5 +184,5 @@ def wacz_export(
         mirror=StoreMirror(web.store, case.name),
         actor=session.user.name,  # the export's custody entry names who made it
     )
-    _audit(request, session, audit.DOWNLOAD, f"case:{case.name}", f"wacz {out.name}")
+    audited(request, session, audit.DOWNLOAD, f"case:{case.name}", f"wacz {out.name}")
     return FileResponse(out, media_type="application/zip", filename=_SAFE_NAME.sub("_", out.name))

@@ -22,6 +22,7 @@ from revenant.store.accounts import WebSession, authenticate, close_session, ope
 from revenant.web.context import (
     SESSION_COOKIE,
     address_of,
+    audited,
     checked_form,
     render,
     viewer,
@@ -144,14 +145,7 @@ def logout(
 ) -> Response:
     web = web_of(request)
     close_session(web.store, request.cookies.get(SESSION_COOKIE, ""))
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.LOGOUT,
-        subject=f"user:{session.user.name}",
-        address=address_of(request),
-    )
+    audited(request, session, audit.LOGOUT, f"user:{session.user.name}")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

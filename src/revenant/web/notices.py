@@ -32,7 +32,7 @@ from revenant.store.rdap import answers_for_alert
 from revenant.web.context import (
     NotFound,
     Web,
-    address_of,
+    audited,
     checked_form,
     decider,
     render,
@@ -48,19 +48,6 @@ ROLES = {"both": ["registrar", "host"], "registrar": ["registrar"], "host": ["ho
 
 def _no_partner(session: WebSession) -> None:
     unit_only(session, "notices stay with the unit; partners receive STIX and MISP exports")
-
-
-def _record(request: Request, session: WebSession, action: str, subject: str, detail: str) -> None:
-    web = web_of(request)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=action,
-        subject=subject,
-        address=address_of(request),
-        detail=detail,
-    )
 
 
 def _notice_for(web: Web, session: WebSession, notice_id: int) -> Notice:
@@ -93,7 +80,7 @@ def notice_page(
 ) -> Response:
     web = web_of(request)
     notice = _notice_for(web, session, notice_id)
-    _record(request, session, audit.VIEW, f"notice:{notice_id}", "")
+    audited(request, session, audit.VIEW, f"notice:{notice_id}", "")
     return render(request, "notice.html", notice=notice, smtp=web.channels.smtp)
 
 
@@ -132,7 +119,7 @@ def notice_contacts(
     web = web_of(request)
     alert, _ = alert_for(web, session, alert_id)
     found = lookup_contacts(web, alert)
-    _record(
+    audited(
         request,
         session,
         audit.LOOKUP,
@@ -178,7 +165,7 @@ def notice_draft(
         case_domains=case.domains,
         clock=web.clock,
     )
-    _record(
+    audited(
         request,
         session,
         audit.DECISION,
@@ -198,7 +185,7 @@ def notice_approve(
     web = web_of(request)
     _notice_for(web, session, notice_id)
     approve(web.store, web.settings.data_dir, notice_id, actor=session.user.name, clock=web.clock)
-    _record(request, session, audit.DECISION, f"notice:{notice_id}", "approved")
+    audited(request, session, audit.DECISION, f"notice:{notice_id}", "approved")
     return RedirectResponse(f"/notices/{notice_id}", status_code=303)
 
 
@@ -227,7 +214,7 @@ def notice_send(
         actor=session.user.name,
         clock=web.clock,
     )
-    _record(
+    audited(
         request,
         session,
         audit.DECISION,

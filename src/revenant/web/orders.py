@@ -35,7 +35,7 @@ from revenant.store.zone import Delta, pending_delta
 from revenant.web.context import (
     NotFound,
     Web,
-    address_of,
+    audited,
     checked_form,
     decider,
     render,
@@ -59,19 +59,6 @@ def _order_for(web: Web, session: WebSession, order_id: int) -> tuple[Order, Cas
     except UsageError:
         raise NotFound(f"no order #{order_id}") from None
     return order, case_for(web, session, order.case)
-
-
-def _audit(request: Request, session: WebSession, subject: str, detail: str) -> None:
-    web = web_of(request)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.DECISION,
-        subject=subject,
-        address=address_of(request),
-        detail=detail,
-    )
 
 
 def _text(form: FormData, key: str, limit: int = 2000) -> str:
@@ -131,7 +118,13 @@ def order_add(
         actor=session.user.name,
         clock=web.clock,
     )
-    _audit(request, session, f"order:{change.order.id}", f"recorded order {change.order.reference}")
+    audited(
+        request,
+        session,
+        audit.DECISION,
+        f"order:{change.order.id}",
+        f"recorded order {change.order.reference}",
+    )
     return RedirectResponse(f"/orders/{change.order.id}", status_code=303)
 
 
@@ -179,7 +172,13 @@ def order_extend(
         comment=_text(form, "comment", 4000),
         clock=web.clock,
     )
-    _audit(request, session, f"order:{order_id}", f"extended to {change.name} (alert #{alert_id})")
+    audited(
+        request,
+        session,
+        audit.DECISION,
+        f"order:{order_id}",
+        f"extended to {change.name} (alert #{alert_id})",
+    )
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
@@ -202,7 +201,7 @@ def order_approve(
         comment=_text(form, "comment", 4000),
         clock=web.clock,
     )
-    _audit(request, session, f"order:{order_id}", f"approved {name}")
+    audited(request, session, audit.DECISION, f"order:{order_id}", f"approved {name}")
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
@@ -224,7 +223,7 @@ def order_lift(
         actor=session.user.name,
         clock=web.clock,
     )
-    _audit(request, session, f"order:{order_id}", f"lifted: {reason}")
+    audited(request, session, audit.DECISION, f"order:{order_id}", f"lifted: {reason}")
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
@@ -245,14 +244,12 @@ def rpz_export(
     folder = Path(tempfile.mkdtemp(prefix="revenant-rpz-"))
     out = folder / f"{case.name}.rpz.zone"
     written = export_zone(web.store, out, zone=DEFAULT_ZONE, order_ids=order_ids, now=web.clock())
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.DOWNLOAD,
-        subject=f"case:{case.name}",
-        address=address_of(request),
-        detail=f"rpz serial {written.serial}, {written.names} name(s)",
+    audited(
+        request,
+        session,
+        audit.DOWNLOAD,
+        f"case:{case.name}",
+        f"rpz serial {written.serial}, {written.names} name(s)",
     )
     return FileResponse(
         out,
@@ -289,14 +286,12 @@ def rpz_push(
         now=web.clock(),
         timeout=primary.timeout,
     )
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.PUSH,
-        subject=f"zone:{result.target}",
-        address=address_of(request),
-        detail=f"{result.put} record(s) put, {result.removed} removed, {result.messages} "
+    audited(
+        request,
+        session,
+        audit.PUSH,
+        f"zone:{result.target}",
+        f"{result.put} record(s) put, {result.removed} removed, {result.messages} "
         f"update message(s), {result.bytes_sent} bytes; {result.names} blocked name(s)",
     )
     return RedirectResponse(f"/cases/{case.name}/orders#zone", status_code=303)

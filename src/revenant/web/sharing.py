@@ -34,7 +34,7 @@ from revenant.store import audit
 from revenant.store.accounts import WebSession
 from revenant.web.context import (
     NotFound,
-    address_of,
+    audited,
     checked_form,
     decider,
     unit_only,
@@ -46,19 +46,6 @@ from revenant.web.scope import case_for
 router = APIRouter()
 
 KINDS = ("stix", "misp", "report.html", "report.pdf")
-
-
-def _download(request: Request, session: WebSession, case: str, detail: str) -> None:
-    web = web_of(request)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.DOWNLOAD,
-        subject=f"case:{case}",
-        address=address_of(request),
-        detail=detail,
-    )
 
 
 @router.get("/cases/{name}/export/{kind}", name="case_export")
@@ -85,7 +72,7 @@ def case_export(
             render_report(web.store, web.settings.data_dir, case.name, now=now),
             folder / f"{case.name}-report-{stamp}.{kind.split('.')[1]}",
         )
-        _download(request, session, case.name, f"report {out.name}")
+        audited(request, session, audit.DOWNLOAD, f"case:{case.name}", f"report {out.name}")
         return FileResponse(
             out,
             filename=out.name,
@@ -107,7 +94,7 @@ def case_export(
         body = event.to_json().encode() + b"\n"
         file_name, media = f"{case.name}-misp-{limit}-{stamp}.json", "application/json"
     file_name = file_name.replace("+", "-")
-    _download(request, session, case.name, f"{kind} at TLP:{limit}")
+    audited(request, session, audit.DOWNLOAD, f"case:{case.name}", f"{kind} at TLP:{limit}")
     return Response(
         body,
         media_type=media,
@@ -136,14 +123,12 @@ def misp_push(
     limit = export_limit(str(form.get("tlp", Tlp.AMBER))[:20])
     event = build_event(read_case_file(web.store, case.name), limit=limit, now=web.clock())
     event_id = push(event, partner.url, partner.key(), ca_file=partner.ca_file)
-    audit.record(
-        web.store,
-        time=web.clock(),
-        actor=session.user.name,
-        action=audit.PUSH,
-        subject=f"case:{case.name}",
-        address=address_of(request),
-        detail=f"MISP {partner.url}: event {event_id}, {event.attributes} attribute(s) at "
+    audited(
+        request,
+        session,
+        audit.PUSH,
+        f"case:{case.name}",
+        f"MISP {partner.url}: event {event_id}, {event.attributes} attribute(s) at "
         f"TLP:{limit} ({event.left_out} above left out)",
     )
     return RedirectResponse(f"/cases/{case.name}#share", status_code=303)
