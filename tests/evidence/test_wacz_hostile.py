@@ -266,3 +266,11 @@ def test_any_descriptor_json_gives_findings_never_a_traceback(
     ]
     with tempfile.TemporaryDirectory() as tmp:
         assert not verify_wacz(_build(Path(tmp) / "x.wacz", members)).ok
+
+
+def test_a_member_in_another_compression_method_is_refused_before_it_is_read(
+    package, tmp_path
+) -> None:
+    data, blob = package
+    problems = _problems(_build(tmp_path / "a.wacz", _members(blob), zipfile.ZIP_LZMA), data)
+    assert problems and all(p.endswith(f"compression method {zipfile.ZIP_LZMA}") for p in problems)

@@ -35,7 +35,10 @@ MAX_DIGEST_DOC = 1 << 20
 MAX_PACKAGE = 16 << 20
 DESCRIPTORS = ("datapackage.json", "datapackage-digest.json")
 _CHUNK = 1 << 20
-# What a damaged ZIP raises while being read (CRC, inflate, headers, encodings).
+# What a damaged ZIP raises while being read (CRC, inflate, headers, encodings). Not
+# zipfile's error for an unknown compression method: `_container` refuses every method
+# but stored and deflated before any member is opened, and zipfile inflates by the
+# central directory's method, the one checked.
 _DAMAGED = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -46,7 +49,6 @@ _DAMAGED = (
     KeyError,
     UnicodeError,
     RuntimeError,
-    NotImplementedError,
     OverflowError,
     IndexError,
 )
