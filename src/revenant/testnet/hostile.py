@@ -79,6 +79,10 @@ BROWSER_CASES = (
 )
 """Pages whose scripts try what a rendering browser must never do (browser_sites)."""
 
+REFUSED_PRIVATE = ("10.0.0.1", "192.168.0.1", "172.16.0.1")
+"""Data for the address policy, never a target: one address in each RFC 1918 range,
+which a hostile page's scripts ask for and the prober must refuse before any
+connection (tests/probe/test_render.py: each refused, with no peer, and named)."""
 SUBREQUESTS = 10_000
 
 
@@ -103,9 +107,9 @@ def _browser_pages(case: str, forbidden: str) -> tuple[Page, ...]:
     png = Page("/pic.png", PNG_1X1, content_type="image/png")
     scripts = {
         "private-address": (
-            'fetch("http://10.0.0.1/private").catch(()=>{});'
-            'fetch("http://192.168.0.1/private").catch(()=>{});'
-            'var x=new XMLHttpRequest();x.open("GET","http://172.16.0.1/private");x.send();'
+            f'fetch("http://{REFUSED_PRIVATE[0]}/private").catch(()=>{{}});'
+            f'fetch("http://{REFUSED_PRIVATE[1]}/private").catch(()=>{{}});'
+            f'var x=new XMLHttpRequest();x.open("GET","http://{REFUSED_PRIVATE[2]}/private");x.send();'
         ),
         "loopback": (
             f'fetch("http://{forbidden}/loopback").catch(()=>{{}});'
