@@ -14,7 +14,6 @@ import hashlib
 import json
 import re
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,18 +42,6 @@ from revenant.model import Clock, utcnow
 
 WACZ_VERSION = "1.1.1"
 _CHUNK = 1024 * 1024
-# What a damaged ZIP raises while being read (CRC, inflate, headers, encodings).
-_DAMAGED = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    OSError,
-    EOFError,
-    zlib.error,
-    ValueError,
-    KeyError,
-    UnicodeError,
-    RuntimeError,
-)
 _TITLE = re.compile(rb"<title[^>]*>([^<]{0,300})", re.IGNORECASE)
 
 
