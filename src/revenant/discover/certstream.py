@@ -12,7 +12,6 @@ the stream keeps going.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,21 +19,18 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
-from revenant.discover.feed import FeedStats, Stop, check_name, never_stop, read_lines, reason_kind
+from revenant.discover.feed import (
+    FeedStats,
+    Stop,
+    check_name,
+    decode_json,
+    never_stop,
+    read_lines,
+    reason_kind,
+)
 from revenant.model import Candidate, Clock, Source, utcnow
 
 MAX_MESSAGE = 1 << 20
-
-
-def decode(text: str | bytes) -> Any:
-    """One JSON message; ValueError with the reason for anything json cannot decode,
-    nesting too deep for it included (json raises RecursionError for that)."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise ValueError("malformed JSON (nested too deep)") from None
-    except ValueError as exc:
-        raise ValueError(f"malformed JSON ({exc})") from None
 
 
 def _object(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -136,7 +132,7 @@ def replay(
         if not text.strip():
             continue
         try:
-            message = decode(text)
+            message = decode_json(text)
         except ValueError as exc:
             stats.skip(feed, f"line {number}", str(exc), "bad_json")
             continue
@@ -164,7 +160,7 @@ async def stream(
                 count += 1
                 stats.read += 1
                 try:
-                    message = decode(frame)
+                    message = decode_json(frame)
                 except ValueError as exc:
                     stats.skip(url, f"message {count}", str(exc), "bad_json")
                     continue

@@ -28,7 +28,7 @@ import aiohttp
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from revenant.discover.feed import FeedStats, check_name, reason_kind
+from revenant.discover.feed import FeedStats, check_name, decode_json, reason_kind
 from revenant.errors import BadFeed
 from revenant.model import Candidate, Clock, Source, utcnow
 
@@ -263,11 +263,9 @@ def _json(body: bytes, what: str) -> dict[str, Any]:
     """A JSON object answer; ValueError for anything else (nesting too deep included:
     json raises RecursionError for that)."""
     try:
-        data = json.loads(body)
-    except RecursionError:
-        raise ValueError(f"{what}: malformed JSON (nested too deep)") from None
+        data = decode_json(body)
     except ValueError as exc:
-        raise ValueError(f"{what}: malformed JSON ({exc})") from None
+        raise ValueError(f"{what}: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{what}: not a JSON object")
     return data

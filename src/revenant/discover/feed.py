@@ -9,13 +9,14 @@ skipped"), logged and counted, and the iterator moves on.
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from revenant import hostnames as idn
 from revenant.errors import BadFeed
@@ -48,6 +49,17 @@ def check_name(raw: str, what: str = "name") -> tuple[str | None, str | None]:
     if ascii_name is None:
         return None, f"{what} {_short(name)!r} is not a valid IDNA hostname"
     return ascii_name, None
+
+
+def decode_json(text: str | bytes) -> Any:
+    """One JSON document; ValueError with the reason for anything json cannot decode,
+    nesting too deep for it included (json raises RecursionError for that)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("malformed JSON (nested too deep)") from None
+    except ValueError as exc:
+        raise ValueError(f"malformed JSON ({exc})") from None
 
 
 def _short(text: str, limit: int = 80) -> str:

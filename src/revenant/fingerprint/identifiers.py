@@ -21,8 +21,7 @@ import functools
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Iterator, Mapping, Sequence
 
 import phonenumbers
 
@@ -30,12 +29,11 @@ from revenant.fingerprint.literals import (
     MAX_CHECKED,
     MAX_TRIED,
     LiteralSet,
+    distinct,
     find_all,
     matches_at,
 )
 from revenant.fingerprint.wallets import WALLET_LITERALS, find_onions, find_wallets
-
-_T = TypeVar("_T")
 
 # Patterns start with a literal, and are tried only where it occurs (`LITERALS`); word
 # boundaries are checked by hand in `_bounded`, a look-behind would hide the literal.
@@ -138,7 +136,7 @@ def find_trackers(
     found = LITERALS.find(text) if found is None else found
     for kind, pattern, group in _SIMPLE:
         matches = matches_at(pattern, text, found.get(_literal(pattern), ()))
-        yield from _distinct(
+        yield from distinct(
             _tracker(kind, text, m, group) for m in matches if group or _bounded(text, m)
         )
     if "_paq" in found:
@@ -159,7 +157,7 @@ def _tracker(kind: str, text: str, m: re.Match[str], group: int) -> tuple[str, s
 def find_emails(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
     """E-mail addresses, lower-cased; file names such as logo@2x.png are not addresses."""
     ats = find_all(text, "@", MAX_TRIED) if found is None else found.get("@", ())
-    return _distinct(_emails(text, ats[:MAX_TRIED]))
+    return distinct(_emails(text, ats[:MAX_TRIED]))
 
 
 def _emails(text: str, ats: Sequence[int]) -> Iterator[str]:
@@ -190,7 +188,7 @@ def find_messengers(
     found = LITERALS.find(text) if found is None else found
     for kind, pattern, exact in _MESSENGERS:
         matches = matches_at(pattern, text, found.get(_literal(pattern), ()))
-        yield from _distinct(
+        yield from distinct(
             (kind, m.group(1) if exact else m.group(1).lower())
             for m in matches
             if not _word_at(text, m.start() - 1)  # "bit.me/" is not "t.me/"
@@ -274,7 +272,7 @@ def find_phones(text: str) -> Iterator[str]:
         for m in itertools.islice(_RE_PHONE.finditer(text), MAX_TRIED)
         if not (m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "+"))
     )
-    for digits in itertools.islice(dict.fromkeys(candidates), MAX_CHECKED):
+    for digits in distinct(candidates):
         try:
             num = phonenumbers.parse("+" + digits, None)
         except phonenumbers.NumberParseException:
@@ -309,11 +307,6 @@ def find_identifiers(
     yield from find_wallets(text, found=in_text)
     for phone in find_phones(text):
         yield "phone", phone
-
-
-def _distinct(values: Iterable[_T]) -> Iterator[_T]:
-    """The first MAX_CHECKED distinct values, in order."""
-    return itertools.islice(dict.fromkeys(values), MAX_CHECKED)
 
 
 # every literal the scanners above start from, found in one pass per text; visible

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,8 +28,16 @@ MAX_HITS = 20_000
 # pattern is tried at, and distinct candidates whose checksum is verified (or values
 # kept). A real page comes nowhere near (tests/fingerprint/test_bounds.py checks the 91
 # pages of ../shared/data/pages); a page written to hold millions stops there.
+_T = TypeVar("_T")
+
 MAX_TRIED = 20_000
 MAX_CHECKED = 1_000
+
+
+def distinct(values: Iterable[_T]) -> Iterator[_T]:
+    """The first MAX_CHECKED distinct values, in order."""
+    return itertools.islice(dict.fromkeys(values), MAX_CHECKED)
+
 
 # A literal is indexed by its three bytes in a row least likely in web code (HTML,
 # JavaScript, JSON): the fewest of their two pairs among the pairs that make half of

@@ -84,7 +84,7 @@ def _stream_safe(text: str) -> str:
     a row, as the Stream-Safe Text Format prescribes: normalization sorts each run of
     marks, in time quadratic in its length (a page of 1,000,000 marks took minutes).
     Real text never holds such runs and is left as it is."""
-    return _LONG_MARK_RUNS.sub(_joined, text)
+    return _long_mark_runs().sub(_joined, text)
 
 
 def _joined(run: re.Match[str]) -> str:
@@ -96,9 +96,11 @@ def _joined(run: re.Match[str]) -> str:
 LAST_NON_STARTER = 0x1FFFF  # none above it in Unicode 15 (tests/fingerprint/test_text.py)
 
 
+@functools.cache
 def _long_mark_runs() -> re.Pattern[str]:
     """Runs of more than MAX_NON_STARTERS characters of non-zero combining class, from
-    this Python's Unicode tables."""
+    this Python's Unicode tables (built on first use: a scan of 130,000 code points that
+    every import would otherwise pay for)."""
     ranges: list[list[int]] = []
     for code in range(0x300, LAST_NON_STARTER + 1):
         if unicodedata.combining(chr(code)):
@@ -108,9 +110,6 @@ def _long_mark_runs() -> re.Pattern[str]:
                 ranges.append([code, code])
     members = "".join(f"{chr(a)}-{chr(b)}" if a < b else chr(a) for a, b in ranges)
     return re.compile(f"[{members}]{{{MAX_NON_STARTERS + 1},}}")
-
-
-_LONG_MARK_RUNS = _long_mark_runs()
 
 
 @functools.lru_cache(maxsize=65536)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import base58
 from Crypto.Hash import keccak
 
-from revenant.fingerprint.literals import MAX_CHECKED, MAX_TRIED, LiteralSet, matches_at
+from revenant.fingerprint.literals import MAX_TRIED, LiteralSet, distinct, matches_at
 
 # ----------------------------------------------------------------------- keccak-256
 
@@ -271,7 +271,7 @@ def _candidates(text: str, matches: Iterable[re.Match[str]]) -> Iterator[str]:
     checksum is verified once, and a text made of candidates costs a bounded time."""
     tried = itertools.islice(matches, MAX_TRIED)
     bounded = (m.group() for m in tried if _bounded(text, m))
-    return itertools.islice(dict.fromkeys(bounded), MAX_CHECKED)
+    return distinct(bounded)
 
 
 def find_onions(text: str, found: Mapping[str, Sequence[int]] | None = None) -> Iterator[str]:
@@ -285,6 +285,6 @@ def find_onions(text: str, found: Mapping[str, Sequence[int]] | None = None) -> 
         for m in itertools.islice(_RE_ONION.finditer(text), MAX_TRIED)
         if m.start() >= 56 and not _alnum_at(text, m.start() - 57) and not _alnum_at(text, m.end())
     )
-    for label in itertools.islice(dict.fromkeys(labels), MAX_CHECKED):
+    for label in distinct(labels):
         if _RE_ONION_LABEL.fullmatch(label) and onion_v3(label.lower()):
             yield label.lower() + ".onion"

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from revenant.html.read import DEFAULT_LIMITS, ParseLimits
 from revenant.html.worker import read_message, unpack, write_message
@@ -234,7 +234,7 @@ class ParsePool:
         `last` try."""
         limits = job.limits
         # one byte past the bound: the worker then says the page was longer than it read
-        request = (next(_JOBS), job.data[: limits.markup + 1], job.encoding, _limits(limits))
+        request = (next(_JOBS), job.data[: limits.markup + 1], job.encoding, astuple(limits))
         started = time.monotonic()
         try:
             write_message(worker.stdin, request)
@@ -299,17 +299,6 @@ class ParsePool:
 
 
 _JOBS = itertools.count(1)
-
-
-def _limits(limits: ParseLimits) -> tuple[float, int, int, int, int, int]:
-    return (
-        limits.cpu,
-        limits.memory,
-        limits.markup,
-        limits.depth,
-        limits.attributes,
-        limits.merged,
-    )
 
 
 # ------------------------------------------------------------------ the process's pool

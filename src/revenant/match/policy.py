@@ -119,7 +119,7 @@ class Calibrator:
     ) -> Calibration:
         """The calibration for a background of `background_size` captures; `sample(n)`
         gives up to n stored background fingerprints when a new one is needed."""
-        if self._calibration is None or background_size >= 2 * self._measured_on + 50:
+        if self._calibration is None or settle_due(self._measured_on, background_size):
             self._calibration = Background.from_fingerprints(
                 sample(self.sample_size), with_seed=False, rng=random.Random(self._seed)
             ).calibration

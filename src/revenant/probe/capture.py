@@ -46,7 +46,7 @@ from revenant.probe.fetch import (
 )
 from revenant.probe.links import page_links
 from revenant.probe.render import Renderer
-from revenant.probe.shell import wants_render
+from revenant.probe.shell import is_html, wants_render
 from revenant.probe.tls import recording_context, verifying_context
 
 _ADDRESS_TYPES = ("A", "AAAA")
@@ -277,7 +277,7 @@ class Prober:
             outcome is Outcome.OK or (outcome is Outcome.TOO_LARGE and self.config.render == "auto")
         ):  # what the fingerprint reads (and what `--render auto` looks at)
             run.parsed = await self.parse(page.content, page.header("content-type"))
-        if outcome is Outcome.OK and page.content and _is_html(page) and run.parsed is not None:
+        if outcome is Outcome.OK and page.content and is_html(page) and run.parsed is not None:
             await self._subresources(run, page, run.parsed)
         return outcome, reason
 
@@ -356,13 +356,6 @@ def _parse_note(parsed: Parsed | None, what: str = "page") -> str:
 
 def _joined(*reasons: str) -> str:
     return "; ".join(r for r in reasons if r)
-
-
-def _is_html(page: Exchange) -> bool:
-    ctype = (page.header("Content-Type") or "").lower()
-    if "html" in ctype:
-        return True
-    return not ctype and page.content.lstrip()[:1] == b"<"
 
 
 def capture_sync(target: str, config: ProbeConfig, *, clock: Clock = utcnow) -> Capture:

@@ -20,6 +20,11 @@ def renderable(page: Exchange | None) -> bool:
         return False
     if page.outcome not in (Outcome.OK, Outcome.TOO_LARGE):
         return False
+    return is_html(page)
+
+
+def is_html(page: Exchange) -> bool:
+    """Whether an answer is HTML: so declared, or undeclared and starting with markup."""
     ctype = (page.header("Content-Type") or "").lower()
     return "html" in ctype or (not ctype and page.content.lstrip()[:1] == b"<")
 
