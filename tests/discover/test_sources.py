@@ -15,10 +15,10 @@ import pytest
 from revenant.discover.sources import (
     CT_STATE_KEY,
     CtLogSource,
-    _positions,
     build_sources,
     capture_pivots,
     case_prioritiser,
+    saved_positions,
 )
 from revenant.errors import UsageError
 from revenant.fingerprint import extract
@@ -192,5 +192,5 @@ def test_the_store_is_what_discovery_needs(store: Store) -> None:
     create_case(store, "coco", ["coco.gg"], ["coco"])
     sources = build_sources(store, ct_logs=["https://log.example/"], follow=True)
     assert [s.name for s in sources] == ["permutations", "ct-logs"]
-    assert _positions(store.get_state("ct.positions")) == {"https://log.example/": 7}
+    assert saved_positions(store.get_state("ct.positions")) == {"https://log.example/": 7}
     assert case_prioritiser(store)(["coco.fr"])[0] > 0.9

@@ -107,7 +107,7 @@ class CtLogSource:
     def pull(self, now: datetime) -> list[Candidate]:
         if self._pending is not None:  # the previous pull's names are committed by now
             self.save(CT_STATE_KEY, dict(self._pending.positions))
-        state = CtState(_positions(self.load(CT_STATE_KEY)))
+        state = CtState(saved_positions(self.load(CT_STATE_KEY)))
         out: list[Candidate] = []
 
         async def run() -> CtState:
@@ -322,7 +322,7 @@ def case_prioritiser(
     return prioritise
 
 
-def _positions(value: JsonValue) -> dict[str, int]:
+def saved_positions(value: JsonValue) -> dict[str, int]:
     """CT positions as saved (a corrupt or missing value reads as none: logs start over
     from where `start_at_end` says, nothing is lost)."""
     if not isinstance(value, dict):

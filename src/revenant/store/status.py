@@ -5,17 +5,17 @@ Read-only and cheap (three small queries), so the dashboard can poll it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from revenant.discover.sources import CT_STATE_KEY, saved_positions
 from revenant.store.db import Store
 from revenant.store.queue import counts
-from revenant.store.schema import CaptureRow, StateRow
+from revenant.store.schema import CaptureRow
+from revenant.store.state import get_state
 
-CT_STATE_KEY = "ct.positions"  # the key discover.sources keeps CT log positions under
 RATE_WINDOW = timedelta(minutes=10)
 """Probes per minute are averaged over this window (one minute is too noisy)."""
 
@@ -28,20 +28,6 @@ class WatchStatus:
     ct_positions: dict[str, int]  # log URL -> next entry index
 
 
-def _positions(text: str | None) -> dict[str, int]:
-    """CT positions as stored ({"logs": {url: index}}, possibly as a JSON string)."""
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-        if isinstance(value, str):
-            value = json.loads(value)
-        logs = value.get("logs", {}) if isinstance(value, dict) else {}
-        return {str(k): int(v) for k, v in logs.items()}
-    except (ValueError, TypeError, AttributeError):
-        return {}
-
-
 def watch_status(store: Store, *, now: datetime) -> WatchStatus:
     with store.session() as session:
         recent = session.scalar(
@@ -50,12 +36,10 @@ def watch_status(store: Store, *, now: datetime) -> WatchStatus:
             .where(CaptureRow.finished_at >= now - RATE_WINDOW)
         )
         last = session.scalar(select(func.max(CaptureRow.finished_at)))
-        ct = session.get(StateRow, CT_STATE_KEY)
-        text = ct.value if ct is not None else None
     minutes = RATE_WINDOW.total_seconds() / 60
     return WatchStatus(
         queue=counts(store),
         probes_per_minute=int(recent or 0) / minutes,
         last_capture_at=last,
-        ct_positions=_positions(text),
+        ct_positions=saved_positions(get_state(store, CT_STATE_KEY)),
     )
