@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from revenant.act.misp import read_key
-from revenant.act.push import TsigKey, parse_server, read_tsig
+from revenant.act.push import TsigKey, parse_server, push_target, read_tsig
 from revenant.act.rdap import Bootstrap
 from revenant.act.rpz import DEFAULT_ZONE, zone_origin
 from revenant.act.smtp import SmtpServer
@@ -53,8 +53,7 @@ class RpzPrimary:
     @property
     def target(self) -> str:
         """As the push records it: `IP:PORT/zone.`"""
-        host, port = parse_server(self.server)
-        return f"{host}:{port}/{zone_origin(self.zone)}"
+        return push_target(self.server, self.zone)
 
     def key(self) -> TsigKey:
         return read_tsig(self.tsig_file)

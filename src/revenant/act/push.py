@@ -135,6 +135,12 @@ def _chunks(put: dict[str, str], removed: list[str]) -> Iterator[tuple[list[str]
         yield chunk_put, chunk_removed
 
 
+def push_target(server: str, zone: str) -> str:
+    """How pushes to a primary's zone are recorded and looked up: `IP:PORT/zone.`"""
+    host, port = parse_server(server)
+    return f"{host}:{port}/{zone_origin(zone)}"
+
+
 def push(
     store: Store,
     server: str,
@@ -147,7 +153,7 @@ def push(
     """Send the zone's pending changes to the primary; PushFailed if it did not take them."""
     host, port = parse_server(server)
     origin = zone_origin(zone)
-    target = f"{host}:{port}/{origin}"
+    target = push_target(server, zone)
     delta = pending_delta(store, target, today=now.date())
     # Every name sent is checked before anything is sent (one that is not a domain name
     # stops the push here, with nothing sent).

@@ -46,27 +46,24 @@ def raise_alert(
     session: Session, case_id: int, score: Score, *, capture_id: int | None, now: datetime
 ) -> tuple[int, bool]:
     """Record a score as an alert inside the caller's transaction; (alert id, is new)."""
-    host = host_of(score.target)
-    row = session.scalar(select(AlertRow).where(AlertRow.case_id == case_id, AlertRow.host == host))
-    explanation = json.dumps(score.as_json(), ensure_ascii=False)
-    if row is None:
-        row = AlertRow(
-            case_id=case_id,
-            capture_id=capture_id,
-            host=host,
-            target=score.target,
-            bits=score.bits,
-            verdict=str(score.verdict),
-            explanation=explanation,
-            created_at=now,
-            updated_at=now,
-            state="open",
-        )
-        session.add(row)
-        session.flush()
-        return row.id, True
-    _update(row, score, capture_id=capture_id, now=now)
-    return row.id, False
+    found = update_alert(session, case_id, score, capture_id=capture_id, now=now)
+    if found is not None:
+        return found, False
+    row = AlertRow(
+        case_id=case_id,
+        capture_id=capture_id,
+        host=host_of(score.target),
+        target=score.target,
+        bits=score.bits,
+        verdict=str(score.verdict),
+        explanation=json.dumps(score.as_json(), ensure_ascii=False),
+        created_at=now,
+        updated_at=now,
+        state="open",
+    )
+    session.add(row)
+    session.flush()
+    return row.id, True
 
 
 def update_alert(

@@ -181,6 +181,3 @@ def open_store(url: str, *, create_dirs: bool = True, migrate: bool = True) -> S
             where = engine.url.render_as_string(hide_password=True)
             raise StoreError(f"database {where}: {exc.orig}") from exc
     return Store(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
-
-
-migrate = _migrate

@@ -100,12 +100,6 @@ class StoreMirror:
                 raise
 
 
-def mirror_head(store: Store, case: str) -> tuple[int, str] | None:
-    """(seq, hash) of the last mirrored entry of a case, or None."""
-    with store.session() as session:
-        return _Transaction(session, case, owns=False).head()
-
-
 def mirrored_entries(store: Store, case: str, *, upto: int | None = None) -> Iterator[LedgerEntry]:
     """The mirrored entries of a case, in chain order (up to seq `upto`)."""
     with store.session() as session:

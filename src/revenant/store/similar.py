@@ -4,12 +4,13 @@ features. A query over what is stored; it scores nothing and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from revenant.fingerprint.kinds import LOOKUP_KINDS
 from revenant.match import NearDuplicateIndex
+from revenant.model import Fingerprint
 from revenant.store.captures import (
-    capture_row,
     captures_with,
     iter_fingerprints,
     load_fingerprint,
@@ -31,14 +32,20 @@ def similar_captures(store: Store, capture_id: int, *, limit: int = 50) -> list[
     Exact lookups only for the kinds worth one (the `lookup` column of
     fingerprint/kinds.py: one operator's, not a template's)."""
     target = load_fingerprint(store, capture_id)
+    hosts: dict[int | None, str] = {}
+
+    def indexed() -> Iterator[tuple[int | None, Fingerprint]]:
+        for fp in iter_fingerprints(store):
+            hosts[fp.capture_id] = fp.host
+            yield fp.capture_id, fp
+
     index = NearDuplicateIndex()
-    index.rebuild((fp.capture_id, fp) for fp in iter_fingerprints(store))
+    index.rebuild(indexed())
     found: dict[int, Similar] = {}
     for match in index.query(target):
         if isinstance(match.key, int) and match.key != capture_id:
-            row = capture_row(store, match.key)
             why = f"{match.sketch} sketch {match.distance} bits apart"
-            found.setdefault(match.key, Similar(match.key, row.host, why))
+            found.setdefault(match.key, Similar(match.key, hosts[match.key], why))
     for feature in sorted(target.features):
         if feature.kind not in LOOKUP_KINDS:
             continue

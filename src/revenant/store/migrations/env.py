@@ -1,4 +1,4 @@
-"""Alembic environment: run by `revenant.store.db.migrate`, on the connection it passes."""
+"""Alembic environment: run by `revenant.store.db.open_store`, on the connection it passes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 def _run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("revenant migrations run through revenant.store.db.migrate")
+        raise RuntimeError("revenant migrations run through revenant.store.db.open_store")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
