@@ -12,18 +12,25 @@ wrong path stops the server at start with its name, not a click later.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from revenant.act.misp import read_key
 from revenant.act.push import TsigKey, parse_server, push_target, read_tsig
-from revenant.act.rdap import Bootstrap
+from revenant.act.rdap import Bootstrap, Recipients, who_to_tell
 from revenant.act.rpz import DEFAULT_ZONE, zone_origin
 from revenant.act.smtp import SmtpServer
 from revenant.errors import UsageError
-from revenant.probe import ProbeConfig
+from revenant.evidence import open_case_log
+from revenant.model import Clock, utcnow
+from revenant.probe import ProbeConfig, Prober
 from revenant.probe.options import default_probe_config
+from revenant.store import Store
+from revenant.store.alerts import Alert
+from revenant.store.ledger import StoreMirror
 
 
 def read_bootstrap(path: Path | None) -> Bootstrap:
@@ -78,6 +85,35 @@ class RdapAccess:
 
     probe: ProbeConfig = field(default_factory=default_probe_config)
     bootstrap: Bootstrap = field(default_factory=Bootstrap.shipped)
+
+
+def lookup_contacts(
+    store: Store,
+    data_dir: Path,
+    case: str,
+    alerts: Sequence[Alert],
+    access: RdapAccess,
+    *,
+    clock: Clock = utcnow,
+) -> list[Recipients]:
+    """Who to tell about each alert of `case`: RDAP for its name and address through one
+    prober with `access`'s options, each exchange written to the case's evidence and
+    each answer kept (`rdap.who_to_tell`). Not from inside a running event loop."""
+
+    async def run() -> list[Recipients]:
+        log = open_case_log(data_dir, case, clock=clock, mirror=StoreMirror(store, case))
+        try:
+            async with Prober(access.probe, clock=clock) as prober:
+                return [
+                    await who_to_tell(
+                        prober, access.bootstrap, store, alert, evidence=log, clock=clock
+                    )
+                    for alert in alerts
+                ]
+        finally:
+            log.close()
+
+    return asyncio.run(run())
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ reached, and nothing is sent (`revenant notice send` does that against a real se
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,23 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from revenant.act.casefile import read_case_file
-from revenant.act.channels import RdapAccess
+from revenant.act.channels import RdapAccess, lookup_contacts
 from revenant.act.misp import build_event
 from revenant.act.notice_text import Notifier, message
 from revenant.act.notices import draft
-from revenant.act.rdap import Bootstrap, who_to_tell
+from revenant.act.rdap import Bootstrap
 from revenant.act.report import render, write
 from revenant.act.stix import build_bundle
 from revenant.act.tlp import export_limit
 from revenant.errors import UsageError
-from revenant.evidence.warc import open_case_log
 from revenant.fingerprint.names import registrable
 from revenant.model import Clock, Tlp, utcnow
-from revenant.probe import ProbeConfig, Prober, parse_allow
+from revenant.probe import ProbeConfig, parse_allow
 from revenant.store import Store
 from revenant.store.alerts import list_alerts
 from revenant.store.cases import get_case
-from revenant.store.ledger import StoreMirror
 from revenant.store.rdap import answers_for_alert
 from revenant.testnet import Testnet
 from revenant.testnet.rdap import Allocation, Registration, bootstrap, registry_site, rir_site
@@ -134,18 +131,7 @@ def share_case(
     `data_dir`."""
     confirmed = [a for a in list_alerts(store, case=case) if a.state == "confirmed"]
 
-    async def contacts() -> None:
-        log = open_case_log(data_dir, case, clock=clock, mirror=StoreMirror(store, case))
-        try:
-            async with Prober(rdap.probe, clock=clock) as prober:
-                for alert in confirmed:
-                    await who_to_tell(
-                        prober, rdap.bootstrap, store, alert, evidence=log, clock=clock
-                    )
-        finally:
-            log.close()
-
-    asyncio.run(contacts())
+    lookup_contacts(store, data_dir, case, confirmed, rdap, clock=clock)
     folder = data_dir / "notices"
     folder.mkdir(exist_ok=True)
     files: list[str] = []

@@ -67,6 +67,14 @@ class Drafted:
     skipped: tuple[str, ...]  # why a role got no notice (no abuse contact, ...)
 
 
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "both": ("registrar", "host"),
+    "registrar": ("registrar",),
+    "host": ("host",),
+}
+"""Whom a draft is for (`--to`, the page's choice) -> the roles it is drafted to."""
+
+
 def draft(
     store: Store,
     data_dir: Path,

@@ -3,22 +3,21 @@ and the host of a confirmed name. Thin: parse, call act/, print."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
 import typer
 
-from revenant.act.channels import read_bootstrap
+from revenant.act.channels import RdapAccess, lookup_contacts, read_bootstrap
 from revenant.act.decisions import default_actor
 from revenant.act.notice_text import Notifier
-from revenant.act.notices import NO_RESPONSE_DAYS, approve, draft, review, send_notice
-from revenant.act.rdap import Bootstrap, RdapAnswer, Recipients, who_to_tell
+from revenant.act.notices import NO_RESPONSE_DAYS, RECIPIENTS, approve, draft, review, send_notice
+from revenant.act.rdap import Bootstrap, RdapAnswer, Recipients
 from revenant.act.smtp import SmtpServer
 from revenant.cli import app, emit_json, settings_of
 from revenant.errors import UsageError
-from revenant.pipeline import Pipeline, default_probe_config
-from revenant.probe import ProbeConfig, Prober
+from revenant.pipeline import default_probe_config
+from revenant.probe import ProbeConfig
 from revenant.store import open_store
 from revenant.store.alerts import get_alert
 from revenant.store.cases import get_case
@@ -34,14 +33,6 @@ app.add_typer(notice_app, name="notice")
 _ACTOR = typer.Option(None, "--actor", help="Who acts (default: the OS user).")
 
 
-def _probe_config(allow: list[str], resolver: str | None, ca: str | None) -> ProbeConfig:
-    return default_probe_config(allow=allow, resolver=resolver, ca_file=ca)
-
-
-def _bootstrap(path: Path | None) -> Bootstrap:
-    return read_bootstrap(path)
-
-
 def _lookup(
     ctx: typer.Context, alert_id: int, config: ProbeConfig, bootstrap: Bootstrap
 ) -> Recipients:
@@ -49,18 +40,8 @@ def _lookup(
     store = open_store(settings.db_url)
     with store.session() as session:
         alert = get_alert(session, alert_id)
-    pipe = Pipeline(settings=settings, store=store, probe_config=config)
-
-    async def run() -> Recipients:
-        async with Prober(config) as prober:
-            return await who_to_tell(
-                prober, bootstrap, store, alert, evidence=pipe.evidence(alert.case)
-            )
-
-    try:
-        return asyncio.run(run())
-    finally:
-        pipe.close()
+    access = RdapAccess(config, bootstrap)
+    return lookup_contacts(store, settings.data_dir, alert.case, [alert], access)[0]
 
 
 _RESOLVER = typer.Option(None, "--resolver", help="DNS resolver IP:PORT for RDAP lookups.")
@@ -88,7 +69,12 @@ def notice_contacts(
     as_json: bool = _JSON,
 ) -> None:
     """Look up who to tell about an alert's name: registrar and host abuse contacts (RDAP)."""
-    found = _lookup(ctx, alert_id, _probe_config(allow, resolver, ca), _bootstrap(rdap_bootstrap))
+    found = _lookup(
+        ctx,
+        alert_id,
+        default_probe_config(allow=allow, resolver=resolver, ca_file=ca),
+        read_bootstrap(rdap_bootstrap),
+    )
     if as_json:
         emit_json(found.as_json())
         return
@@ -127,7 +113,7 @@ def notice_draft(
     as_json: bool = _JSON,
 ) -> None:
     """Draft the notices of a confirmed alert (RDAP contacts looked up if none are kept)."""
-    roles = {"both": ["registrar", "host"], "registrar": ["registrar"], "host": ["host"]}.get(to)
+    roles = RECIPIENTS.get(to)
     if roles is None:
         raise UsageError(f"--to {to!r}: registrar, host or both")
     notifier = _notifier(from_name, from_email, from_org)
@@ -137,7 +123,10 @@ def notice_draft(
     asns: tuple[int, ...] = ()
     if refresh or not answers:
         found = _lookup(
-            ctx, alert_id, _probe_config(allow, resolver, ca), _bootstrap(rdap_bootstrap)
+            ctx,
+            alert_id,
+            default_probe_config(allow=allow, resolver=resolver, ca_file=ca),
+            read_bootstrap(rdap_bootstrap),
         )
         answers, asns = answers_for_alert(store, alert_id), found.asns
     with store.session() as session:

@@ -36,6 +36,15 @@ from revenant.web.scope import alert_for, capture_cleared, visible_features
 router = APIRouter()
 
 
+def read_capture(web: Web, row: CaptureRow) -> Capture | None:
+    """A capture row's capture from its WARC evidence, or None when it cannot be read
+    (`read_side` says why)."""
+    try:
+        return web.captures.load(row.warc_file, row.target, row.started_at)
+    except BadWarc:
+        return None
+
+
 def read_side(web: Web, row: CaptureRow) -> tuple[Side, Capture | None]:
     """A capture row with its evidence, or the reason the evidence could not be read."""
     try:

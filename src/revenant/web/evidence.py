@@ -25,7 +25,7 @@ from revenant.store import audit
 from revenant.store.accounts import Role, WebSession
 from revenant.store.captures import load_fingerprint
 from revenant.store.ledger import StoreMirror
-from revenant.web.alert import read_side
+from revenant.web.alert import read_capture, read_side
 from revenant.web.context import (
     NotFound,
     Web,
@@ -89,7 +89,7 @@ def capture_favicon(
 ) -> Response:
     web = web_of(request)
     row = capture_for(web, session, capture_id)
-    _, capture = read_side(web, row)
+    capture = read_capture(web, row)
     icon = capture.favicon if capture else None
     if icon is None:
         raise NotFound(f"capture #{capture_id} has no favicon")
@@ -116,7 +116,7 @@ def capture_render(
     web = web_of(request)
     row = capture_for(web, session, capture_id)
     audited(request, session, audit.VIEW, f"capture:{capture_id}", "rendered")
-    _, capture = read_side(web, row)
+    capture = read_capture(web, row)
     page = capture.page if capture else None
     html = (
         decode(page.content, page.header("content-type"))[:MAX_RENDER]

@@ -11,22 +11,16 @@ carries the case at its own level: it stays with the unit, partners never see it
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from revenant.act.channels import lookup_contacts
 from revenant.act.notice_text import Notifier
-from revenant.act.notices import approve, draft, send_notice
-from revenant.act.rdap import Recipients, who_to_tell
+from revenant.act.notices import RECIPIENTS, approve, draft, send_notice
 from revenant.errors import UsageError
-from revenant.evidence.warc import open_case_log
-from revenant.probe import Prober
 from revenant.store import audit
 from revenant.store.accounts import WebSession
-from revenant.store.alerts import Alert
-from revenant.store.ledger import StoreMirror
 from revenant.store.notices import Notice, get_notice, list_notices
 from revenant.store.rdap import answers_for_alert
 from revenant.web.context import (
@@ -43,7 +37,6 @@ from revenant.web.context import (
 from revenant.web.scope import alert_for, case_for
 
 router = APIRouter()
-ROLES = {"both": ["registrar", "host"], "registrar": ["registrar"], "host": ["host"]}
 
 
 def _no_partner(session: WebSession) -> None:
@@ -84,30 +77,6 @@ def notice_page(
     return render(request, "notice.html", notice=notice, smtp=web.channels.smtp)
 
 
-def lookup_contacts(web: Web, alert: Alert) -> Recipients:
-    """RDAP for an alert's name and address, through the prober with the server's RDAP
-    settings; each exchange written to the case's evidence, each answer kept."""
-    access = web.channels.rdap
-
-    async def run() -> Recipients:
-        log = open_case_log(
-            web.settings.data_dir,
-            alert.case,
-            clock=web.clock,
-            mirror=StoreMirror(web.store, alert.case),
-        )
-        try:
-            async with Prober(access.probe, clock=web.clock) as prober:
-                return await who_to_tell(
-                    prober, access.bootstrap, web.store, alert, evidence=log, clock=web.clock
-                )
-        finally:
-            log.close()
-
-    # Views run in the server's thread pool, where no event loop is running.
-    return asyncio.run(run())
-
-
 @router.post("/alerts/{alert_id}/contacts", name="notice_contacts")
 def notice_contacts(
     request: Request,
@@ -118,7 +87,9 @@ def notice_contacts(
     """Look up who to tell (as `revenant notice contacts ALERT`)."""
     web = web_of(request)
     alert, _ = alert_for(web, session, alert_id)
-    found = lookup_contacts(web, alert)
+    found = lookup_contacts(
+        web.store, web.settings.data_dir, alert.case, [alert], web.channels.rdap, clock=web.clock
+    )[0]
     audited(
         request,
         session,
@@ -146,7 +117,7 @@ def notice_draft(
             "(the alert's page, or `revenant notice contacts`)"
         )
     to = str(form.get("to", "both"))
-    roles = ROLES.get(to)
+    roles = RECIPIENTS.get(to)
     if roles is None:
         raise UsageError(f"recipients {to[:20]!r}: registrar, host or both")
     notifier = Notifier(
