@@ -40,6 +40,21 @@ UNRECORDED = "unrecorded"
 _CHUNK = 65536
 
 
+def file_digest(path: Path, start: int = 0, length: int | None = None) -> tuple[str, int]:
+    """("sha256:HEX", bytes read) of `length` bytes of `path` from `start` (to its end
+    when None), read in chunks: fewer bytes when the file is shorter."""
+    h, got = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        fh.seek(start)
+        while length is None or got < length:
+            chunk = fh.read(_CHUNK if length is None else min(_CHUNK, length - got))
+            if not chunk:
+                break
+            h.update(chunk)
+            got += len(chunk)
+    return "sha256:" + h.hexdigest(), got
+
+
 @dataclass(frozen=True)
 class LedgerEntry:
     """One custody event. `hash` = sha256 of the canonical JSON of every other field."""

@@ -9,7 +9,6 @@ is behind its database mirror (the file was cut or replaced: refused).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from revenant.evidence.ledger import (
     LedgerEntry,
     LedgerHold,
     MirrorTransaction,
+    file_digest,
     head_of,
     lines_backward,
     parse_line,
@@ -55,20 +55,8 @@ def torn_tail(fd: int, size: int) -> int | None:
 
 def file_item(action: str, path: Path, name: str, start: int, end: int) -> dict[str, object]:
     """Entry fields naming bytes [start, end) of `path` (read in chunks for the digest)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        fh.seek(start)
-        left = end - start
-        while left > 0 and (chunk := fh.read(min(_CHUNK, left))):
-            digest.update(chunk)
-            left -= len(chunk)
-    return {
-        "action": action,
-        "file": name,
-        "offset": start,
-        "length": end - start - left,
-        "digest": "sha256:" + digest.hexdigest(),
-    }
+    digest, got = file_digest(path, start, end - start)
+    return {"action": action, "file": name, "offset": start, "length": got, "digest": digest}
 
 
 def recover(ledger: Ledger, fd: int, tx: MirrorTransaction | None) -> LedgerHold:

@@ -29,13 +29,13 @@ from revenant.evidence.ledger import (
     LEDGER_NAME,
     UNRECORDED,
     LedgerEntry,
+    file_digest,
     read_entries,
 )
 from revenant.evidence.read import warc_files
 from revenant.evidence.snapshot import Snapshot, Upto, snapshot
 from revenant.evidence.warc import case_dir
 
-_CHUNK = 1 << 20
 _REGIONS = ("record", UNRECORDED)
 """Actions whose entries cut a WARC file into contiguous regions."""
 
@@ -82,16 +82,6 @@ class VerifyReport:
             "findings": [f.as_json() for f in self.findings],
             "notes": [f.as_json() for f in self.notes],
         }
-
-
-def _digest(path: Path, start: int, length: int) -> tuple[str, int]:
-    h, got = hashlib.sha256(), 0
-    with path.open("rb") as fh:
-        fh.seek(start)
-        while got < length and (chunk := fh.read(min(_CHUNK, length - got))):
-            h.update(chunk)
-            got += len(chunk)
-    return "sha256:" + h.hexdigest(), got
 
 
 def _check_chain(
@@ -215,7 +205,7 @@ def _check_files(
         if size is None:
             findings.append(Finding(e.file, 0, f"{e.action} file of entry {e.seq} is missing"))
             continue
-        digest, got = _digest(directory / e.file, e.offset, e.length)
+        digest, got = file_digest(directory / e.file, e.offset, e.length)
         if size != e.offset + e.length or got != e.length or digest != e.digest:
             findings.append(Finding(e.file, 0, f"{e.action} file of entry {e.seq} changed"))
     return named
@@ -251,7 +241,7 @@ def _check_bytes(
                         f"{what} expected at offset {expect} (reordered, missing or extra bytes)",
                     )
                 )
-            digest, got = _digest(directory / name, e.offset, min(e.length, size - e.offset))
+            digest, got = file_digest(directory / name, e.offset, min(e.length, size - e.offset))
             if got != e.length:
                 findings.append(
                     Finding(name, e.offset, f"{what} is cut: {got} of {e.length} bytes")

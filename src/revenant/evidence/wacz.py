@@ -31,6 +31,7 @@ from revenant.evidence.ledger import (
     Ledger,
     LedgerEntry,
     Mirror,
+    file_digest,
     read_entries,
 )
 from revenant.evidence.read import read_captures, warc_files
@@ -122,16 +123,6 @@ def _record_ends(entries: list[LedgerEntry]) -> dict[str, int]:
     return ends
 
 
-def _sha256_file(path: Path, limit: int | None = None) -> tuple[str, int]:
-    h, size = hashlib.sha256(), 0
-    with path.open("rb") as raw:
-        fh = raw if limit is None else Upto(raw, limit)
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return "sha256:" + h.hexdigest(), size
-
-
 def export_wacz(
     data_dir: str | Path,
     case: str,
@@ -194,7 +185,7 @@ def export_wacz(
 
     def add_file(path: Path, member: str, name: str) -> None:
         size = sizes[path.relative_to(directory).as_posix()]
-        digest, got = _sha256_file(path, size)
+        digest, got = file_digest(path, 0, size)
         info = entry(member, zipfile.ZIP_STORED)
         info.file_size = got  # zip64 fields only when the size needs them
         with path.open("rb") as raw, z.open(info, "w") as dst:
@@ -246,7 +237,7 @@ def export_wacz(
             ),
         )
     tmp.rename(out)
-    digest, size = _sha256_file(out)
+    digest, size = file_digest(out)
     Ledger(directory, clock=clock, on_append=on_append, mirror=mirror).append(
         action="export",
         file=str(out.resolve()),
