@@ -22,6 +22,7 @@ from revenant.store.schema import (
     CandidateSourceRow,
     CaptureRow,
     CaseRow,
+    FeatureRow,
 )
 
 DIRECT = "direct"
@@ -179,4 +180,20 @@ def explanations(store: Store, alert_ids: Collection[int]) -> dict[int, dict[str
                 )
             ):
                 out[int(alert_id)] = json.loads(text)
+    return out
+
+
+def features_shown(store: Store, capture_ids: Collection[int]) -> dict[int, list[str]]:
+    """The features each capture shows, as "kind:value", in one query per 500 captures
+    (for rules that read what a capture showed, such as a partner's TLP)."""
+    ids = sorted(set(capture_ids))
+    out: dict[int, list[str]] = {}
+    with store.session() as session:
+        for start in range(0, len(ids), 500):
+            for capture_id, kind, value in session.execute(
+                select(FeatureRow.capture_id, FeatureRow.kind, FeatureRow.value).where(
+                    FeatureRow.capture_id.in_(ids[start : start + 500])
+                )
+            ):
+                out.setdefault(int(capture_id), []).append(f"{kind}:{value}")
     return out

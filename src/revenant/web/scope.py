@@ -17,7 +17,7 @@ from revenant.act.tlp import effective, shareable
 from revenant.errors import UnknownCase, UsageError
 from revenant.model import Case, CaseFeature, Tlp
 from revenant.store.accounts import Role, WebSession
-from revenant.store.alert_queue import QueueRow, explanations
+from revenant.store.alert_queue import QueueRow, explanations, features_shown
 from revenant.store.alerts import Alert, get_alert
 from revenant.store.captures import capture_row, load_fingerprint
 from revenant.store.case_views import Observed, capture_links
@@ -127,6 +127,7 @@ def visible_rows(web: Web, session: WebSession, rows: list[QueueRow]) -> tuple[l
     if session.user.clearance is None or not rows:
         return rows, 0
     docs = explanations(web.store, [r.id for r in rows])
+    shown = features_shown(web.store, [r.capture_id for r in rows if r.capture_id is not None])
     cases: dict[str, tuple[Case, dict[str, Tlp]]] = {}
     kept = []
     for row in rows:
@@ -134,7 +135,8 @@ def visible_rows(web: Web, session: WebSession, rows: list[QueueRow]) -> tuple[l
             case = get_case(web.store, row.case)
             cases[row.case] = (case, feature_levels(case, case_features(web.store, row.case)))
         case, levels = cases[row.case]
-        level = alert_level(case, docs.get(row.id, {}), levels, shown_features(web, row.capture_id))
+        features = shown.get(row.capture_id, []) if row.capture_id is not None else []
+        level = alert_level(case, docs.get(row.id, {}), levels, features)
         if _cleared(session, level):
             kept.append(row)
     return kept, len(rows) - len(kept)
@@ -174,8 +176,9 @@ def capture_for(web: Web, session: WebSession, capture_id: int) -> CaptureRow:
         raise NotFound(f"no capture #{capture_id}")
     # A partner sees the seized site's captures of a case it may see (when they show
     # nothing above its clearance), and the capture of an alert it may see.
+    seen = {c.id: c for c in cases_for(web, session)}
     for case_id in cases & links.references:
-        case = next(c for c in cases_for(web, session) if c.id == case_id)
+        case = seen[case_id]
         if capture_cleared(web, session, case, capture_id):
             return row
     for alert_id, case_id in links.alerts:
