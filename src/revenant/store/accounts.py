@@ -20,8 +20,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from revenant.errors import UnknownCase, UsageError
+from revenant.errors import UsageError
 from revenant.model import Clock, Tlp, utcnow
+from revenant.store.cases import case_row
 from revenant.store.db import Store
 from revenant.store.schema import CaseRow, MembershipRow, UserRow, WebSessionRow
 
@@ -112,13 +113,6 @@ def _user_row(session: Session, name: str) -> UserRow:
     if row is None:
         raise UsageError(f"no user named {name!r} (see `revenant user list`)")
     return row
-
-
-def _case_id(session: Session, case: str) -> int:
-    case_id = session.scalar(select(CaseRow.id).where(CaseRow.name == case))
-    if case_id is None:
-        raise UnknownCase(f"no case named {case!r} (see `revenant case list`)")
-    return int(case_id)
 
 
 def add_user(
@@ -218,7 +212,7 @@ def grant(store: Store, name: str, case: str, *, clock: Clock = utcnow) -> bool:
     """Make a user a member of a case; False if it already was."""
     with store.session() as session:
         user = _user_row(session, name)
-        case_id = _case_id(session, case)
+        case_id = case_row(session, case).id
         known = session.scalar(
             select(MembershipRow.id).where(
                 MembershipRow.user_id == user.id, MembershipRow.case_id == case_id
@@ -234,7 +228,7 @@ def revoke(store: Store, name: str, case: str) -> bool:
     """End a user's membership of a case; False if there was none."""
     with store.session() as session:
         user = _user_row(session, name)
-        case_id = _case_id(session, case)
+        case_id = case_row(session, case).id
         done = session.execute(
             delete(MembershipRow).where(
                 MembershipRow.user_id == user.id, MembershipRow.case_id == case_id

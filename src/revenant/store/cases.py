@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,8 @@ from revenant.store.schema import CaseFeatureRow, CaseReferenceRow, CaseRow, Cas
 _CASE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$")
 
 
-def _case_row(session: Session, name: str) -> CaseRow:
+def case_row(session: Session, name: str) -> CaseRow:
+    """A case's row by name; UnknownCase if there is none."""
     row = session.scalar(select(CaseRow).where(CaseRow.name == name))
     if row is None:
         raise UnknownCase(f"no case named {name!r} (see `revenant case list`)")
@@ -58,15 +59,12 @@ def create_case(
     if not domains:
         raise UsageError(f"case {name!r}: give at least one --domain")
     clean_domains = [normalise_domain(d) for d in domains]
-    clean_brands = [b.strip().lower() for b in brands if b.strip()]
     try:
         with store.session() as session:
             row = CaseRow(name=name, created_at=clock())
             session.add(row)
             session.flush()
-            for kind, values in (("domain", clean_domains), ("brand", clean_brands)):
-                for value in dict.fromkeys(values):
-                    session.add(CaseTermRow(case_id=row.id, kind=kind, value=value))
+            _add_terms(session, row.id, clean_domains, brands)
             session.flush()
             return _to_case(session, row)
     except IntegrityError as exc:
@@ -107,7 +105,7 @@ def normalise_domain(domain: str) -> str:
 
 def get_case(store: Store, name: str) -> Case:
     with store.session() as session:
-        return _to_case(session, _case_row(session, name))
+        return _to_case(session, case_row(session, name))
 
 
 def list_cases(store: Store) -> list[Case]:
@@ -119,7 +117,7 @@ def list_cases(store: Store) -> list[Case]:
 def add_references(store: Store, name: str, capture_ids: Iterable[int]) -> None:
     """Mark captures as references of the case (captures of the seized site)."""
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         known = set(
             session.scalars(
                 select(CaseReferenceRow.capture_id).where(CaseReferenceRow.case_id == case.id)
@@ -133,7 +131,7 @@ def add_references(store: Store, name: str, capture_ids: Iterable[int]) -> None:
 
 def reference_ids(store: Store, name: str) -> list[int]:
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         return list(
             session.scalars(
                 select(CaseReferenceRow.capture_id)
@@ -147,7 +145,7 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
     """Replace the case fingerprint's features, keeping the analyst's pins, exclusions and
     TLP levels."""
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         edits = {
             (r.kind, r.value): (r.pinned, r.excluded)
             for r in session.scalars(
@@ -197,7 +195,7 @@ def save_case_features(store: Store, name: str, features: Iterable[CaseFeature])
 
 def case_features(store: Store, name: str) -> list[CaseFeature]:
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         rows = session.scalars(
             select(CaseFeatureRow)
             .where(CaseFeatureRow.case_id == case.id)
@@ -220,7 +218,7 @@ def edit_case_feature(
 ) -> CaseFeature:
     """Pin or exclude one feature of the case fingerprint; UsageError if it has none such."""
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         row = session.scalar(
             select(CaseFeatureRow).where(
                 CaseFeatureRow.case_id == case.id,
@@ -243,7 +241,7 @@ def edit_case_feature(
 def set_case_tlp(store: Store, name: str, level: Tlp) -> Case:
     """Set a case's Traffic Light Protocol level (what partner exports may carry)."""
     with store.session() as session:
-        row = _case_row(session, name)
+        row = case_row(session, name)
         row.tlp = str(level)
         session.flush()
         return _to_case(session, row)
@@ -252,7 +250,7 @@ def set_case_tlp(store: Store, name: str, level: Tlp) -> Case:
 def set_feature_tlp(store: Store, name: str, feature: Feature, level: Tlp) -> CaseFeature:
     """Set the TLP level of one feature of the case fingerprint; it must exist."""
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         row = session.scalar(
             select(CaseFeatureRow).where(
                 CaseFeatureRow.case_id == case.id,
@@ -272,16 +270,29 @@ def add_terms(
 ) -> Case:
     """Add known domains and brand words to a case (ones it already has are kept once)."""
     clean_domains = [normalise_domain(d) for d in domains if d.strip()]
-    clean_brands = [b.strip().lower() for b in brands if b.strip()]
     with store.session() as session:
-        case = _case_row(session, name)
+        case = case_row(session, name)
         known = {
             (t.kind, t.value)
             for t in session.scalars(select(CaseTermRow).where(CaseTermRow.case_id == case.id))
         }
-        for kind, values in (("domain", clean_domains), ("brand", clean_brands)):
-            for value in dict.fromkeys(values):
-                if (kind, value) not in known:
-                    session.add(CaseTermRow(case_id=case.id, kind=kind, value=value))
+        _add_terms(session, case.id, clean_domains, brands, known=known)
         session.flush()
         return _to_case(session, case)
+
+
+def _add_terms(
+    session: Session,
+    case_id: int,
+    domains: Sequence[str],
+    brands: Sequence[str],
+    *,
+    known: Collection[tuple[str, str]] = (),
+) -> None:
+    """Known domains (already normalised) and brand words (lower-cased here, blanks
+    dropped) of a case, each once, but those in `known`."""
+    clean_brands = [b.strip().lower() for b in brands if b.strip()]
+    for kind, values in (("domain", domains), ("brand", clean_brands)):
+        for value in dict.fromkeys(values):
+            if (kind, value) not in known:
+                session.add(CaseTermRow(case_id=case_id, kind=kind, value=value))

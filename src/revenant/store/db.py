@@ -156,7 +156,7 @@ def check_url(url: str, *, create_dirs: bool) -> None:
             f"database URL {url!r} is an in-memory SQLite database: nothing would be kept; "
             "give a file, e.g. sqlite:////var/lib/revenant/revenant.db"
         )
-    parent = Path(name.removeprefix("file:").split("?", 1)[0]).parent
+    parent = (sqlite_file(url) or Path(name)).parent  # a SQLite file: never the fallback
     if not parent.is_dir():
         if not create_dirs:
             raise UsageError(f"database URL {url!r}: directory {parent} does not exist")
