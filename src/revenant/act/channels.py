@@ -23,7 +23,7 @@ from revenant.act.push import TsigKey, parse_server, push_target, read_tsig
 from revenant.act.rdap import Bootstrap, Recipients, who_to_tell
 from revenant.act.rpz import DEFAULT_ZONE, zone_origin
 from revenant.act.smtp import SmtpServer
-from revenant.errors import UsageError
+from revenant.errors import BadInput, UsageError
 from revenant.evidence import open_case_log
 from revenant.model import Clock, utcnow
 from revenant.probe import ProbeConfig, Prober
@@ -42,9 +42,14 @@ def read_bootstrap(path: Path | None) -> Bootstrap:
         docs = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise UsageError(f"--rdap-bootstrap {path}: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"--rdap-bootstrap {path}: JSON nested too deep") from None
     if not isinstance(docs, dict):
         raise UsageError(f"--rdap-bootstrap {path}: a JSON object of RFC 9224 registries")
-    return Bootstrap.from_registries(docs)
+    try:
+        return Bootstrap.from_registries(docs)
+    except BadInput as exc:
+        raise UsageError(f"--rdap-bootstrap {path}: {exc}") from None
 
 
 @dataclass(frozen=True)

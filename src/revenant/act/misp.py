@@ -218,12 +218,19 @@ def load_event(path: Path) -> MISPEvent:
     return event
 
 
+_KEY_FILE_MAX = 4096
+"""Bytes of a key file read (a MISP key is its first line: 40 characters)."""
+
+
 def read_key(path: Path) -> str:
     """A MISP API key from a file: its first line, 40 characters, nothing else."""
     try:
-        text = path.read_text("utf-8")
+        with path.open("rb") as fh:
+            text = fh.read(_KEY_FILE_MAX).decode("utf-8")
     except OSError as exc:
         raise UsageError(f"--key-file {path}: {exc.strerror}") from None
+    except UnicodeError:
+        raise UsageError(f"--key-file {path}: not UTF-8 text") from None
     key = text.strip().splitlines()[0].strip() if text.strip() else ""
     if len(key) != 40 or not key.isalnum():
         raise UsageError(f"--key-file {path}: a MISP API key is 40 letters and digits")

@@ -181,6 +181,8 @@ def _services(name: str, doc: Any) -> list[tuple[list[str], tuple[str, ...]]]:
         if not isinstance(service, list) or len(service) < 2:
             raise BadInput(f"RDAP bootstrap {name}: service {i} is not [entries, urls]")
         entries, urls = service[-2], service[-1]
+        if not isinstance(entries, list) or not isinstance(urls, list):
+            raise BadInput(f"RDAP bootstrap {name}: service {i} is not [entries, urls]")
         if not all(isinstance(x, str) for x in [*entries, *urls]):
             raise BadInput(f"RDAP bootstrap {name}: service {i} holds a non-string")
         # HTTPS first: RFC 7481 wants RDAP over TLS; plain HTTP only where nothing else is.
@@ -249,6 +251,8 @@ def read_answer(kind: str, query: str, url: str, capture: Capture) -> RdapAnswer
         doc = json.loads(page.content)
     except (ValueError, UnicodeDecodeError) as exc:
         return _with(base, RdapOutcome.MALFORMED, f"{url}: not JSON ({exc})")
+    except RecursionError:
+        return _with(base, RdapOutcome.MALFORMED, f"{url}: not JSON (nested too deep)")
     if not isinstance(doc, dict):
         return _with(
             base, RdapOutcome.MALFORMED, f"{url}: JSON {type(doc).__name__}, not an object"
